@@ -1,0 +1,111 @@
+"""The `barito` command.
+
+barito stack up|down|status|logs   the private local stack of real engines
+barito up | down | status          the stack plus the five services
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from barito_cli.stack.config import StackError, load_config
+from barito_cli.stack.engines import ENGINE_NAMES
+from barito_cli.stack.manager import log_tail, stack_down, stack_status, stack_up
+from barito_cli.suite import SERVICES, suite_down, suite_status, suite_up
+
+ENGINE_CHOICE = click.Choice(ENGINE_NAMES)
+
+
+class _Group(click.Group):
+    """Turns a StackError into a one-line message and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except StackError as err:
+            raise click.ClickException(str(err)) from err
+
+
+@click.group(cls=_Group)
+def cli() -> None:
+    """Barito: a self-service, multi-tenant log platform."""
+
+
+@cli.group(cls=_Group)
+def stack() -> None:
+    """The private local stack: Kafka, Elasticsearch, OpenSearch, Postgres."""
+
+
+@stack.command("up")
+@click.argument("engines", nargs=-1, type=ENGINE_CHOICE)
+def stack_up_command(engines: tuple[str, ...]) -> None:
+    """Fetch (once) and start the engines; return when each answers."""
+    started = time.monotonic()
+    stack_up(load_config(), engines or ENGINE_NAMES, echo=click.echo)
+    click.echo(f"stack ready in {time.monotonic() - started:.1f}s")
+
+
+@stack.command("down")
+@click.argument("engines", nargs=-1, type=ENGINE_CHOICE)
+def stack_down_command(engines: tuple[str, ...]) -> None:
+    """Stop the engines this stack started (by pid file)."""
+    stack_down(load_config(), engines or ENGINE_NAMES, echo=click.echo)
+
+
+@stack.command("status")
+def stack_status_command() -> None:
+    """Show each engine's pid, address and readiness."""
+    for status in stack_status(load_config()):
+        state = "ready" if status.ready else status.problem
+        click.echo(f"{status.name:<14} {status.pid or '-':<8} {status.url:<40} {state}")
+
+
+@stack.command("logs")
+@click.argument("names", nargs=-1, type=click.Choice([*ENGINE_NAMES, *SERVICES]))
+@click.option("-n", "--lines", default=40, show_default=True, help="Lines from each log's end.")
+def stack_logs_command(names: tuple[str, ...], lines: int) -> None:
+    """Show the end of each engine's (or service's) log."""
+    config = load_config()
+    for name in names or ENGINE_NAMES:
+        click.secho(f"==> {config.log_file(name)} <==", bold=True)
+        click.echo(log_tail(config, name, lines))
+
+
+@cli.command("up")
+def up_command() -> None:
+    """Start the local stack and the five services; print their URLs."""
+    started = time.monotonic()
+    config = load_config()
+    stack_up(config, echo=click.echo)
+    statuses = suite_up(config, echo=click.echo)
+    click.echo(f"\nBarito is up in {time.monotonic() - started:.1f}s:")
+    for status in statuses:
+        click.echo(f"  {status.name:<12} {status.url}")
+
+
+@cli.command("down")
+@click.option("--keep-stack", is_flag=True, help="Stop only the services.")
+def down_command(keep_stack: bool) -> None:
+    """Stop the services and (unless --keep-stack) the local stack."""
+    config = load_config()
+    suite_down(config, echo=click.echo)
+    if not keep_stack:
+        stack_down(config, echo=click.echo)
+
+
+@cli.command("status")
+def status_command() -> None:
+    """Readiness of the engines and the services."""
+    config = load_config()
+    for engine in stack_status(config):
+        click.echo(
+            f"{engine.name:<14} {engine.url:<40} {'ready' if engine.ready else engine.problem}"
+        )
+    for service in suite_status(config):
+        click.echo(f"{service.name:<14} {service.url:<40} {service.readiness}")
+
+
+if __name__ == "__main__":
+    cli()

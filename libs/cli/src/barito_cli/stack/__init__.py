@@ -1,0 +1,1 @@
+"""The private local stack: real Kafka, Elasticsearch, OpenSearch and Postgres as processes."""

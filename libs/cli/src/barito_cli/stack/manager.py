@@ -1,0 +1,119 @@
+"""`barito stack up|down|status|logs`: the engines as a whole."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from barito_cli.stack.config import StackConfig, StackError
+from barito_cli.stack.engines import ENGINE_NAMES, Engine, engine_for
+from barito_cli.stack.processes import running_pid, start_process, stop_process
+
+__all__ = ["EngineStatus", "log_tail", "stack_down", "stack_status", "stack_up"]
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    name: str
+    pid: int | None
+    url: str
+    problem: str | None
+
+    @property
+    def ready(self) -> bool:
+        return self.pid is not None and self.problem is None
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def log_tail(config: StackConfig, name: str, lines: int = 40) -> str:
+    path = config.log_file(name)
+    if not path.exists():
+        return f"(no log at {path})"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _start(engine: Engine, echo: Echo) -> None:
+    config = engine.config
+    if running_pid(config.pid_file(engine.name)) is not None:
+        echo(f"{engine.name}: already running")
+        return
+    if _port_taken(engine.port):
+        raise StackError(
+            f"{engine.name}: port {engine.port} is taken by a process this stack did not start; "
+            "stop it or change the port in deploy/local/stack.yaml"
+        )
+    echo(f"{engine.name}: preparing")
+    launch = engine.prepare()
+    start_process(
+        launch.argv,
+        pid_file=config.pid_file(engine.name),
+        log_file=config.log_file(engine.name),
+        env=launch.env,
+        cwd=launch.cwd,
+    )
+    echo(f"{engine.name}: started, log at {config.log_file(engine.name)}")
+
+
+def stack_up(
+    config: StackConfig, names: Iterable[str] = ENGINE_NAMES, *, echo: Echo, timeout_s: float = 240
+) -> list[EngineStatus]:
+    """Start what is not running and wait until every engine answers its real check."""
+    for directory in (config.cache_dir, config.state_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+        # The unprivileged engines must reach their files through these folders.
+        directory.chmod(0o755)
+        directory.parent.chmod(0o755)
+    engines = [engine_for(name, config) for name in names]
+    for engine in engines:
+        _start(engine, echo)
+    waiting = {engine.name: engine for engine in engines}
+    deadline = time.monotonic() + timeout_s
+    problems: dict[str, str] = {}
+    while waiting:
+        for name, engine in list(waiting.items()):
+            if running_pid(config.pid_file(name)) is None:
+                raise StackError(
+                    f"{name} exited while starting; its log ends:\n" + log_tail(config, name)
+                )
+            problem = engine.probe()
+            if problem is None:
+                echo(f"{name}: ready at {engine.url}")
+                del waiting[name]
+            else:
+                problems[name] = problem
+        if waiting and time.monotonic() > deadline:
+            name = next(iter(waiting))
+            raise StackError(
+                f"{name} did not become ready within {timeout_s:g}s ({problems.get(name)}); "
+                "its log ends:\n" + log_tail(config, name)
+            )
+        if waiting:
+            time.sleep(1)
+    return stack_status(config, names)
+
+
+def stack_down(config: StackConfig, names: Iterable[str] = ENGINE_NAMES, *, echo: Echo) -> None:
+    for name in names:
+        if stop_process(config.pid_file(name)):
+            echo(f"{name}: stopped")
+        else:
+            echo(f"{name}: was not running")
+
+
+def stack_status(config: StackConfig, names: Iterable[str] = ENGINE_NAMES) -> list[EngineStatus]:
+    statuses = []
+    for name in names:
+        engine = engine_for(name, config)
+        pid = running_pid(config.pid_file(name))
+        problem = "not running" if pid is None else engine.probe()
+        statuses.append(EngineStatus(name, pid, engine.url, problem))
+    return statuses

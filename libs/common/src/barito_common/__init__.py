@@ -1,0 +1,1 @@
+"""Barito shared contracts."""

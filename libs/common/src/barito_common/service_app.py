@@ -1,0 +1,174 @@
+"""The FastAPI app every Barito service is built on.
+
+It gives each service the same operational surface:
+
+* ``/healthz`` — the process is alive (no dependency is consulted);
+* ``/readyz`` — every real dependency the service's lifespan declared answers
+  now; a 503 names the ones that do not, so an operator knows where to look;
+* ``/metrics`` — Prometheus text from the app's own registry (one registry per
+  app, so several services can share a process in tests);
+* JSON error bodies and JSON logs.
+
+Example::
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[list[Dependency]]:
+        admin = create_admin(settings.kafka)
+        await admin.start()
+        yield [Dependency("kafka", lambda: check_kafka(admin, timeout_s=3))]
+        await admin.close()
+
+    app = create_service_app(service="receiver", settings=settings, lifespan=lifespan)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    Info,
+    generate_latest,
+)
+from pydantic import BaseModel
+
+from barito_common.errors import install_error_handlers
+from barito_common.settings import ServiceSettings
+
+__all__ = ["Dependency", "Health", "Readiness", "ServiceLifespan", "create_service_app"]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """A real dependency and how to prove it answers; ``check`` raises if it does not."""
+
+    name: str
+    check: Callable[[], Awaitable[None]]
+
+
+ServiceLifespan = Callable[[FastAPI], AbstractAsyncContextManager[Sequence[Dependency]]]
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+
+
+class Readiness(BaseModel):
+    status: str
+    service: str
+    checks: dict[str, str]
+
+
+async def _probe(dependency: Dependency, timeout_s: float) -> str:
+    try:
+        async with asyncio.timeout(timeout_s):
+            await dependency.check()
+    except TimeoutError:
+        return f"no answer within {timeout_s:g}s"
+    except Exception as err:
+        return str(err) or type(err).__name__
+    return "ok"
+
+
+def _install_metrics(app: FastAPI, service: str) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    Info("barito_service", "Which Barito service this process runs.", registry=registry).info(
+        {"service": service}
+    )
+    requests = Counter(
+        "barito_http_requests_total",
+        "HTTP requests answered, by route template and status.",
+        ["method", "route", "status"],
+        registry=registry,
+    )
+    latency = Histogram(
+        "barito_http_request_duration_seconds",
+        "Time to answer an HTTP request, by route template.",
+        ["method", "route"],
+        registry=registry,
+    )
+
+    @app.middleware("http")
+    async def _observe(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        # The route template, not the raw path, keeps label cardinality bounded.
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        requests.labels(request.method, route, str(response.status_code)).inc()
+        latency.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    return registry
+
+
+def create_service_app(
+    *,
+    service: str,
+    settings: ServiceSettings,
+    lifespan: ServiceLifespan,
+    title: str | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with lifespan(app) as dependencies:
+            app.state.dependencies = list(dependencies)
+            yield
+
+    app = FastAPI(title=title or f"Barito {service}", lifespan=_lifespan)
+    app.state.settings = settings
+    app.state.dependencies = []
+    app.state.metrics = _install_metrics(app, service)
+    install_error_handlers(app)
+
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    async def healthz() -> Health:
+        """The process is alive."""
+        return Health(status="ok", service=service)
+
+    @app.get(
+        "/readyz",
+        response_model=Readiness,
+        tags=["operations"],
+        responses={503: {"description": "A dependency does not answer; the error names it."}},
+    )
+    async def readyz(request: Request) -> Any:
+        """Every real dependency of this service answers now."""
+        dependencies: list[Dependency] = request.app.state.dependencies
+        results = await asyncio.gather(
+            *(_probe(dep, settings.readiness_timeout_s) for dep in dependencies)
+        )
+        checks = {dep.name: result for dep, result in zip(dependencies, results, strict=True)}
+        failing = [name for name, result in checks.items() if result != "ok"]
+        if failing:
+            message = "; ".join(f"{name}: {checks[name]}" for name in failing)
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "not_ready",
+                        "message": f"not ready: {message}",
+                        "failing": failing,
+                    },
+                    "service": service,
+                    "checks": checks,
+                },
+                status_code=503,
+            )
+        return Readiness(status="ready", service=service, checks=checks)
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics of this process."""
+        return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+
+    return app
