@@ -10,7 +10,7 @@ class FlowSettings(ServiceSettings):
     """The flow consumer: Kafka to the search engine."""
 
     port: int = Field(18083, ge=1, le=65535, description="Port the flow listens on.")
-    search: SearchSettings = Field(default_factory=SearchSettings)  # type: ignore[arg-type]
+    search: SearchSettings = Field(default_factory=SearchSettings)
 
 
 def get_settings() -> FlowSettings:

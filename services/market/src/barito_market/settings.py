@@ -10,7 +10,7 @@ class MarketSettings(ServiceSettings):
     """The market: control plane and web UI."""
 
     port: int = Field(18080, ge=1, le=65535, description="Port the market listens on.")
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)  # type: ignore[arg-type]
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     data_dir: str = Field(
         "./.stack/market",
         description="Where the embedded SQLite database lives when no database URL is set.",
