@@ -1,0 +1,56 @@
+"""One async API over Elasticsearch 8 and OpenSearch 2.
+
+Build the adapter from the service's :class:`~barito_common.settings.SearchSettings`
+(``engine`` picks the client) and close it when done, e.g. in the lifespan::
+
+    from barito_common.search import BulkOutcome, create_search_adapter
+
+    async with create_search_adapter(settings.search) as search:
+        await search.ping()  # /readyz: SearchUnavailable unless green or yellow
+        await search.put_index_template(
+            "barito-logs",
+            index_patterns=["barito-*"],
+            settings={"number_of_shards": 1},
+            mappings={"properties": {"@timestamp": {"type": "date"}}},
+        )
+        result = await search.bulk_index(
+            [("barito-shop-2025.01.31", "0-17-0", {"@timestamp": "2025-01-31T10:00:00Z"})]
+        )
+        for item in result.rejected:  # mapping / parse errors: dead-letter them
+            print(item.id, item.error_type, item.reason)
+        page = await search.search("barito-shop-*", query={"match": {"message": "boom"}})
+        print(page["total"], page["hits"]["hits"])
+
+``bulk_index`` never raises for what individual documents suffer: each comes
+back as ``ok``, ``conflict`` (already indexed, a replay), ``retryable`` (429,
+5xx, cluster block, no answer) or ``rejected`` (the engine refused the content).
+The other calls raise::
+
+    SearchError                 base; .status (HTTP or None), .error_type
+    ├── SearchUnavailable       no answer, timeout, 429 or 5xx: try again later
+    └── SearchRequestError      4xx: the engine refused this request
+"""
+
+from barito_common.search.adapter import (
+    Document,
+    Engine,
+    SearchAdapter,
+    SearchError,
+    SearchRequestError,
+    SearchUnavailable,
+    create_search_adapter,
+)
+from barito_common.search.bulk_result import BulkItemResult, BulkOutcome, BulkResult
+
+__all__ = [
+    "BulkItemResult",
+    "BulkOutcome",
+    "BulkResult",
+    "Document",
+    "Engine",
+    "SearchAdapter",
+    "SearchError",
+    "SearchRequestError",
+    "SearchUnavailable",
+    "create_search_adapter",
+]
