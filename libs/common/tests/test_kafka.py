@@ -7,8 +7,8 @@ import asyncio
 from barito_common.kafka import (
     KafkaProbe,
     KafkaUnavailable,
-    TopicSpec,
     Topics,
+    TopicSpec,
     create_admin,
     create_consumer,
     create_producer,

@@ -20,8 +20,12 @@ async def test_a_row_written_through_asyncpg_reads_back_in_a_fresh_database(
             await connection.execute(
                 "CREATE TABLE apps (id serial PRIMARY KEY, slug text UNIQUE NOT NULL, tps int)"
             )
-            await connection.execute("INSERT INTO apps (slug, tps) VALUES ($1, $2)", "checkout", 500)
-            row = await connection.fetchrow("SELECT slug, tps FROM apps WHERE slug = $1", "checkout")
+            await connection.execute(
+                "INSERT INTO apps (slug, tps) VALUES ($1, $2)", "checkout", 500
+            )
+            row = await connection.fetchrow(
+                "SELECT slug, tps FROM apps WHERE slug = $1", "checkout"
+            )
             assert dict(row) == {"slug": "checkout", "tps": 500}
             with pytest.raises(asyncpg.UniqueViolationError):
                 await connection.execute("INSERT INTO apps (slug, tps) VALUES ('checkout', 1)")

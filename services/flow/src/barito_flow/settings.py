@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from barito_common.settings import SearchSettings, ServiceSettings
 from pydantic import Field
+
+from barito_common.settings import SearchSettings, ServiceSettings
 
 
 class FlowSettings(ServiceSettings):

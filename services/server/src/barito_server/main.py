@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
+from fastapi import FastAPI
+
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
-from fastapi import FastAPI
-
 from barito_server.settings import ServerSettings, get_settings
 
 

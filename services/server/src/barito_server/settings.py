@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from barito_common.settings import ServiceSettings
 from pydantic import Field
+
+from barito_common.settings import ServiceSettings
 
 
 class ServerSettings(ServiceSettings):
