@@ -1,0 +1,238 @@
+"""The log chunk codec: one Kafka record on ``barito.logs.<slug>`` is one chunk.
+
+A chunk is msgpack of ``[version, [[time, record], ...]]``: ``version`` is
+:data:`CHUNK_VERSION`, ``time`` the event's timestamp as an ISO-8601 UTC string
+with milliseconds (``"2024-01-02T03:04:05.123Z"``, see :func:`format_event_time`)
+and ``record`` a map with string keys.
+
+    >>> events = [Event("2024-01-02T03:04:05.123Z", {"message": "hello"})]
+    >>> decode_chunk(encode_chunk(events)) == events
+    True
+    >>> len(encode_chunks(events * 10_000, max_bytes=64 * 1024))
+    7
+
+Records hold what JSON holds: maps with string keys (at every level), arrays,
+strings, ints, floats, bools and None; bytes survive too. Anything else makes
+encoding fail with :class:`ChunkError`.
+
+Exceptions::
+
+    ValueError
+    └── ChunkError            anything this module refuses
+        ├── CorruptChunk      decode_chunk: bytes that are not a valid chunk
+        ├── ChunkTooLarge     encode_chunk: the events do not fit in max_bytes
+        └── EventTooLarge     encode_chunks: one event alone does not fit
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import msgpack
+
+__all__ = [
+    "CHUNK_VERSION",
+    "DEFAULT_MAX_CHUNK_BYTES",
+    "ChunkError",
+    "ChunkTooLarge",
+    "CorruptChunk",
+    "Event",
+    "EventTooLarge",
+    "decode_chunk",
+    "encode_chunk",
+    "encode_chunks",
+    "format_event_time",
+]
+
+CHUNK_VERSION = 1
+DEFAULT_MAX_CHUNK_BYTES = 1024 * 1024
+
+# A chunk is the 2-element array header, the packed version, an array header
+# for the events and the events packed back to back. Building it from these
+# pieces is byte-for-byte what msgpack.packb would produce for the whole
+# structure, and lets encode_chunks pack every event exactly once.
+_CHUNK_PREFIX = b"\x92" + msgpack.packb(CHUNK_VERSION)
+
+
+class Event(NamedTuple):
+    """One log event: its UTC timestamp string and its record."""
+
+    time: str
+    record: dict[str, Any]
+
+
+class ChunkError(ValueError):
+    """Base of every error this module raises."""
+
+
+class CorruptChunk(ChunkError):
+    """The bytes are not a chunk this reader understands."""
+
+
+class ChunkTooLarge(ChunkError):
+    """The encoded chunk would exceed ``max_bytes``."""
+
+    def __init__(self, size: int, max_bytes: int) -> None:
+        super().__init__(f"chunk encodes to {size} bytes, over the limit of {max_bytes} bytes")
+        self.size = size
+        self.max_bytes = max_bytes
+
+
+class EventTooLarge(ChunkError):
+    """One event cannot fit in a chunk of ``max_bytes`` even on its own."""
+
+    def __init__(self, index: int, size: int, max_bytes: int) -> None:
+        super().__init__(
+            f"event {index} encodes to {size} bytes and cannot fit in a chunk of at most "
+            f"{max_bytes} bytes, even alone"
+        )
+        self.index = index
+        self.size = size
+        self.max_bytes = max_bytes
+
+
+def format_event_time(moment: datetime) -> str:
+    """Render an aware datetime as a chunk's event time, e.g. ``2024-01-02T03:04:05.123Z``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("event time must be timezone-aware; a naive datetime is ambiguous")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def encode_chunk(events: Sequence[Event], *, max_bytes: int = DEFAULT_MAX_CHUNK_BYTES) -> bytes:
+    """Encode ``events`` as one chunk; raise :class:`ChunkTooLarge` past ``max_bytes``.
+
+    An empty sequence is a valid (empty) chunk.
+    """
+    packer = msgpack.Packer()
+    packed = [_pack_event(packer, index, event) for index, event in enumerate(events)]
+    size = _chunk_size(len(packed), sum(map(len, packed)))
+    if size > max_bytes:
+        raise ChunkTooLarge(size, max_bytes)
+    return _assemble(packed)
+
+
+def encode_chunks(
+    events: Iterable[Event], *, max_bytes: int = DEFAULT_MAX_CHUNK_BYTES
+) -> list[bytes]:
+    """Split ``events`` into as few chunks as possible, in order, each at most ``max_bytes``.
+
+    No events give no chunks. An event that cannot fit in a chunk on its own
+    raises :class:`EventTooLarge` naming its index.
+    """
+    # Greedy filling is optimal here: a chunk's size only grows as events are
+    # added, so closing a chunk any earlier can never save a later one.
+    packer = msgpack.Packer()
+    chunks: list[bytes] = []
+    current: list[bytes] = []
+    current_payload = 0
+    for index, event in enumerate(events):
+        packed = _pack_event(packer, index, event)
+        size = len(packed)
+        if _chunk_size(1, size) > max_bytes:
+            raise EventTooLarge(index, size, max_bytes)
+        if current and _chunk_size(len(current) + 1, current_payload + size) > max_bytes:
+            chunks.append(_assemble(current))
+            current, current_payload = [], 0
+        current.append(packed)
+        current_payload += size
+    if current:
+        chunks.append(_assemble(current))
+    return chunks
+
+
+def decode_chunk(data: bytes) -> list[Event]:
+    """Decode one chunk; raise :class:`CorruptChunk` saying what is wrong with it."""
+    try:
+        value = msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except msgpack.ExtraData as err:
+        raise CorruptChunk("chunk has trailing bytes after its msgpack value") from err
+    except msgpack.FormatError as err:
+        raise CorruptChunk("chunk is not msgpack: it contains an invalid type byte") from err
+    except msgpack.StackError as err:
+        raise CorruptChunk("chunk nests values too deeply to decode") from err
+    except UnicodeDecodeError as err:
+        raise CorruptChunk("chunk is not valid: a string in it is not UTF-8") from err
+    except (ValueError, TypeError, msgpack.UnpackException) as err:
+        raise CorruptChunk(f"chunk is not valid msgpack (truncated or corrupt): {err}") from err
+
+    if not isinstance(value, list) or len(value) != 2:
+        raise CorruptChunk(f"chunk is not [version, events]: got {_describe(value)}")
+    version, raw_events = value
+    # bool is an int subclass and True == 1, so compare the exact type.
+    if type(version) is not int:
+        raise CorruptChunk(f"chunk version is not an int: got {_describe(version)}")
+    if version != CHUNK_VERSION:
+        raise CorruptChunk(
+            f"unknown chunk version {version}; this reader understands version {CHUNK_VERSION}"
+        )
+    if not isinstance(raw_events, list):
+        raise CorruptChunk(f"chunk events are not an array: got {_describe(raw_events)}")
+
+    events: list[Event] = []
+    for index, raw in enumerate(raw_events):
+        if (
+            not isinstance(raw, list)
+            or len(raw) != 2
+            or not isinstance(raw[0], str)
+            or not isinstance(raw[1], dict)
+        ):
+            got = (
+                f"[{_describe(raw[0])}, {_describe(raw[1])}]"
+                if isinstance(raw, list) and len(raw) == 2
+                else _describe(raw)
+            )
+            raise CorruptChunk(f"event {index} is not [time: str, record: map]: got {got}")
+        events.append(Event(raw[0], raw[1]))
+    return events
+
+
+def _pack_event(packer: msgpack.Packer, index: int, event: Event) -> bytes:
+    try:
+        time, record = event
+    except (TypeError, ValueError) as err:
+        raise ChunkError(f"event {index} is not a (time, record) pair") from err
+    if not isinstance(time, str) or not isinstance(record, dict):
+        raise ChunkError(
+            f"event {index} is not (time: str, record: dict): "
+            f"got ({type(time).__name__}, {type(record).__name__})"
+        )
+    try:
+        packed: bytes = packer.pack((time, record))
+    except (TypeError, ValueError, OverflowError) as err:
+        # ValueError covers unencodable strings and too-deep nesting,
+        # OverflowError ints beyond 64 bits.
+        raise ChunkError(f"event {index} cannot be encoded: {err}") from err
+    return packed
+
+
+def _array_header(count: int) -> bytes:
+    if count <= 0x0F:
+        return bytes((0x90 | count,))
+    if count <= 0xFFFF:
+        return b"\xdc" + count.to_bytes(2, "big")
+    return b"\xdd" + count.to_bytes(4, "big")
+
+
+def _array_header_size(count: int) -> int:
+    return 1 if count <= 0x0F else 3 if count <= 0xFFFF else 5
+
+
+def _chunk_size(count: int, payload: int) -> int:
+    return len(_CHUNK_PREFIX) + _array_header_size(count) + payload
+
+
+def _assemble(packed: list[bytes]) -> bytes:
+    return b"".join((_CHUNK_PREFIX, _array_header(len(packed)), *packed))
+
+
+def _describe(value: object) -> str:
+    # Names the msgpack shape only: the content may be someone's log data.
+    if isinstance(value, list):
+        return f"array of {len(value)}"
+    if isinstance(value, dict):
+        return "map"
+    if value is None:
+        return "nil"
+    return type(value).__name__
