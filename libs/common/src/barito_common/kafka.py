@@ -37,6 +37,7 @@ __all__ = [
     "create_consumer",
     "create_producer",
     "ensure_topics",
+    "log_topic_spec",
 ]
 
 
@@ -85,6 +86,23 @@ class TopicSpec:
     partitions: int = 1
     replication: int = 1
     config: tuple[tuple[str, str], ...] = ()
+
+
+# A chunk is capped at 1 MiB of events (the receiver's per-event limit); the
+# Kafka record around it adds headers, so app topics allow twice that.
+LOG_TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+
+
+def log_topic_spec(
+    topics: Topics, app_slug: str, *, partitions: int, replication: int
+) -> TopicSpec:
+    """How an app's log topic is created, by the provisioner and by tests alike."""
+    return TopicSpec(
+        topics.logs(app_slug),
+        partitions=partitions,
+        replication=replication,
+        config=(("max.message.bytes", str(LOG_TOPIC_MAX_MESSAGE_BYTES)),),
+    )
 
 
 def _common(settings: KafkaSettings) -> dict[str, Any]:

@@ -25,7 +25,7 @@ Exceptions::
 """
 
 import hashlib
-from datetime import UTC
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
@@ -55,6 +55,7 @@ __all__ = [
     "ProvisionCommand",
     "ProvisionCommandKind",
     "ProvisionEvent",
+    "RetiringSecret",
     "UsageReport",
     "from_bytes",
     "hash_secret",
@@ -113,6 +114,15 @@ class AppStatus(StrEnum):
     DELETED = "deleted"
 
 
+class RetiringSecret(BaseModel):
+    """A secret replaced by a rotation, still accepted until ``valid_until``."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    hash: SecretHash = Field(description="Lowercase hex SHA-256 of the old secret.")
+    valid_until: UtcDatetime = Field(description="End of the rotation's grace period (UTC).")
+
+
 class AppProfile(_Payload):
     """An app's registry entry, published on the compacted ``barito.apps`` topic."""
 
@@ -124,8 +134,18 @@ class AppProfile(_Payload):
     status: AppStatus = Field(description="Only active apps may ingest.")
     secret_hashes: list[SecretHash] = Field(
         default_factory=list,
-        description="Lowercase hex SHA-256 of every secret currently valid (see hash_secret); "
-        "more than one during a rotation's grace period.",
+        description="Lowercase hex SHA-256 of every secret currently valid (see hash_secret).",
+    )
+    # The grace period travels as a deadline, not as a later "remove it" message,
+    # so an old secret stops working on time even while the market is down.
+    retiring_secrets: list[RetiringSecret] = Field(
+        default_factory=list,
+        description="Secrets replaced by a rotation, each valid until its deadline.",
+    )
+    group_secret_hashes: list[SecretHash] = Field(
+        default_factory=list,
+        description="SHA-256 of the owning group's secret(s): with X-App-Group-Secret and "
+        "X-App-Name, any app of the group can be written to with the group's secret.",
     )
     tps: int = Field(gt=0, description="Events per second the app may send.")
     topic: NonEmptyStr = Field(description="Kafka topic holding the app's log chunks.")
@@ -137,6 +157,14 @@ class AppProfile(_Payload):
         description="Capacity template name: small, medium, large, or custom."
     )
     updated_at: UtcDatetime = Field(description="When the market last changed the app (UTC).")
+
+    def accepts_secret_hash(self, secret_hash: str, *, now: datetime) -> bool:
+        """Whether this app's own secret (current or still in its grace period) matches."""
+        if secret_hash in self.secret_hashes:
+            return True
+        return any(
+            old.hash == secret_hash and now < old.valid_until for old in self.retiring_secrets
+        )
 
 
 class ProvisionCommandKind(StrEnum):

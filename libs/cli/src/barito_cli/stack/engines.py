@@ -99,6 +99,8 @@ class KafkaEngine(Engine):
                     "group.initial.rebalance.delay.ms=0",
                     # Topics are created on purpose (provisioner, tests), never by a typo.
                     "auto.create.topics.enable=false",
+                    # Room for a 1 MiB chunk plus its record headers (log_topic_spec).
+                    "message.max.bytes=2097152",
                     "",
                 ]
             )
