@@ -50,11 +50,19 @@ async def clients(stack: Any) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     async with AsyncExitStack() as exits:
         clients = {}
         for name, factory in _apps(stack).items():
-            manager = await exits.enter_async_context(LifespanManager(factory()))
+            manager = await exits.enter_async_context(
+                LifespanManager(factory(), startup_timeout=30, shutdown_timeout=30)
+            )
             transport = httpx.ASGITransport(app=manager.app)
             clients[name] = await exits.enter_async_context(
                 httpx.AsyncClient(transport=transport, base_url=f"http://{name}")
             )
+        # Like an orchestrator, wait for readiness: the receiver first reads the
+        # whole app registry, which takes a moment after start-up.
+        async with asyncio.timeout(30):
+            for client in clients.values():
+                while (await client.get("/readyz")).status_code != 200:
+                    await asyncio.sleep(0.2)
         yield clients
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "create_producer",
     "ensure_topics",
     "log_topic_spec",
+    "usage_topic_spec",
 ]
 
 
@@ -91,6 +92,11 @@ class TopicSpec:
 # A chunk is capped at 1 MiB of events (the receiver's per-event limit); the
 # Kafka record around it adds headers, so app topics allow twice that.
 LOG_TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+
+
+def usage_topic_spec(topics: Topics) -> TopicSpec:
+    # Usage reports are keyed by app, so each app's windows stay in order.
+    return TopicSpec(topics.usage, partitions=3, config=(("retention.ms", str(7 * 86_400_000)),))
 
 
 def log_topic_spec(

@@ -2,30 +2,73 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
 
+from barito_common.app_registry import AppRegistry
 from barito_common.json_logging import configure_logging
-from barito_common.kafka import KafkaProbe
+from barito_common.kafka import KafkaProbe, Topics, create_producer
 from barito_common.service_app import Dependency, create_service_app
+from barito_receiver.api.logs import router
+from barito_receiver.ingest import Ingestor
 from barito_receiver.settings import ReceiverSettings, get_settings
+from barito_receiver.token_bucket import RateLimiter
+from barito_receiver.usage import UsageMeter
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    topics = Topics(settings.kafka.topic_prefix)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[list[Dependency]]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[list[Dependency]]:
         kafka = KafkaProbe(settings.kafka, timeout_s=settings.readiness_timeout_s)
+        registry = AppRegistry(settings.kafka)
+        compression = None if settings.compression == "none" else settings.compression
+        producer = create_producer(settings.kafka, compression_type=compression)
+        usage = UsageMeter(app.state.metrics)
+        ingestor = Ingestor(
+            settings=settings,
+            producer=producer,
+            limiter=RateLimiter(burst_seconds=settings.burst_seconds, share=settings.rate_share),
+            usage=usage,
+        )
+        app.state.registry = registry
+        app.state.ingestor = ingestor
+        await registry.start()
+        starting = asyncio.create_task(ingestor.start_producer(), name="producer-start")
+        publishing = asyncio.create_task(
+            usage.publish_forever(producer, topics.usage, settings.usage_window_s),
+            name="usage-publisher",
+        )
         try:
-            yield [Dependency("kafka", kafka.check)]
+            yield [
+                Dependency("kafka", kafka.check),
+                Dependency("app-registry", registry.check),
+            ]
         finally:
+            for task in (publishing, starting):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            # Flush what was accepted in the last window before the producer closes.
+            if ingestor.producer_started.is_set():
+                await usage.publish(producer, topics.usage)
+            await producer.stop()
+            await registry.stop()
             await kafka.close()
 
-    return create_service_app(service="receiver", settings=settings, lifespan=lifespan)
+    app = create_service_app(service="receiver", settings=settings, lifespan=lifespan)
+    app.include_router(router)
+    return app
 
 
 def run() -> None:

@@ -1,4 +1,4 @@
-"""Settings of the receiver service (env prefix ``BARITO_``)."""
+"""Settings of the receiver (env prefix ``BARITO_``)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,55 @@ from pydantic import Field
 
 from barito_common.settings import ServiceSettings
 
+MIB = 1024 * 1024
+
 
 class ReceiverSettings(ServiceSettings):
-    """The receiver: ingest endpoint in front of Kafka."""
+    """The receiver: the ingest endpoint in front of Kafka."""
 
     port: int = Field(18081, ge=1, le=65535, description="Port the receiver listens on.")
+    max_event_bytes: int = Field(
+        1 * MIB,
+        ge=1024,
+        description="Largest single event, msgpack-encoded. It is also the chunk cap: one "
+        "Kafka record holds at most this many bytes of events.",
+    )
+    max_request_bytes: int = Field(
+        16 * MIB, ge=1024, description="Largest request body after decompression."
+    )
+    max_events_per_request: int = Field(
+        100_000,
+        ge=1,
+        description="Most events one request may hold; bounds the objects a body can create.",
+    )
+    max_compression_ratio: float = Field(
+        200.0,
+        gt=1,
+        description="Largest decompressed/compressed size ratio accepted; beyond it the body "
+        "is a compression bomb and answers 413. Real log batches compress 5-30x.",
+    )
+    burst_seconds: float = Field(
+        10.0, gt=0, description="Token bucket size, in seconds of the app's events/s."
+    )
+    rate_share: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="This replica's share of every app's rate when several receivers run "
+        "behind one load balancer (e.g. 0.5 for two).",
+    )
+    produce_timeout_s: float = Field(
+        10.0, gt=0, description="How long a request waits for Kafka's acknowledgement."
+    )
+    retry_after_s: int = Field(
+        5, ge=1, description="Retry-After sent when Kafka is unavailable (503)."
+    )
+    usage_window_s: float = Field(
+        10.0, gt=0, description="Length of the usage windows published to the usage topic."
+    )
+    compression: str = Field(
+        "zstd", description="Compression of produced batches: zstd, lz4, gzip or none."
+    )
 
 
 def get_settings() -> ReceiverSettings:

@@ -1,0 +1,96 @@
+"""The ingest endpoints: Barito's own and the original agents' drop-in paths."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from barito_common.errors import ApiError
+from barito_common.schemas import AppProfile
+from barito_receiver.auth import authenticate
+from barito_receiver.ingest import Ingestor
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["ingest"])
+
+
+class Accepted(BaseModel):
+    accepted: int = Field(description="Events acknowledged by Kafka.")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"example": {"error": {"code": "...", "message": "what was wrong"}}}
+        },
+    }
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("Malformed body or an event that is not an object; nothing was written."),
+    401: _error("No secret, or an unknown one."),
+    403: _error("The app is inactive or deleted."),
+    413: _error("Body, event or decompression ratio over the limit."),
+    415: _error("Unsupported Content-Type or Content-Encoding."),
+    429: _error("Over the app's events/s; see Retry-After."),
+    503: _error("Kafka did not acknowledge; see Retry-After."),
+}
+
+
+def _ingestor(request: Request) -> Ingestor:
+    ingestor: Ingestor = request.app.state.ingestor
+    return ingestor
+
+
+def _app(request: Request) -> AppProfile:
+    state = request.app.state
+    return authenticate(state.registry, request.headers, retry_after_s=state.settings.retry_after_s)
+
+
+IngestorDep = Annotated[Ingestor, Depends(_ingestor)]
+AppDep = Annotated[AppProfile, Depends(_app)]
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"Body of {declared} bytes is over the limit of {limit} bytes.")
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > limit:
+            raise ApiError(413, f"Body is over the limit of {limit} bytes.")
+    return bytes(body)
+
+
+async def _ingest(request: Request, ingestor: Ingestor, app: AppProfile) -> Accepted:
+    body = await _read_body(request, ingestor.settings.max_request_bytes)
+    accepted = await ingestor.ingest(
+        app,
+        body,
+        content_type=request.headers.get("content-type"),
+        content_encoding=request.headers.get("content-encoding"),
+    )
+    return Accepted(accepted=accepted)
+
+
+@router.post("/api/v1/logs", response_model=Accepted, responses=RESPONSES)
+async def post_logs(request: Request, ingestor: IngestorDep, app: AppDep) -> Accepted:
+    """Ingest a batch: JSON object or array, NDJSON, concatenated JSON, msgpack; gzip/zstd."""
+    return await _ingest(request, ingestor, app)
+
+
+@router.post("/produce_batch", response_model=Accepted, responses=RESPONSES)
+async def produce_batch(request: Request, ingestor: IngestorDep, app: AppDep) -> Accepted:
+    """Drop-in for the original Barito agents: a `{"items": [...]}` batch."""
+    return await _ingest(request, ingestor, app)
+
+
+@router.post("/produce", response_model=Accepted, responses=RESPONSES)
+async def produce(request: Request, ingestor: IngestorDep, app: AppDep) -> Accepted:
+    """Drop-in for the original Barito agents: one event."""
+    return await _ingest(request, ingestor, app)

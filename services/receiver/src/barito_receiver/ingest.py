@@ -1,0 +1,158 @@
+"""One ingest request, from body to Kafka acknowledgement.
+
+Order matters: the whole body is decoded and validated before anything is
+written, so a 400 leaves nothing behind; the rate is charged only for valid
+events; and the answer waits until Kafka acknowledged every chunk, so a 2xx
+always means durable. All chunks of one request go to one partition, so a
+consumer sees the request's events in the order they were sent.
+
+Exceptions raised as ``ApiError`` carry the status the client gets:
+400/413/415 for the body, 429 over the rate, 503 when Kafka does not ack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from barito_common.chunk_codec import ChunkError, EventTooLarge, encode_chunks
+from barito_common.errors import ApiError
+from barito_common.kafka import Topics, create_admin, ensure_topics, usage_topic_spec
+from barito_common.schemas import AppProfile
+from barito_receiver.body_formats import parse_events
+from barito_receiver.decode_errors import BodyError
+from barito_receiver.decompression import decompress
+from barito_receiver.settings import ReceiverSettings
+from barito_receiver.token_bucket import RateLimiter
+from barito_receiver.usage import UsageMeter
+
+__all__ = ["Ingestor"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ingestor:
+    settings: ReceiverSettings
+    producer: AIOKafkaProducer
+    limiter: RateLimiter
+    usage: UsageMeter
+    producer_started: asyncio.Event = field(default_factory=asyncio.Event)
+    _spread: itertools.count[int] = field(default_factory=itertools.count)
+
+    async def start_producer(self, retry_delay_s: float = 1.0) -> None:
+        """Start the producer once Kafka answers; until then ingest answers 503."""
+        while True:
+            try:
+                await self._ensure_usage_topic()
+                await self.producer.start()
+            except KafkaError as err:
+                log.warning(
+                    "Kafka is not reachable yet; retrying.", extra={"ctx": {"error": repr(err)}}
+                )
+                await asyncio.sleep(retry_delay_s)
+            else:
+                self.producer_started.set()
+                return
+
+    async def ingest(
+        self,
+        app: AppProfile,
+        body: bytes,
+        *,
+        content_type: str | None,
+        content_encoding: str | None,
+    ) -> int:
+        settings = self.settings
+        try:
+            raw = decompress(
+                body,
+                content_encoding,
+                max_bytes=settings.max_request_bytes,
+                max_ratio=settings.max_compression_ratio,
+            )
+            events = parse_events(
+                raw,
+                content_type,
+                received_at=datetime.now(UTC),
+                max_events=settings.max_events_per_request,
+            )
+        except BodyError as err:
+            self.usage.rejected(app.app_id, app.slug, 1, _reason(err.status))
+            raise ApiError(err.status, str(err)) from err
+
+        try:
+            chunks = encode_chunks(events, max_bytes=settings.max_event_bytes)
+        except EventTooLarge as err:
+            self.usage.rejected(app.app_id, app.slug, len(events), "too_large")
+            raise ApiError(
+                413,
+                f"Event {err.index} is {err.size} bytes encoded; the limit is "
+                f"{settings.max_event_bytes} bytes per event.",
+            ) from err
+        except ChunkError as err:  # a value msgpack cannot hold, e.g. an integer past 64 bits
+            self.usage.rejected(app.app_id, app.slug, len(events), "malformed")
+            raise ApiError(400, str(err)) from err
+
+        retry_after = self.limiter.admit(app.app_id, app.tps, len(events))
+        if retry_after:
+            self.usage.rejected(app.app_id, app.slug, len(events), "rate_limited")
+            raise ApiError(
+                429,
+                f"App '{app.slug}' is over its rate of {app.tps} events/s; "
+                f"retry in {retry_after}s.",
+                headers={"Retry-After": str(retry_after)},
+            )
+
+        await self._produce(app, chunks)
+        self.usage.accepted(app.app_id, app.slug, len(events), len(raw))
+        return len(events)
+
+    async def _ensure_usage_topic(self) -> None:
+        admin = create_admin(self.settings.kafka)
+        await admin.start()
+        try:
+            await ensure_topics(admin, [usage_topic_spec(Topics(self.settings.kafka.topic_prefix))])
+        finally:
+            await admin.close()
+
+    async def _produce(self, app: AppProfile, chunks: list[bytes]) -> None:
+        if not self.producer_started.is_set():
+            raise ApiError(
+                503,
+                "The receiver has not reached Kafka yet; retry shortly.",
+                headers={"Retry-After": str(self.settings.retry_after_s)},
+            )
+        try:
+            async with asyncio.timeout(self.settings.produce_timeout_s):
+                partitions = sorted(await self.producer.partitions_for(app.topic))
+                partition = partitions[next(self._spread) % len(partitions)]
+                acks = [
+                    await self.producer.send(app.topic, chunk, partition=partition)
+                    for chunk in chunks
+                ]
+                await asyncio.gather(*acks)
+        except (TimeoutError, KafkaError) as err:
+            self.usage.errors.labels("produce").inc()
+            log.warning(
+                "Kafka did not acknowledge a request.",
+                extra={"ctx": {"app": app.slug, "chunks": len(chunks), "error": repr(err)}},
+            )
+            # Some chunks may have been written before the failure; the client's
+            # retry then writes them again. Kafka has no cross-chunk atomicity
+            # short of transactions, which would serialise every request.
+            raise ApiError(
+                503,
+                "Kafka did not acknowledge the logs in time; nothing is confirmed, retry.",
+                headers={"Retry-After": str(self.settings.retry_after_s)},
+            ) from err
+
+
+def _reason(status: int) -> str:
+    return {413: "too_large", 415: "unsupported"}.get(status, "malformed")
