@@ -85,7 +85,7 @@ async def test_every_service_is_alive_ready_and_exports_metrics(clients) -> None
 async def test_each_service_names_its_own_dependencies(clients) -> None:
     checks = {name: (await c.get("/readyz")).json()["checks"] for name, c in clients.items()}
     assert set(checks["market"]) == {"kafka", "postgres"}
-    assert set(checks["flow"]) == {"kafka", "elasticsearch"}
+    assert set(checks["flow"]) == {"kafka", "elasticsearch", "app-registry"}
     assert set(checks["receiver"]) == {"kafka", "app-registry"}
     for name in ("provisioner", "server"):
         assert set(checks[name]) == {"kafka"}

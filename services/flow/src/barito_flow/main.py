@@ -2,36 +2,123 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from pydantic import BaseModel, Field
 
+from barito_common.app_registry import AppRegistry
 from barito_common.json_logging import configure_logging
-from barito_common.kafka import KafkaProbe
+from barito_common.kafka import (
+    KafkaProbe,
+    Topics,
+    TopicSpec,
+    create_admin,
+    create_producer,
+    ensure_topics,
+)
 from barito_common.search import create_search_adapter
 from barito_common.service_app import Dependency, create_service_app
+from barito_flow.consumer.batch_indexer import BatchIndexer
+from barito_flow.consumer.worker import FlowWorker
+from barito_flow.retention import delete_expired_indices
 from barito_flow.settings import FlowSettings, get_settings
+from barito_flow.telemetry import FlowMetrics
+
+log = logging.getLogger(__name__)
+
+
+class RetentionRun(BaseModel):
+    deleted: list[str] = Field(description="Indices deleted because they outlived retention.")
+
+
+async def _retention_forever(app: FastAPI, interval_s: float) -> None:
+    while True:
+        try:
+            await delete_expired_indices(app.state.search, app.state.registry.apps())
+        except Exception as err:
+            log.warning("Retention run failed.", extra={"ctx": {"error": repr(err)}})
+        await asyncio.sleep(interval_s)
+
+
+async def _ensure_dead_letter_topic(settings: FlowSettings) -> None:
+    admin = create_admin(settings.kafka)
+    await admin.start()
+    try:
+        topics = Topics(settings.kafka.topic_prefix)
+        await ensure_topics(admin, [TopicSpec(topics.dead_letters, partitions=3)])
+    finally:
+        await admin.close()
 
 
 def create_app(settings: FlowSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[list[Dependency]]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[list[Dependency]]:
         kafka = KafkaProbe(settings.kafka, timeout_s=settings.readiness_timeout_s)
         search = create_search_adapter(settings.search)
+        registry = AppRegistry(settings.kafka)
+        producer = create_producer(settings.kafka)
+        metrics = FlowMetrics.create(app.state.metrics)
+        indexer = BatchIndexer(settings, search, registry, producer, metrics)
+        worker = FlowWorker(settings, indexer, metrics)
+        app.state.search, app.state.registry = search, registry
+        await registry.start()
+
+        async def start_and_run() -> None:
+            while True:
+                try:
+                    await _ensure_dead_letter_topic(settings)
+                    await producer.start()
+                    break
+                except Exception as err:
+                    log.warning("Kafka not reachable yet.", extra={"ctx": {"error": repr(err)}})
+                    await asyncio.sleep(1)
+            await worker.run()
+
+        tasks = [
+            asyncio.create_task(start_and_run(), name="flow-worker"),
+            asyncio.create_task(
+                _retention_forever(app, settings.retention_interval_s), name="retention"
+            ),
+        ]
         try:
             yield [
                 Dependency("kafka", kafka.check),
                 Dependency(settings.search.engine, search.ping),
+                Dependency("app-registry", registry.check),
             ]
         finally:
+            # SIGTERM: let in-flight batches finish and commit, then leave the group.
+            await worker.stop()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(tasks[0]), settings.shutdown_grace_s + 5)
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await producer.stop()
+            await registry.stop()
             await kafka.close()
             await search.close()
 
-    return create_service_app(service="flow", settings=settings, lifespan=lifespan)
+    app = create_service_app(service="flow", settings=settings, lifespan=lifespan)
+
+    @app.post("/api/v1/retention/run", response_model=RetentionRun, tags=["operations"])
+    async def run_retention(request: Request) -> RetentionRun:
+        """Delete now every index older than its app's retention."""
+        state = request.app.state
+        return RetentionRun(
+            deleted=await delete_expired_indices(state.search, state.registry.apps())
+        )
+
+    return app
 
 
 def run() -> None:

@@ -1,4 +1,4 @@
-"""Settings of the flow service (env prefix ``BARITO_``)."""
+"""Settings of the flow consumer (env prefix ``BARITO_``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,34 @@ class FlowSettings(ServiceSettings):
 
     port: int = Field(18083, ge=1, le=65535, description="Port the flow listens on.")
     search: SearchSettings = Field(default_factory=SearchSettings)
+    group_id: str = Field("barito-flow", description="Kafka consumer group of all flow processes.")
+    bulk_max_docs: int = Field(
+        2_000, ge=1, description="Most documents in one bulk request (see docs/performance.md)."
+    )
+    bulk_max_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Most source bytes in one bulk request."
+    )
+    fetch_max_records: int = Field(
+        200, ge=1, description="Most chunks taken from Kafka per poll, across partitions."
+    )
+    poll_timeout_ms: int = Field(
+        200, ge=1, description="How long one poll waits for new chunks before indexing."
+    )
+    bulks_in_flight: int = Field(4, ge=1, description="Bulk requests running at once.")
+    retry_base_s: float = Field(0.5, gt=0, description="First retry delay (doubles, jittered).")
+    retry_cap_s: float = Field(30.0, gt=0, description="Longest delay between two retries.")
+    topic_refresh_ms: int = Field(
+        3_000,
+        ge=100,
+        description="How often the topic list is refreshed, so new app topics are consumed "
+        "within seconds.",
+    )
+    shutdown_grace_s: float = Field(
+        20.0, gt=0, description="On SIGTERM or rebalance, how long in-flight work may finish."
+    )
+    retention_interval_s: float = Field(
+        86_400.0, gt=0, description="How often indices past their app's retention are deleted."
+    )
 
 
 def get_settings() -> FlowSettings:

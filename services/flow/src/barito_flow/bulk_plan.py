@@ -1,0 +1,123 @@
+"""What to do with each document after a bulk request: done, retry or dead-letter.
+
+    >>> from barito_common.search import BulkItemResult, BulkOutcome, BulkResult
+    >>> doc = Document("barito-shop-2025.01.31", "0-17-0", {"n": "x"}, {"n": "x"})
+    >>> rejected = BulkItemResult(
+    ...     "barito-shop-2025.01.31", "0-17-0", BulkOutcome.REJECTED, 400,
+    ...     "document_parsing_exception", "failed to parse field [n] of type [long]",
+    ... )
+    >>> [(doc.id, reason) for doc, reason in settle([doc], BulkResult(items=(rejected,))).dead]
+    [('0-17-0', 'failed to parse field [n] of type [long]')]
+
+The rules: ``ok`` and ``conflict`` (the id exists: an earlier attempt indexed
+it) are done; ``retryable`` (429, 5xx, cluster block, no answer) is sent again
+after :func:`backoff_delay`, for as long as it takes, since the data is good
+and the engine will take it once it recovers; ``rejected`` (mapping conflict,
+parse error) is dead-lettered, since sending the same content again would only
+be refused again.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from barito_common.schemas import DeadLetter
+from barito_common.search import BulkOutcome, BulkResult
+from barito_flow.documents import Document
+
+__all__ = ["Settlement", "backoff_delay", "dead_letter", "settle"]
+
+# The engine said no, but not why (an item without an error body).
+_NO_REASON = "rejected by the search engine without a reason"
+# 2.0 ** 1024 overflows a float; long before that the delay is at its cap.
+_MAX_EXPONENT = 1000
+# The jitter's own generator, so that seeding the global one elsewhere (tests,
+# libraries) does not make every flow process retry in step.
+_random = random.Random()
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A bulk request's documents, sorted by what happens to them next."""
+
+    done: list[Document] = field(default_factory=list)
+    """In the index: indexed now, or already there (``conflict``) from an earlier attempt."""
+    retry: list[Document] = field(default_factory=list)
+    """The engine could not take them now: send them again after a backoff."""
+    dead: list[tuple[Document, str]] = field(default_factory=list)
+    """Refused for their content, with the engine's reason: dead-letter them."""
+
+
+def settle(documents: Sequence[Document], result: BulkResult) -> Settlement:
+    """Sort ``documents`` by the outcomes of ``result``, which answers them in order.
+
+    Raises ``ValueError`` if ``result`` does not answer exactly these documents.
+    """
+    if len(documents) != len(result):
+        raise ValueError(f"bulk result has {len(result)} outcomes for {len(documents)} documents")
+    settlement = Settlement()
+    for document, item in zip(documents, result.items, strict=True):
+        if item.id != document.id:
+            raise ValueError(
+                f"bulk result answers document {item.id!r} where {document.id!r} was sent"
+            )
+        outcome = item.outcome
+        if outcome is BulkOutcome.OK or outcome is BulkOutcome.CONFLICT:
+            settlement.done.append(document)
+        elif outcome is BulkOutcome.RETRYABLE:
+            settlement.retry.append(document)
+        else:
+            reason = item.reason or item.error_type or _NO_REASON
+            settlement.dead.append((document, reason))
+    return settlement
+
+
+def backoff_delay(
+    attempt: int, *, base_s: float = 0.5, cap_s: float = 30.0, rng: random.Random | None = None
+) -> float:
+    """Seconds to wait before retry number ``attempt`` (1 for the first retry).
+
+    Exponential with full jitter: uniform in ``[0, min(cap_s, base_s * 2 ** (attempt - 1))]``.
+    The jitter spreads out the retries of every flow process that met the same
+    overloaded engine at the same moment, instead of having them return together.
+
+    >>> backoff_delay(3, rng=random.Random(7)) <= 2.0
+    True
+    """
+    if attempt < 1:
+        raise ValueError(f"attempt counts from 1, got {attempt}")
+    if base_s <= 0 or cap_s <= 0:
+        raise ValueError(f"base_s and cap_s must be positive, got {base_s} and {cap_s}")
+    ceiling = min(cap_s, base_s * 2.0 ** min(attempt - 1, _MAX_EXPONENT))
+    return (rng or _random).uniform(0.0, ceiling)
+
+
+def dead_letter(
+    document: Document,
+    reason: str,
+    *,
+    app_id: str,
+    app_slug: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    index_in_chunk: int,
+    now: datetime,
+) -> DeadLetter:
+    """The dead letter of a document the engine refused; ``now`` must be timezone-aware."""
+    return DeadLetter(
+        app_id=app_id,
+        app_slug=app_slug,
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        index_in_chunk=index_in_chunk,
+        # The record as received, without the fields the flow added: an operator
+        # fixes and replays what the app sent, not the flow's rendering of it.
+        event=document.record,
+        reason=reason,
+        failed_at=now,
+    )

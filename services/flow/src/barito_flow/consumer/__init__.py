@@ -1,0 +1,1 @@
+"""Kafka → search engine: the consuming loop and the indexing of one partition's batch."""

@@ -1,0 +1,198 @@
+"""Indexes one partition's batch of chunks until every document is durable.
+
+Durable means: in the index (created now, or already there from an earlier
+attempt: ``_id`` is ``<partition>-<offset>-<n>``, so a replay rewrites
+nothing), or in the dead-letter topic with the engine's reason. Only then may
+the caller commit the batch's offsets. Documents the engine cannot take now
+(429, 5xx, no answer) are sent again with exponential backoff and jitter,
+for as long as it takes; the caller has paused the partition meanwhile, so
+the other partitions keep flowing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+from barito_common.app_registry import AppRegistry
+from barito_common.chunk_codec import CorruptChunk, decode_chunk
+from barito_common.kafka import Topics
+from barito_common.schemas import DeadLetter, to_bytes
+from barito_common.search import SearchAdapter
+from barito_flow.bulk_plan import backoff_delay, dead_letter, settle
+from barito_flow.documents import Document, chunk_documents
+from barito_flow.index_template import index_template_body, template_name
+from barito_flow.settings import FlowSettings
+from barito_flow.telemetry import FlowMetrics
+
+__all__ = ["AppIndexing", "BatchIndexer"]
+
+log = logging.getLogger(__name__)
+
+# Primary shards and replicas of a daily index, by capacity template (architecture §6).
+_SHARDS = {"small": (1, 0), "medium": (3, 1), "large": (6, 1)}
+
+
+@dataclass(frozen=True)
+class AppIndexing:
+    """What the flow needs to know of an app to index its chunks."""
+
+    app_id: str
+    slug: str
+    index_prefix: str
+    capacity: str
+
+
+@dataclass
+class BatchIndexer:
+    settings: FlowSettings
+    search: SearchAdapter
+    registry: AppRegistry
+    dead_letters: AIOKafkaProducer
+    metrics: FlowMetrics
+    _bulk_slots: asyncio.Semaphore = field(init=False)
+    _templates: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._bulk_slots = asyncio.Semaphore(self.settings.bulks_in_flight)
+        self._topics = Topics(self.settings.kafka.topic_prefix)
+
+    def app_for_topic(self, topic: str) -> AppIndexing:
+        slug = topic.removeprefix(self._topics.logs(""))
+        profile = self.registry.by_slug(slug)
+        if profile is None:
+            # A topic without a profile (not yet published, or a deleted app whose
+            # topic still holds data): index by the naming convention, lose nothing.
+            prefix = f"{self.settings.search.index_prefix}{slug}"
+            return AppIndexing(app_id=slug, slug=slug, index_prefix=prefix, capacity="small")
+        return AppIndexing(profile.app_id, profile.slug, profile.index_prefix, profile.capacity)
+
+    async def index_batch(
+        self, topic: str, partition: int, records: Sequence[ConsumerRecord]
+    ) -> None:
+        app = self.app_for_topic(topic)
+        await self._ensure_template(app)
+        documents: list[Document] = []
+        for record in records:
+            try:
+                events = decode_chunk(record.value)
+            except CorruptChunk as err:
+                await self._dead_letter_chunk(app, topic, record, str(err))
+                continue
+            self.metrics.received.labels(app.slug).inc(len(events))
+            documents.extend(
+                chunk_documents(
+                    events=events,
+                    app_slug=app.slug,
+                    index_prefix=app.index_prefix,
+                    partition=partition,
+                    offset=record.offset,
+                    # An event whose own time cannot be read is filed under the day
+                    # Kafka received its chunk.
+                    fallback_day=datetime.fromtimestamp(record.timestamp / 1000, UTC).date(),
+                )
+            )
+        await asyncio.gather(
+            *(self._index_until_durable(app, topic, part) for part in self._slices(documents))
+        )
+
+    def _slices(self, documents: list[Document]) -> list[list[Document]]:
+        size = self.settings.bulk_max_docs
+        return [documents[i : i + size] for i in range(0, len(documents), size)]
+
+    async def _index_until_durable(
+        self, app: AppIndexing, topic: str, documents: list[Document]
+    ) -> None:
+        pending = documents
+        attempt = 0
+        while pending:
+            async with self._bulk_slots:
+                started = time.perf_counter()
+                try:
+                    result = await self.search.bulk_index(
+                        [(doc.index, doc.id, doc.source) for doc in pending]
+                    )
+                except Exception as err:
+                    # A whole-request failure (bad credentials, a body the client
+                    # cannot serialise) is no reason to drop the batch: keep trying
+                    # and make it loud, so an operator can act.
+                    self.metrics.errors.labels("bulk").inc()
+                    log.error(
+                        "Bulk request failed as a whole; retrying.",
+                        extra={"ctx": {"app": app.slug, "docs": len(pending), "error": repr(err)}},
+                    )
+                    result = None
+                self.metrics.bulk_seconds.observe(time.perf_counter() - started)
+            if result is not None:
+                settlement = settle(pending, result)
+                self.metrics.sent.labels(app.slug).inc(len(settlement.done))
+                for document, reason in settlement.dead:
+                    await self._dead_letter(app, topic, document, reason)
+                pending = settlement.retry
+            if pending:
+                attempt += 1
+                self.metrics.retries.labels(app.slug).inc(len(pending))
+                await asyncio.sleep(
+                    backoff_delay(
+                        attempt, base_s=self.settings.retry_base_s, cap_s=self.settings.retry_cap_s
+                    )
+                )
+
+    async def _dead_letter(
+        self, app: AppIndexing, topic: str, document: Document, reason: str
+    ) -> None:
+        partition, offset, position = (int(part) for part in document.id.split("-"))
+        letter = dead_letter(
+            document,
+            reason,
+            app_id=app.app_id,
+            app_slug=app.slug,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            index_in_chunk=position,
+            now=datetime.now(UTC),
+        )
+        await self._send_dead_letter(app, letter, "rejected")
+
+    async def _dead_letter_chunk(
+        self, app: AppIndexing, topic: str, record: ConsumerRecord, reason: str
+    ) -> None:
+        letter = DeadLetter(
+            app_id=app.app_id,
+            app_slug=app.slug,
+            topic=topic,
+            partition=record.partition,
+            offset=record.offset,
+            index_in_chunk=0,
+            # The undecodable bytes are kept whole, so nothing is lost for good.
+            event={"corrupt_chunk_base64": base64.b64encode(record.value or b"").decode()},
+            reason=f"chunk cannot be decoded: {reason}",
+            failed_at=datetime.now(UTC),
+        )
+        await self._send_dead_letter(app, letter, "corrupt_chunk")
+
+    async def _send_dead_letter(self, app: AppIndexing, letter: DeadLetter, reason: str) -> None:
+        # The offset is committed only after the dead letter is acknowledged.
+        await self.dead_letters.send_and_wait(
+            self._topics.dead_letters, to_bytes(letter), key=app.app_id.encode()
+        )
+        self.metrics.dropped.labels(app.slug, reason).inc()
+
+    async def _ensure_template(self, app: AppIndexing) -> None:
+        if app.index_prefix in self._templates:
+            return
+        shards, replicas = _SHARDS.get(app.capacity, _SHARDS["small"])
+        body = index_template_body(
+            index_prefix_pattern=f"{app.index_prefix}-*", shards=shards, replicas=replicas
+        )
+        await self.search.put_index_template(template_name(app.index_prefix), **body)
+        self._templates.add(app.index_prefix)

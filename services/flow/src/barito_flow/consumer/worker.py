@@ -1,0 +1,171 @@
+"""The flow's consuming loop: poll, index per partition, commit what is durable.
+
+Each partition has at most one batch in flight: when a batch is handed to the
+indexer its partition is paused, and resumed once the batch is durable and its
+offsets committed. So a search-engine outage or a retry pauses only the
+partitions it touches, offsets are committed strictly in order, and a crash at
+any moment replays at most the uncommitted batches — which rewrite the same
+``_id``s, so the index never holds a duplicate.
+
+On a rebalance the revoked partitions' batches get ``shutdown_grace_s`` to
+finish and be committed before the partitions move; on stop (SIGTERM) every
+partition gets the same, then the consumer leaves the group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+
+from barito_common.kafka import Topics, create_consumer
+from barito_flow.consumer.batch_indexer import BatchIndexer
+from barito_flow.settings import FlowSettings
+from barito_flow.telemetry import FlowMetrics
+
+__all__ = ["FlowWorker"]
+
+log = logging.getLogger(__name__)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, worker: FlowWorker) -> None:
+        self._worker = worker
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._worker.settle(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        log.info("Partitions assigned.", extra={"ctx": {"partitions": sorted(map(str, assigned))}})
+
+
+class FlowWorker:
+    def __init__(self, settings: FlowSettings, indexer: BatchIndexer, metrics: FlowMetrics):
+        self._settings = settings
+        self._indexer = indexer
+        self._metrics = metrics
+        self._consumer: AIOKafkaConsumer | None = None
+        self._in_flight: dict[TopicPartition, asyncio.Task[int]] = {}
+        self._first_offset: dict[TopicPartition, int] = {}
+        self._fetched: dict[TopicPartition, int] = {}
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Consume until stopped; reconnects after Kafka errors."""
+        await self._indexer.registry.wait_loaded(timeout_s=3600)
+        while not self._stopping.is_set():
+            try:
+                await self._consume()
+            except (KafkaError, OSError) as err:
+                self._metrics.errors.labels("consume").inc()
+                log.warning("Consumer failed; restarting it.", extra={"ctx": {"error": repr(err)}})
+                await asyncio.sleep(1)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def _consume(self) -> None:
+        settings = self._settings
+        consumer = create_consumer(
+            settings.kafka,
+            group_id=settings.group_id,
+            metadata_max_age_ms=settings.topic_refresh_ms,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+        consumer.subscribe(
+            pattern=Topics(settings.kafka.topic_prefix).logs_pattern, listener=_Rebalance(self)
+        )
+        await consumer.start()
+        self._consumer = consumer
+        try:
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(
+                    timeout_ms=settings.poll_timeout_ms, max_records=settings.fetch_max_records
+                )
+                for tp, records in batches.items():
+                    if records:
+                        consumer.pause(tp)
+                        self._first_offset[tp] = records[0].offset
+                        self._fetched[tp] = records[-1].offset + 1
+                        self._in_flight[tp] = asyncio.create_task(self._index(tp, records))
+                await self._commit_finished(consumer)
+                self._report_lag(consumer)
+            await self.settle(set(self._in_flight))
+        finally:
+            self._consumer = None
+            for task in self._in_flight.values():
+                task.cancel()
+            self._in_flight.clear()
+            await consumer.stop()  # leaves the group, so partitions move at once
+
+    async def _index(self, tp: TopicPartition, records: list[ConsumerRecord]) -> int:
+        await self._indexer.index_batch(tp.topic, tp.partition, records)
+        return int(records[-1].offset) + 1
+
+    async def _commit_finished(self, consumer: AIOKafkaConsumer) -> None:
+        finished = {tp: task for tp, task in self._in_flight.items() if task.done()}
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for tp, task in finished.items():
+            del self._in_flight[tp]
+            if task.cancelled() or task.exception() is not None:
+                # Replay the whole batch: its documents that did land are rewritten
+                # under the same ids, so nothing doubles.
+                self._metrics.errors.labels("index").inc()
+                log.error(
+                    "Indexing a batch failed; replaying it.",
+                    extra={"ctx": {"partition": str(tp), "error": repr(task.exception())}},
+                )
+                if tp in consumer.assignment():
+                    consumer.seek(tp, self._first_offset[tp])
+            else:
+                offsets[tp] = OffsetAndMetadata(task.result(), "")
+        if offsets:
+            await self._commit(consumer, offsets)
+        for tp in finished:
+            if tp in consumer.assignment():
+                consumer.resume(tp)
+
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]
+    ) -> None:
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as err:
+            # The partitions moved (or Kafka is away): the next owner replays from
+            # the last commit, and the replay is idempotent.
+            self._metrics.errors.labels("commit").inc()
+            log.warning("Commit failed.", extra={"ctx": {"error": repr(err)}})
+
+    async def settle(self, partitions: set[TopicPartition]) -> None:
+        """Let the partitions' batches finish (bounded), and commit what became durable."""
+        consumer = self._consumer
+        tasks = [self._in_flight[tp] for tp in partitions if tp in self._in_flight]
+        if tasks:
+            await asyncio.wait(tasks, timeout=self._settings.shutdown_grace_s)
+        if consumer is None:
+            return
+        offsets = {}
+        for tp in partitions:
+            task = self._in_flight.get(tp)
+            if task is None:
+                continue
+            if task.done() and not task.cancelled() and task.exception() is None:
+                offsets[tp] = OffsetAndMetadata(task.result(), "")
+            else:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            del self._in_flight[tp]
+        if offsets:
+            await self._commit(consumer, offsets)
+
+    def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None and tp in self._fetched:
+                lag = max(0, highwater - self._fetched[tp])
+                self._metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)

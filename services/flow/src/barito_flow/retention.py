@@ -1,0 +1,55 @@
+"""Deleting each app's daily indices once they are older than its retention.
+
+An index ``<index_prefix>-YYYY.MM.DD`` holds the events of that UTC day; it
+is deleted when that day is ``retention_days`` or more days before today, so
+an app with 7 days keeps today and the 6 days before it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from barito_common.schemas import AppProfile
+from barito_common.search import SearchAdapter
+
+__all__ = ["delete_expired_indices", "expired_indices"]
+
+log = logging.getLogger(__name__)
+
+
+def expired_indices(
+    names: Iterable[str], *, index_prefix: str, retention_days: int, today: date
+) -> list[str]:
+    oldest_kept = today - timedelta(days=retention_days - 1)
+    expired = []
+    for name in names:
+        suffix = name.removeprefix(f"{index_prefix}-")
+        if suffix == name:
+            continue
+        try:
+            day = datetime.strptime(suffix, "%Y.%m.%d").date()
+        except ValueError:
+            continue  # not one of ours (another app whose slug extends this one)
+        if day < oldest_kept:
+            expired.append(name)
+    return sorted(expired)
+
+
+async def delete_expired_indices(
+    search: SearchAdapter, apps: Iterable[AppProfile], *, today: date | None = None
+) -> list[str]:
+    """Delete every expired index of every app; return the names deleted."""
+    today = today or datetime.now(UTC).date()
+    deleted: list[str] = []
+    for app in apps:
+        names = await search.list_indices(f"{app.index_prefix}-*")
+        for name in expired_indices(
+            names, index_prefix=app.index_prefix, retention_days=app.retention_days, today=today
+        ):
+            await search.delete_index(name)
+            deleted.append(name)
+    if deleted:
+        log.info("Deleted expired indices.", extra={"ctx": {"indices": deleted}})
+    return deleted

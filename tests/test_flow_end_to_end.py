@@ -1,0 +1,122 @@
+"""Every acknowledged event becomes exactly one document in its own app's index."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from barito_common.kafka import create_consumer
+from barito_common.schemas import DeadLetter, from_bytes
+from tests.flow_pipeline import pipeline
+
+pytestmark = pytest.mark.stack
+
+ENGINES = ["elasticsearch", "opensearch"]
+
+
+def _events(app_tag: str, start: int, count: int, now: datetime) -> list[dict]:
+    yesterday = now - timedelta(days=1)
+    events = []
+    for seq in range(start, start + count):
+        if seq % 10 == 0:
+            stamp = yesterday.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        elif seq % 10 == 1:
+            # The same instant written with a +07:00 offset: indexed by its UTC day.
+            stamp = (now.astimezone(_PLUS_SEVEN)).isoformat(timespec="milliseconds")
+        else:
+            stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        events.append({"@timestamp": stamp, "seq": seq, "app_tag": app_tag, "message": "m"})
+    return events
+
+
+_PLUS_SEVEN = timezone(timedelta(hours=7))
+
+
+async def _unique_seqs(search, pattern: str, size: int) -> dict[int, int]:
+    body = await search.search(
+        pattern, size=0, aggs={"seqs": {"terms": {"field": "seq", "size": size}}}
+    )
+    return {b["key"]: b["doc_count"] for b in body["aggregations"]["seqs"]["buckets"]}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_ten_thousand_events_over_three_apps_are_each_indexed_exactly_once(
+    stack, engine
+) -> None:
+    now = datetime.now(UTC).replace(hour=12)  # midday: the +07:00 form stays on the same day
+    async with pipeline(stack, engine) as p:
+        apps = [await p.apps.register() for _ in range(3)]
+        per_app = [3334, 3333, 3333]
+        sends = []
+        for app, total in zip(apps, per_app, strict=True):
+            for start in range(0, total, 500):
+                batch = _events(app.profile.slug, start, min(500, total - start), now)
+                sends.append(p.send_ndjson(app, batch))
+        await asyncio.gather(*sends)
+
+        for app, total in zip(apps, per_app, strict=True):
+            pattern = f"{app.profile.index_prefix}-*"
+            assert await p.wait_for_count(app, total) == total
+            seqs = await _unique_seqs(p.search, pattern, total + 10)
+            assert len(seqs) == total and set(seqs.values()) == {1}
+            # Only this app's events are in its indices.
+            foreign = await p.search.count(
+                pattern, query={"bool": {"must_not": {"term": {"app_tag": app.profile.slug}}}}
+            )
+            assert foreign == 0
+            # Each event is in the index of its own UTC day.
+            today = f"{app.profile.index_prefix}-{now:%Y.%m.%d}"
+            yesterday = f"{app.profile.index_prefix}-{now - timedelta(days=1):%Y.%m.%d}"
+            assert sorted(await p.search.list_indices(pattern)) == sorted([today, yesterday])
+            assert await p.search.count(yesterday) == len(range(0, total, 10))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_a_mapping_conflict_goes_to_the_dead_letter_topic_and_its_chunk_mates_are_indexed(
+    stack, engine
+) -> None:
+    async with pipeline(stack, engine) as p:
+        app = await p.apps.register()
+        await p.send_ndjson(app, [{"n": 1, "k": "first"}])
+        assert await p.wait_for_count(app, 1) == 1
+        await p.send_ndjson(
+            app, [{"n": 2, "k": "ok-a"}, {"n": "not a number", "k": "bad"}, {"n": 3, "k": "ok-b"}]
+        )
+        assert await p.wait_for_count(app, 3) == 3
+
+        consumer = create_consumer(p.kafka, p.apps.topics.dead_letters, group_id=None)
+        await consumer.start()
+        letters: list[DeadLetter] = []
+        try:
+            async with asyncio.timeout(30):
+                while not letters:
+                    for records in (await consumer.getmany(timeout_ms=500)).values():
+                        letters += [from_bytes(DeadLetter, r.value) for r in records]
+        finally:
+            await consumer.stop()
+        (letter,) = letters
+        assert letter.app_slug == app.profile.slug
+        assert letter.event == {"n": "not a number", "k": "bad"}
+        assert letter.index_in_chunk == 1
+        assert "n" in letter.reason and "parse" in letter.reason.lower()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_retention_deletes_indices_past_the_apps_retention_and_keeps_the_rest(
+    stack, engine
+) -> None:
+    async with pipeline(stack, engine) as p:
+        app = await p.apps.register(retention_days=3)
+        # The flow's registry must know the retention before it applies it.
+        await asyncio.sleep(1)
+        today = datetime.now(UTC).date()
+        prefix = app.profile.index_prefix
+        old = f"{prefix}-{today - timedelta(days=3):%Y.%m.%d}"
+        kept = f"{prefix}-{today - timedelta(days=2):%Y.%m.%d}"
+        await p.search.bulk_index([(old, "1", {"a": 1}), (kept, "1", {"a": 1})], refresh=True)
+        response = await p.flow.post("/api/v1/retention/run")
+        assert response.status_code == 200
+        assert old in response.json()["deleted"]
+        assert await p.search.list_indices(f"{prefix}-*") == [kept]
