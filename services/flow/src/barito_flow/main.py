@@ -22,6 +22,7 @@ from barito_common.kafka import (
     create_producer,
     ensure_topics,
 )
+from barito_common.kafka_producer import RecoveringProducer
 from barito_common.search import create_search_adapter
 from barito_common.service_app import Dependency, create_service_app
 from barito_flow.consumer.batch_indexer import BatchIndexer
@@ -64,7 +65,7 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
         kafka = KafkaProbe(settings.kafka, timeout_s=settings.readiness_timeout_s)
         search = create_search_adapter(settings.search)
         registry = AppRegistry(settings.kafka)
-        producer = create_producer(settings.kafka)
+        producer = RecoveringProducer(lambda: create_producer(settings.kafka))
         metrics = FlowMetrics.create(app.state.metrics)
         indexer = BatchIndexer(settings, search, registry, producer, metrics)
         worker = FlowWorker(settings, indexer, metrics)
@@ -75,11 +76,11 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
             while True:
                 try:
                     await _ensure_dead_letter_topic(settings)
-                    await producer.start()
                     break
                 except Exception as err:
                     log.warning("Kafka not reachable yet.", extra={"ctx": {"error": repr(err)}})
                     await asyncio.sleep(1)
+            await producer.start_when_reachable()
             await worker.run()
 
         tasks = [

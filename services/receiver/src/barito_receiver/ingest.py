@@ -18,12 +18,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from barito_common.chunk_codec import ChunkError, EventTooLarge, encode_chunks
 from barito_common.errors import ApiError
 from barito_common.kafka import Topics, create_admin, ensure_topics, usage_topic_spec
+from barito_common.kafka_producer import RecoveringProducer
 from barito_common.schemas import AppProfile
 from barito_receiver.body_formats import parse_events
 from barito_receiver.decode_errors import BodyError
@@ -40,26 +40,24 @@ log = logging.getLogger(__name__)
 @dataclass
 class Ingestor:
     settings: ReceiverSettings
-    producer: AIOKafkaProducer
+    producer: RecoveringProducer
     limiter: RateLimiter
     usage: UsageMeter
-    producer_started: asyncio.Event = field(default_factory=asyncio.Event)
     _spread: itertools.count[int] = field(default_factory=itertools.count)
 
-    async def start_producer(self, retry_delay_s: float = 1.0) -> None:
-        """Start the producer once Kafka answers; until then ingest answers 503."""
+    async def start(self, retry_delay_s: float = 1.0) -> None:
+        """Reach Kafka: the usage topic, then the producer; until then ingest answers 503."""
         while True:
             try:
                 await self._ensure_usage_topic()
-                await self.producer.start()
             except KafkaError as err:
                 log.warning(
                     "Kafka is not reachable yet; retrying.", extra={"ctx": {"error": repr(err)}}
                 )
                 await asyncio.sleep(retry_delay_s)
             else:
-                self.producer_started.set()
-                return
+                break
+        await self.producer.start_when_reachable()
 
     async def ingest(
         self,
@@ -123,12 +121,6 @@ class Ingestor:
             await admin.close()
 
     async def _produce(self, app: AppProfile, chunks: list[bytes]) -> None:
-        if not self.producer_started.is_set():
-            raise ApiError(
-                503,
-                "The receiver has not reached Kafka yet; retry shortly.",
-                headers={"Retry-After": str(self.settings.retry_after_s)},
-            )
         try:
             async with asyncio.timeout(self.settings.produce_timeout_s):
                 partitions = sorted(await self.producer.partitions_for(app.topic))

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from barito_common.app_registry import AppRegistry
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe, Topics, create_producer
+from barito_common.kafka_producer import RecoveringProducer
 from barito_common.service_app import Dependency, create_service_app
 from barito_receiver.api.logs import router
 from barito_receiver.ingest import Ingestor
@@ -33,7 +34,9 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
         kafka = KafkaProbe(settings.kafka, timeout_s=settings.readiness_timeout_s)
         registry = AppRegistry(settings.kafka)
         compression = None if settings.compression == "none" else settings.compression
-        producer = create_producer(settings.kafka, compression_type=compression)
+        producer = RecoveringProducer(
+            lambda: create_producer(settings.kafka, compression_type=compression)
+        )
         usage = UsageMeter(app.state.metrics)
         ingestor = Ingestor(
             settings=settings,
@@ -44,7 +47,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
         app.state.registry = registry
         app.state.ingestor = ingestor
         await registry.start()
-        starting = asyncio.create_task(ingestor.start_producer(), name="producer-start")
+        starting = asyncio.create_task(ingestor.start(), name="kafka-start")
         publishing = asyncio.create_task(
             usage.publish_forever(producer, topics.usage, settings.usage_window_s),
             name="usage-publisher",
@@ -60,7 +63,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             # Flush what was accepted in the last window before the producer closes.
-            if ingestor.producer_started.is_set():
+            if producer.started.is_set():
                 await usage.publish(producer, topics.usage)
             await producer.stop()
             await registry.stop()

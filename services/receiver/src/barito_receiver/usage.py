@@ -16,9 +16,9 @@ from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry, Counter
 
+from barito_common.kafka_producer import RecoveringProducer
 from barito_common.schemas import UsageReport, to_bytes
 
 __all__ = ["UsageMeter"]
@@ -99,13 +99,13 @@ class UsageMeter:
         ]
 
     async def publish_forever(
-        self, producer: AIOKafkaProducer, topic: str, window_s: float
+        self, producer: RecoveringProducer, topic: str, window_s: float
     ) -> None:
         while True:
             await asyncio.sleep(window_s)
             await self.publish(producer, topic)
 
-    async def publish(self, producer: AIOKafkaProducer, topic: str) -> None:
+    async def publish(self, producer: RecoveringProducer, topic: str) -> None:
         """Publish the closed window, and earlier ones Kafka could not take."""
         pending = [*self._unsent, *self.take_reports(datetime.now(UTC))]
         sent = 0

@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
 from barito_common.app_registry import AppRegistry
 from barito_common.chunk_codec import CorruptChunk, decode_chunk
 from barito_common.kafka import Topics
+from barito_common.kafka_producer import RecoveringProducer
 from barito_common.schemas import DeadLetter, to_bytes
 from barito_common.search import SearchAdapter
 from barito_flow.bulk_plan import backoff_delay, dead_letter, settle
@@ -56,7 +56,7 @@ class BatchIndexer:
     settings: FlowSettings
     search: SearchAdapter
     registry: AppRegistry
-    dead_letters: AIOKafkaProducer
+    dead_letters: RecoveringProducer
     metrics: FlowMetrics
     _bulk_slots: asyncio.Semaphore = field(init=False)
     _templates: set[str] = field(default_factory=set)
