@@ -107,24 +107,32 @@ async def main() -> None:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         pattern = f"fbench{run}-bench-*"
+        first_seen: tuple[float, int] | None = None
         try:
             while True:
-                await asyncio.sleep(0.25)
+                await asyncio.sleep(0.1)
                 try:
                     await adapter.refresh(pattern)
-                    if await adapter.count(pattern) >= args.events:
-                        break
+                    count = await adapter.count(pattern)
                 except Exception:
                     continue
-            elapsed = time.perf_counter() - started
+                if first_seen is None and count > 0:
+                    # Start-up (imports, registry, group join) is not indexing speed.
+                    first_seen = (time.perf_counter(), count)
+                if count >= args.events:
+                    break
+            done = time.perf_counter()
+            elapsed = done - started
+            assert first_seen is not None
+            steady = (args.events - first_seen[1]) / (done - first_seen[0])
         finally:
             flow.terminate()
             await flow.wait()
         raw_rate, flow_rate = args.events / raw, args.events / elapsed
         print(f"{args.events} events, engine {args.engine}")
         print(f"{'raw async_bulk helper':<24} {raw_rate:>10,.0f} docs/s")
-        ratio = flow_rate / raw_rate
-        print(f"{'one flow process':<24} {flow_rate:>10,.0f} docs/s  ratio {ratio:.2f}")
+        print(f"{'one flow process':<24} {flow_rate:>10,.0f} docs/s  (from process start)")
+        print(f"{'one flow, steady':<24} {steady:>10,.0f} docs/s  ratio {steady / raw_rate:.2f}")
     finally:
         await adapter.delete_index(f"fbench{run}-*")
         await adapter.close()
