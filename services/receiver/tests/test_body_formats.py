@@ -436,3 +436,12 @@ def test_any_body_gives_chunk_ready_events_or_a_body_error_and_nothing_else(
         assert type(event.record) is dict
         assert len(event.time) == 24 and event.time.endswith("Z")
     encode_chunk(events)  # the receiver writes them as chunks next: that must not fail
+
+
+def test_msgpack_binary_strings_become_text_and_non_text_binary_is_refused() -> None:
+    body = msgpack.packb({b"host": b"web-1", "tags": [b"a", {"k": b"v"}]}, use_bin_type=True)
+    (event,) = parse_events(body, "application/msgpack", received_at=RECEIVED)
+    assert event.record == {"host": "web-1", "tags": ["a", {"k": "v"}]}
+    bad = msgpack.packb({"ok": 1}) + msgpack.packb({"blob": b"\xff\xfe"}, use_bin_type=True)
+    with pytest.raises(InvalidEvent, match="event 1 holds binary data that is not UTF-8"):
+        parse_events(bad, "application/msgpack", received_at=RECEIVED)

@@ -305,7 +305,46 @@ def _msgpack_events(body: bytes, fallback: str, max_events: int | None) -> list[
             f"msgpack body is truncated: the value at byte {consumed} (event {len(events)}) "
             "is incomplete"
         )
+    for index, event in enumerate(events):
+        _binary_to_text(event.record, index)
     return events
+
+
+def _binary_to_text(value: dict[Any, Any] | list[Any], index: int) -> None:
+    """Turn msgpack ``bin`` keys and values into text, in place.
+
+    fluentd packs strings it holds as binary (ASCII-8BIT) as msgpack ``bin``;
+    they are text to the user, and JSON (hence the search engine) has no bytes:
+    one such value would make its whole bulk request unserialisable. Binary
+    that is not UTF-8 text is refused with the event named, not dropped.
+    """
+    if isinstance(value, list):
+        for position, item in enumerate(value):
+            value[position] = _texts_in(item, index)
+        return
+    for key, item in list(value.items()):
+        converted = _texts_in(item, index)
+        if type(key) is bytes:
+            del value[key]
+            value[_text(key, index)] = converted
+        elif converted is not item:
+            value[key] = converted
+
+
+def _texts_in(item: Any, index: int) -> Any:
+    kind = type(item)
+    if kind is bytes:
+        return _text(item, index)
+    if kind is dict or kind is list:
+        _binary_to_text(item, index)
+    return item
+
+
+def _text(data: bytes, index: int) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InvalidEvent(index, "holds binary data that is not UTF-8 text") from err
 
 
 def _add_msgpack_value(value: Any, events: list[Event], fallback: str) -> int:
