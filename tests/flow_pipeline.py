@@ -75,7 +75,7 @@ async def pipeline(
     search_settings = SearchSettings(
         engine=engine, url=stack.search_urls[engine], index_prefix=f"{prefix}-"
     )
-    receiver_app = create_receiver(ReceiverSettings(kafka=kafka, produce_timeout_s=5.0))
+    receiver_app = create_receiver(ReceiverSettings(kafka=kafka))
     flow_settings = FlowSettings(
         kafka=kafka, search=search_settings, retry_cap_s=2.0, **flow_overrides
     )

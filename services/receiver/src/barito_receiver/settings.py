@@ -44,7 +44,12 @@ class ReceiverSettings(ServiceSettings):
         "behind one load balancer (e.g. 0.5 for two).",
     )
     produce_timeout_s: float = Field(
-        10.0, gt=0, description="How long a request waits for Kafka's acknowledgement."
+        30.0,
+        gt=0,
+        description="How long a request waits for Kafka's acknowledgement. Longer than the "
+        "producer's own request timeout on purpose: the producer then settles each chunk "
+        "(acked, or expired unsent) before the client is answered, so a 503 rarely covers "
+        "a chunk that was in fact written, which the client's retry would double.",
     )
     retry_after_s: int = Field(
         5, ge=1, description="Retry-After sent when Kafka is unavailable (503)."
