@@ -9,7 +9,6 @@ database from ``run_id``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,9 +54,9 @@ def run_id() -> str:
 
 
 @pytest.fixture
-def unique_name(run_id: str, request: pytest.FixtureRequest) -> Iterator[str]:
+def unique_name(run_id: str) -> str:
     """A lowercase name unique to this test, valid as a topic, index or database name."""
-    yield f"t{run_id}-{uuid.uuid4().hex[:8]}"
+    return f"t{run_id}-{uuid.uuid4().hex[:8]}"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

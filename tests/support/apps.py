@@ -20,10 +20,9 @@ from barito_common.app_registry import AppRegistry, publish_profile
 from barito_common.chunk_codec import Event, decode_chunk
 from barito_common.kafka import (
     Topics,
-    create_admin,
     create_consumer,
     create_producer,
-    ensure_topics,
+    create_topics_if_missing,
     log_topic_spec,
 )
 from barito_common.schemas import AppProfile, AppStatus, RetiringSecret, hash_secret
@@ -68,14 +67,9 @@ class Apps:
             capacity="small",
             updated_at=datetime.now(UTC),
         ).model_copy(update=changes)
-        admin = create_admin(self.kafka)
-        await admin.start()
-        try:
-            await ensure_topics(
-                admin, [log_topic_spec(self.topics, slug, partitions=partitions, replication=1)]
-            )
-        finally:
-            await admin.close()
+        await create_topics_if_missing(
+            self.kafka, [log_topic_spec(self.topics, slug, partitions=partitions, replication=1)]
+        )
         await self.publish(profile)
         return App(profile, secret)
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from barito_common.kafka import Topics, TopicSpec, create_admin, create_consumer, ensure_topics
+from barito_common.kafka import Topics, TopicSpec, create_consumer, create_topics_if_missing
 from barito_common.schemas import AppProfile, PayloadError, from_bytes, hash_secret, to_bytes
 from barito_common.settings import KafkaSettings
 
@@ -165,12 +165,7 @@ class AppRegistry:
                 await asyncio.sleep(self._retry_delay_s)
 
     async def _follow(self) -> None:
-        admin = create_admin(self._settings)
-        await admin.start()
-        try:
-            await ensure_topics(admin, [apps_topic_spec(self._topics)])
-        finally:
-            await admin.close()
+        await create_topics_if_missing(self._settings, [apps_topic_spec(self._topics)])
         consumer = create_consumer(
             self._settings, group_id=None, isolation_level="read_uncommitted"
         )

@@ -36,6 +36,7 @@ __all__ = [
     "create_admin",
     "create_consumer",
     "create_producer",
+    "create_topics_if_missing",
     "ensure_topics",
     "log_topic_spec",
     "usage_topic_spec",
@@ -170,6 +171,16 @@ async def ensure_topics(admin: AIOKafkaAdminClient, specs: Iterable[TopicSpec]) 
     # Another process may create one between our listing and our request.
     with contextlib.suppress(TopicAlreadyExistsError):
         await admin.create_topics(missing)
+
+
+async def create_topics_if_missing(settings: KafkaSettings, specs: Iterable[TopicSpec]) -> None:
+    """Open an admin client just long enough to :func:`ensure_topics`."""
+    admin = create_admin(settings)
+    await admin.start()
+    try:
+        await ensure_topics(admin, specs)
+    finally:
+        await admin.close()
 
 
 class KafkaProbe:

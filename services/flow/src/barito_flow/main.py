@@ -18,9 +18,8 @@ from barito_common.kafka import (
     KafkaProbe,
     Topics,
     TopicSpec,
-    create_admin,
     create_producer,
-    ensure_topics,
+    create_topics_if_missing,
 )
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.search import create_search_adapter
@@ -48,13 +47,8 @@ async def _retention_forever(app: FastAPI, interval_s: float) -> None:
 
 
 async def _ensure_dead_letter_topic(settings: FlowSettings) -> None:
-    admin = create_admin(settings.kafka)
-    await admin.start()
-    try:
-        topics = Topics(settings.kafka.topic_prefix)
-        await ensure_topics(admin, [TopicSpec(topics.dead_letters, partitions=3)])
-    finally:
-        await admin.close()
+    topics = Topics(settings.kafka.topic_prefix)
+    await create_topics_if_missing(settings.kafka, [TopicSpec(topics.dead_letters, partitions=3)])
 
 
 def create_app(settings: FlowSettings | None = None) -> FastAPI:

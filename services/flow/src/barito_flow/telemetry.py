@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from barito_common.telemetry import EventCounters
+
 __all__ = ["FlowMetrics"]
 
 
@@ -21,27 +23,17 @@ class FlowMetrics:
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> FlowMetrics:
+        counters = EventCounters.create(
+            registry,
+            received="Events read from Kafka.",
+            sent="Events indexed (or found already indexed on a replay).",
+            dropped="Events not indexed, by reason; each is kept in the dead-letter topic.",
+        )
         return cls(
-            received=Counter(
-                "barito_events_received_total", "Events read from Kafka.", ["app"],
-                registry=registry,
-            ),
-            sent=Counter(
-                "barito_events_sent_total",
-                "Events indexed (or found already indexed on a replay).",
-                ["app"],
-                registry=registry,
-            ),
-            dropped=Counter(
-                "barito_events_dropped_total",
-                "Events not indexed, by reason; each is kept in the dead-letter topic.",
-                ["app", "reason"],
-                registry=registry,
-            ),
-            errors=Counter(
-                "barito_errors_total", "Failed operations, by stage.", ["stage"],
-                registry=registry,
-            ),
+            received=counters.received,
+            sent=counters.sent,
+            dropped=counters.dropped,
+            errors=counters.errors,
             retries=Counter(
                 "barito_flow_bulk_retries_total",
                 "Documents sent again after a 429, 5xx or no answer.",

@@ -22,7 +22,7 @@ from aiokafka.errors import KafkaError
 
 from barito_common.chunk_codec import ChunkError, EventTooLarge, encode_chunks
 from barito_common.errors import ApiError
-from barito_common.kafka import Topics, create_admin, ensure_topics, usage_topic_spec
+from barito_common.kafka import Topics, create_topics_if_missing, usage_topic_spec
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.schemas import AppProfile
 from barito_receiver.body_formats import parse_events
@@ -113,12 +113,8 @@ class Ingestor:
         return len(events)
 
     async def _ensure_usage_topic(self) -> None:
-        admin = create_admin(self.settings.kafka)
-        await admin.start()
-        try:
-            await ensure_topics(admin, [usage_topic_spec(Topics(self.settings.kafka.topic_prefix))])
-        finally:
-            await admin.close()
+        topics = Topics(self.settings.kafka.topic_prefix)
+        await create_topics_if_missing(self.settings.kafka, [usage_topic_spec(topics)])
 
     async def _produce(self, app: AppProfile, chunks: list[bytes]) -> None:
         try:

@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.schemas import UsageReport, to_bytes
+from barito_common.telemetry import EventCounters
 
 __all__ = ["UsageMeter"]
 
@@ -37,27 +38,14 @@ class _Window:
 
 class UsageMeter:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.received = Counter(
-            "barito_events_received_total",
-            "Events received in requests, accepted or not.",
-            ["app"],
-            registry=registry,
+        counters = EventCounters.create(
+            registry,
+            received="Events received in requests, accepted or not.",
+            sent="Events acknowledged by Kafka.",
+            dropped="Events refused, by reason (the client was told and may retry).",
         )
-        self.sent = Counter(
-            "barito_events_sent_total",
-            "Events acknowledged by Kafka.",
-            ["app"],
-            registry=registry,
-        )
-        self.dropped = Counter(
-            "barito_events_dropped_total",
-            "Events refused, by reason (the client was told and may retry).",
-            ["app", "reason"],
-            registry=registry,
-        )
-        self.errors = Counter(
-            "barito_errors_total", "Failed operations, by stage.", ["stage"], registry=registry
-        )
+        self.received, self.sent = counters.received, counters.sent
+        self.dropped, self.errors = counters.dropped, counters.errors
         self.bytes_sent = Counter(
             "barito_bytes_sent_total",
             "Decompressed request bytes of acknowledged events.",
