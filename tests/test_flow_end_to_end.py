@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from barito_common.kafka import create_consumer
-from barito_common.schemas import DeadLetter, from_bytes
+from barito_common.schemas import DeadLetter, UsageReport, from_bytes
 from tests.flow_pipeline import pipeline
 
 pytestmark = pytest.mark.stack
@@ -77,7 +77,7 @@ async def test_ten_thousand_events_over_three_apps_are_each_indexed_exactly_once
 async def test_a_mapping_conflict_goes_to_the_dead_letter_topic_and_its_chunk_mates_are_indexed(
     stack, engine
 ) -> None:
-    async with pipeline(stack, engine) as p:
+    async with pipeline(stack, engine, usage_window_s=1.0) as p:
         app = await p.apps.register()
         await p.send_ndjson(app, [{"n": 1, "k": "first"}])
         assert await p.wait_for_count(app, 1) == 1
@@ -101,6 +101,35 @@ async def test_a_mapping_conflict_goes_to_the_dead_letter_topic_and_its_chunk_ma
         assert letter.event == {"n": "not a number", "k": "bad"}
         assert letter.index_in_chunk == 1
         assert "n" in letter.reason and "parse" in letter.reason.lower()
+
+        # The flow's usage reports count the three indexed events and the dead letter.
+        reports = await _flow_usage(p, app.profile.app_id, until_events=3, until_dead=1)
+        assert sum(r.events for r in reports) == 3
+        assert sum(r.dead_lettered for r in reports) == 1
+        assert sum(r.bytes for r in reports) > 0
+        assert len({r.report_id for r in reports}) == len(reports)
+
+
+async def _flow_usage(p, app_id: str, *, until_events: int, until_dead: int) -> list[UsageReport]:
+    """The flow's usage reports for one app, read until they reach the totals (and a bit more)."""
+    consumer = create_consumer(p.kafka, p.apps.topics.usage, group_id=None)
+    await consumer.start()
+    reports: list[UsageReport] = []
+    try:
+        async with asyncio.timeout(60):
+            while (
+                sum(r.events for r in reports) < until_events
+                or sum(r.dead_lettered for r in reports) < until_dead
+            ):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    reports += [from_bytes(UsageReport, r.value) for r in records]
+                reports = [r for r in reports if r.source == "flow" and r.app_id == app_id]
+        # Two more windows: a report counting anything twice would show up here.
+        for records in (await consumer.getmany(timeout_ms=2500)).values():
+            reports += [from_bytes(UsageReport, r.value) for r in records]
+    finally:
+        await consumer.stop()
+    return [r for r in reports if r.source == "flow" and r.app_id == app_id]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -28,7 +28,7 @@ import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from pydantic import (
     AfterValidator,
@@ -245,6 +245,11 @@ class ProvisionEvent(_Payload):
 class UsageReport(_Payload):
     """Receiver or flow → market, on ``barito.usage``: one app's counts for one window."""
 
+    # A report sent again after a failed attempt keeps its id, so the market
+    # can apply each report once even when Kafka delivered it twice.
+    report_id: UUID = Field(
+        default_factory=uuid4, description="Unique per report; the market applies each once."
+    )
     app_id: NonEmptyStr = Field(description="The app counted; the Kafka key.")
     window_start: UtcDatetime = Field(description="Start of the counting window (UTC).")
     window_end: UtcDatetime = Field(description="End of the counting window (UTC).")

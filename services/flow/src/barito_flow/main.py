@@ -20,10 +20,12 @@ from barito_common.kafka import (
     TopicSpec,
     create_producer,
     create_topics_if_missing,
+    usage_topic_spec,
 )
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.search import create_search_adapter
 from barito_common.service_app import Dependency, create_service_app
+from barito_common.usage_windows import UsageWindows
 from barito_flow.consumer.batch_indexer import BatchIndexer
 from barito_flow.consumer.worker import FlowWorker
 from barito_flow.retention import delete_expired_indices
@@ -46,9 +48,11 @@ async def _retention_forever(app: FastAPI, interval_s: float) -> None:
         await asyncio.sleep(interval_s)
 
 
-async def _ensure_dead_letter_topic(settings: FlowSettings) -> None:
+async def _ensure_own_topics(settings: FlowSettings) -> None:
     topics = Topics(settings.kafka.topic_prefix)
-    await create_topics_if_missing(settings.kafka, [TopicSpec(topics.dead_letters, partitions=3)])
+    await create_topics_if_missing(
+        settings.kafka, [TopicSpec(topics.dead_letters, partitions=3), usage_topic_spec(topics)]
+    )
 
 
 def create_app(settings: FlowSettings | None = None) -> FastAPI:
@@ -61,7 +65,9 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
         registry = AppRegistry(settings.kafka)
         producer = RecoveringProducer(lambda: create_producer(settings.kafka))
         metrics = FlowMetrics.create(app.state.metrics)
-        indexer = BatchIndexer(settings, search, registry, producer, metrics)
+        usage = UsageWindows("flow", errors=metrics.errors)
+        indexer = BatchIndexer(settings, search, registry, producer, metrics, usage)
+        usage_topic = Topics(settings.kafka.topic_prefix).usage
         worker = FlowWorker(settings, indexer, metrics)
         app.state.search, app.state.registry = search, registry
         await registry.start()
@@ -69,7 +75,7 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
         async def start_and_run() -> None:
             while True:
                 try:
-                    await _ensure_dead_letter_topic(settings)
+                    await _ensure_own_topics(settings)
                     break
                 except Exception as err:
                     log.warning("Kafka not reachable yet.", extra={"ctx": {"error": repr(err)}})
@@ -77,11 +83,16 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
             await producer.start_when_reachable()
             await worker.run()
 
+        async def publish_usage() -> None:
+            await producer.started.wait()
+            await usage.publish_forever(producer, usage_topic, settings.usage_window_s)
+
         tasks = [
             asyncio.create_task(start_and_run(), name="flow-worker"),
             asyncio.create_task(
                 _retention_forever(app, settings.retention_interval_s), name="retention"
             ),
+            asyncio.create_task(publish_usage(), name="usage-publisher"),
         ]
         try:
             yield [
@@ -98,6 +109,9 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            # What the last window indexed is reported before the producer closes.
+            if producer.started.is_set():
+                await usage.publish(producer, usage_topic)
             await producer.stop()
             await registry.stop()
             await kafka.close()

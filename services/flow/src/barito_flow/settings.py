@@ -37,6 +37,9 @@ class FlowSettings(ServiceSettings):
     shutdown_grace_s: float = Field(
         20.0, gt=0, description="On SIGTERM or rebalance, how long in-flight work may finish."
     )
+    usage_window_s: float = Field(
+        10.0, gt=0, description="Length of the usage windows published to the usage topic."
+    )
     retention_interval_s: float = Field(
         86_400.0, gt=0, description="How often indices past their app's retention are deleted."
     )

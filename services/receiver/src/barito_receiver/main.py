@@ -49,7 +49,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
         await registry.start()
         starting = asyncio.create_task(ingestor.start(), name="kafka-start")
         publishing = asyncio.create_task(
-            usage.publish_forever(producer, topics.usage, settings.usage_window_s),
+            usage.windows.publish_forever(producer, topics.usage, settings.usage_window_s),
             name="usage-publisher",
         )
         try:
@@ -64,7 +64,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
                     await task
             # Flush what was accepted in the last window before the producer closes.
             if producer.started.is_set():
-                await usage.publish(producer, topics.usage)
+                await usage.windows.publish(producer, topics.usage)
             await producer.stop()
             await registry.stop()
             await kafka.close()

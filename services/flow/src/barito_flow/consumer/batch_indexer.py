@@ -27,6 +27,7 @@ from barito_common.kafka import Topics
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.schemas import DeadLetter, to_bytes
 from barito_common.search import SearchAdapter
+from barito_common.usage_windows import UsageWindows
 from barito_flow.bulk_plan import backoff_delay, dead_letter, settle
 from barito_flow.documents import Document, chunk_documents
 from barito_flow.index_template import index_template_body, template_name
@@ -58,6 +59,7 @@ class BatchIndexer:
     registry: AppRegistry
     dead_letters: RecoveringProducer
     metrics: FlowMetrics
+    usage: UsageWindows
     _bulk_slots: asyncio.Semaphore = field(init=False)
     _templates: set[str] = field(default_factory=set)
 
@@ -81,12 +83,14 @@ class BatchIndexer:
         app = self.app_for_topic(topic)
         await self._ensure_template(app)
         documents: list[Document] = []
+        chunk_bytes = 0
         for record in records:
             try:
                 events = decode_chunk(record.value)
             except CorruptChunk as err:
                 await self._dead_letter_chunk(app, topic, record, str(err))
                 continue
+            chunk_bytes += len(record.value or b"")
             self.metrics.received.labels(app.slug).inc(len(events))
             documents.extend(
                 chunk_documents(
@@ -100,9 +104,21 @@ class BatchIndexer:
                     fallback_day=datetime.fromtimestamp(record.timestamp / 1000, UTC).date(),
                 )
             )
-        await asyncio.gather(
-            *(self._index_until_durable(app, topic, part) for part in self._slices(documents))
+        dead = sum(
+            await asyncio.gather(
+                *(self._index_until_durable(app, topic, part) for part in self._slices(documents))
+            )
         )
+        if documents:
+            # Bytes are the events' encoded size in Kafka, shared out evenly: cheaper
+            # than measuring each document, and what the topic actually holds.
+            indexed = len(documents) - dead
+            self.usage.add(
+                app.app_id,
+                events=indexed,
+                size=chunk_bytes * indexed // len(documents),
+                dead_lettered=dead,
+            )
 
     def _slices(self, documents: list[Document]) -> list[list[Document]]:
         size = self.settings.bulk_max_docs
@@ -110,9 +126,11 @@ class BatchIndexer:
 
     async def _index_until_durable(
         self, app: AppIndexing, topic: str, documents: list[Document]
-    ) -> None:
+    ) -> int:
+        """Index until every document is in the index or dead-lettered; the dead count."""
         pending = documents
         attempt = 0
+        dead = 0
         while pending:
             async with self._bulk_slots:
                 started = time.perf_counter()
@@ -136,6 +154,7 @@ class BatchIndexer:
                 self.metrics.sent.labels(app.slug).inc(len(settlement.done))
                 for document, reason in settlement.dead:
                     await self._dead_letter(app, topic, document, reason)
+                dead += len(settlement.dead)
                 pending = settlement.retry
             if pending:
                 attempt += 1
@@ -145,6 +164,7 @@ class BatchIndexer:
                         attempt, base_s=self.settings.retry_base_s, cap_s=self.settings.retry_cap_s
                     )
                 )
+        return dead
 
     async def _dead_letter(
         self, app: AppIndexing, topic: str, document: Document, reason: str
@@ -179,6 +199,7 @@ class BatchIndexer:
             failed_at=datetime.now(UTC),
         )
         await self._send_dead_letter(app, letter, "corrupt_chunk")
+        self.usage.add(app.app_id, dead_lettered=1)
 
     async def _send_dead_letter(self, app: AppIndexing, letter: DeadLetter, reason: str) -> None:
         # The offset is committed only after the dead letter is acknowledged.
