@@ -1,15 +1,39 @@
-"""The market's database engine: Postgres in production, embedded SQLite by default."""
+"""The market's database: engine, sessions, and the session dependency.
+
+Postgres (asyncpg) in production; embedded SQLite (aiosqlite) when no URL is set.
+
+Example::
+
+    @router.get("/things")
+    async def things(session: DbSession) -> list[str]: ...
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Annotated, Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from fastapi import Depends, Request
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from barito_market.settings import MarketSettings
 
-__all__ = ["DatabaseProbe", "create_engine", "database_url"]
+__all__ = [
+    "DatabaseProbe",
+    "DbSession",
+    "create_engine",
+    "create_sessionmaker",
+    "database_url",
+    "engine_for_url",
+    "get_session",
+]
 
 
 def database_url(settings: MarketSettings) -> str:
@@ -20,9 +44,38 @@ def database_url(settings: MarketSettings) -> str:
     return f"sqlite+aiosqlite:///{(data_dir / 'market.db').resolve()}"
 
 
+def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
+    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked per connection.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
 def create_engine(settings: MarketSettings) -> AsyncEngine:
+    return engine_for_url(database_url(settings))
+
+
+def engine_for_url(url: str) -> AsyncEngine:
     # pool_pre_ping replaces connections that died while Postgres restarted.
-    return create_async_engine(database_url(settings), pool_pre_ping=True)
+    engine = create_async_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _enforce_sqlite_foreign_keys)
+    return engine
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Objects stay readable after commit, so a route can answer with what it saved.
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; a route commits what it means to keep."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]
 
 
 class DatabaseProbe:

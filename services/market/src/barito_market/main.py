@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
-from barito_market.database import DatabaseProbe, create_engine
+from barito_market.db import DatabaseProbe, create_engine
 from barito_market.settings import MarketSettings, get_settings
 
 

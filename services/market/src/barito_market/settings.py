@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, field_validator
 
 from barito_common.settings import DatabaseSettings, ServiceSettings
+
+# infra/templates/capacity of the checkout this package runs from.
+_DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[4] / "infra" / "templates" / "capacity"
+_PLACEHOLDERS = ("{app}", "{group}")
 
 
 class MarketSettings(ServiceSettings):
@@ -16,6 +22,56 @@ class MarketSettings(ServiceSettings):
         "./.stack/market",
         description="Where the embedded SQLite database lives when no database URL is set.",
     )
+    signup_enabled: bool = Field(
+        True, description="Whether anyone may create an account through POST /auth/signup."
+    )
+    ingest_url_template: str = Field(
+        "http://127.0.0.1:18081/api/v1/logs",
+        description="Public ingest endpoint shown to app owners; may use {app} and {group}.",
+    )
+    tail_url_template: str = Field(
+        "http://127.0.0.1:18084/api/v1/tail/{app}",
+        description="Live tail endpoint shown to app owners; may use {app} and {group}.",
+    )
+    viewer_url_template: str = Field(
+        "http://{app}.{group}.logs.localhost:5601",
+        description="Viewer (Kibana) URL of an app, e.g. https://{app}.{group}.logs.example.com.",
+    )
+    secret_grace_s: float = Field(
+        24 * 3600,
+        ge=0,
+        description="How long a rotated app or group secret keeps working, in seconds.",
+    )
+    session_lifetime_s: float = Field(
+        7 * 24 * 3600, gt=0, description="How long a login session lasts, in seconds."
+    )
+    session_cookie_secure: bool = Field(
+        False, description="Send the session cookie over HTTPS only (set it behind TLS)."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins per email or address allowed within the window."
+    )
+    login_window_s: float = Field(
+        300, gt=0, description="Window of the login rate limit, in seconds."
+    )
+    capacity_templates_dir: str = Field(
+        str(_DEFAULT_TEMPLATES_DIR),
+        description="Directory of the capacity templates (small.yaml, medium.yaml, ...).",
+    )
+    kafka_timeout_s: float = Field(
+        15.0, gt=0, description="How long a registration waits for Kafka before answering 503."
+    )
+
+    @field_validator("ingest_url_template", "tail_url_template", "viewer_url_template")
+    @classmethod
+    def _known_placeholders(cls, template: str) -> str:
+        try:
+            template.format_map({"app": "a", "group": "g"})
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError(
+                f"only the placeholders {', '.join(_PLACEHOLDERS)} are allowed: {err}"
+            ) from err
+        return template
 
 
 def get_settings() -> MarketSettings:

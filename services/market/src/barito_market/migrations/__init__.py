@@ -1,0 +1,62 @@
+"""The market's schema migrations (Alembic), run from code: no alembic.ini.
+
+The market upgrades to head at start-up; tests and the CLI call the same
+functions::
+
+    await upgrade("postgresql+asyncpg://.../market")
+    await downgrade("sqlite+aiosqlite:///market.db")   # to an empty schema
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+__all__ = ["alembic_config", "downgrade", "upgrade", "upgrade_engine"]
+
+_HERE = Path(__file__).resolve().parent
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_HERE))
+    # The connection travels in attributes, so env.py never opens its own and
+    # migrations run inside the caller's event loop.
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection), revision)
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    command.downgrade(alembic_config(connection), revision)
+
+
+async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade, revision)
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` up to ``revision`` (default: the newest)."""
+    engine = create_async_engine(url)
+    try:
+        await upgrade_engine(engine, revision)
+    finally:
+        await engine.dispose()
+
+
+async def downgrade(url: str, revision: str = "base") -> None:
+    """Take the database at ``url`` down to ``revision`` (default: no tables at all)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade, revision)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,26 @@
+"""The market's tables (SQLAlchemy 2). Importing this package registers them all."""
+
+from barito_market.models.accounts import ApiToken, LoginAttempt, Session, User
+from barito_market.models.apps import App
+from barito_market.models.audit import AuditEntry
+from barito_market.models.base import Base
+from barito_market.models.groups import AppGroup, Membership, Role
+from barito_market.models.infrastructure import Component, Infrastructure, ProvisioningEvent
+from barito_market.models.usage import UsageMinute
+
+__all__ = [
+    "ApiToken",
+    "App",
+    "AppGroup",
+    "AuditEntry",
+    "Base",
+    "Component",
+    "Infrastructure",
+    "LoginAttempt",
+    "Membership",
+    "ProvisioningEvent",
+    "Role",
+    "Session",
+    "UsageMinute",
+    "User",
+]

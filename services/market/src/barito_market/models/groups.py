@@ -1,0 +1,53 @@
+"""App groups, the unit of tenancy, and who belongs to them with which role."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from barito_market.models.base import Base, CreatedMixin, IdMixin
+
+__all__ = ["AppGroup", "Membership", "Role"]
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class AppGroup(IdMixin, CreatedMixin, Base):
+    __tablename__ = "app_groups"
+
+    name: Mapped[str] = mapped_column(String(100))
+    # Immutable and unique installation-wide: it appears in URLs and viewer hosts.
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    # The group secret (X-App-Group-Secret) is optional; null until first issued.
+    secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # [{"hash": ..., "valid_until": ISO-8601}] — see barito_common.schemas.RetiringSecret.
+    retiring_secrets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Membership(IdMixin, CreatedMixin, Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("group_id", "user_id"),)
+
+    group_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("app_groups.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+
+    group: Mapped[AppGroup] = relationship(back_populates="memberships")
