@@ -34,6 +34,7 @@ The other calls raise::
 from barito_common.search.adapter import (
     Document,
     Engine,
+    IndexSize,
     SearchAdapter,
     SearchError,
     SearchRequestError,
@@ -48,6 +49,7 @@ __all__ = [
     "BulkResult",
     "Document",
     "Engine",
+    "IndexSize",
     "SearchAdapter",
     "SearchError",
     "SearchRequestError",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self
 
@@ -30,6 +31,7 @@ from barito_common.settings import SearchSettings
 __all__ = [
     "Document",
     "Engine",
+    "IndexSize",
     "SearchAdapter",
     "SearchError",
     "SearchRequestError",
@@ -46,17 +48,33 @@ Document = tuple[str, str, Mapping[str, Any]]
 _MAX_DELETE_LINE_CHARS = 3000
 
 
+@dataclass(frozen=True, slots=True)
+class IndexSize:
+    """What one index holds, counted on its primary shards (replicas not included)."""
+
+    documents: int
+    bytes: int
+
+
 class SearchError(Exception):
     """Base of every error the search adapter raises."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, error_type: str | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_type: str | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         """HTTP status of the engine's answer; ``None`` when there was no answer."""
         self.error_type = error_type
         """The engine's error type, e.g. ``index_not_found_exception``."""
+        self.reason = reason or message
+        """The engine's own explanation, without the action and the engine's address:
+        fit to show a user whose request (e.g. a query string) the engine refused."""
 
 
 class SearchUnavailable(SearchError):
@@ -249,6 +267,22 @@ class SearchAdapter(abc.ABC):
         result["total"] = _hits_total(result)
         return result
 
+    async def search_body(self, index: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Run a complete ``_search`` ``body`` over ``index``; missing indices match nothing.
+
+        For requests built elsewhere (e.g. :class:`~barito_common.search.log_query.LogSearch`).
+        An index or pattern that matches no index yet gives an empty answer rather
+        than a 404: an app that has sent no logs has nothing to find, not an error.
+        The body gets the same extra ``total`` key as :meth:`search`.
+        """
+        with self._errors_translated(f"searching {index!r}"):
+            response = await self._client.search(
+                index=index, body=dict(body), ignore_unavailable=True, allow_no_indices=True
+            )
+            result = dict(self._body(response))
+        result["total"] = _hits_total(result)
+        return result
+
     async def count(self, index: str, *, query: Mapping[str, Any] | None = None) -> int:
         """Number of documents in ``index`` matching ``query`` (all by default)."""
         body = {"query": dict(query)} if query else None
@@ -269,6 +303,25 @@ class SearchAdapter(abc.ABC):
                 )
             )
         return sorted(row["index"] for row in rows)
+
+    async def index_sizes(self, pattern: str) -> dict[str, IndexSize]:
+        """Documents and bytes stored (primary shards) of each index matching ``pattern``.
+
+        An unknown name or a pattern matching nothing gives an empty dict.
+        """
+        response: Mapping[str, Any] = {}
+        with self._errors_translated(f"reading stats of {pattern!r}", missing_ok=True):
+            response = self._body(
+                await self._client.indices.stats(index=pattern, metric="docs,store")
+            )
+        sizes: dict[str, IndexSize] = {}
+        for name, stats in response.get("indices", {}).items():
+            primaries = stats.get("primaries", {})
+            sizes[name] = IndexSize(
+                documents=int(primaries.get("docs", {}).get("count", 0)),
+                bytes=int(primaries.get("store", {}).get("size_in_bytes", 0)),
+            )
+        return sizes
 
     async def delete_index(self, index_or_pattern: str) -> None:
         """Delete an index, or every index matching a pattern; missing ones are ignored."""
@@ -317,7 +370,14 @@ class SearchAdapter(abc.ABC):
         status = status if isinstance(status, int) else None
         body = getattr(err, "info", None)
         if isinstance(body, Mapping) and "error" in body:
-            error_type, reason = describe_engine_error(body["error"])
+            error = body["error"]
+            error_type, reason = describe_engine_error(error)
+            shard_error = _first_shard_failure(error)
+            if shard_error is not None:
+                # "all shards failed" says nothing; the shard's reason says what
+                # was wrong with the request (e.g. the query string's parse error).
+                error_type, reason = describe_engine_error(shard_error)
+                reason = _first_lines(reason)
         else:
             error_type, reason = None, str(err)
             # Elasticsearch's transport errors keep the cause in .message and
@@ -328,7 +388,7 @@ class SearchAdapter(abc.ABC):
         message = f"{action} on {self.engine} at {self._url} failed: {reason}"
         if status is None or status == 429 or status >= 500:
             return SearchUnavailable(message, status=status, error_type=error_type)
-        return SearchRequestError(message, status=status, error_type=error_type)
+        return SearchRequestError(message, status=status, error_type=error_type, reason=reason)
 
 
 def create_search_adapter(settings: SearchSettings) -> SearchAdapter:
@@ -341,6 +401,29 @@ def create_search_adapter(settings: SearchSettings) -> SearchAdapter:
     from barito_common.search.opensearch_adapter import OpenSearchAdapter
 
     return OpenSearchAdapter.from_settings(settings)
+
+
+def _first_shard_failure(error: object) -> Mapping[str, Any] | None:
+    """The ``reason`` of a search's first failed shard, if the error carries one."""
+    if not isinstance(error, Mapping):
+        return None
+    shards = error.get("failed_shards")
+    if not shards or not isinstance(shards[0], Mapping):
+        return None
+    reason = shards[0].get("reason")
+    return reason if isinstance(reason, Mapping) else None
+
+
+def _first_lines(description: str) -> str:
+    """``describe_engine_error``'s "A (caused by B) (caused by C)" with one line per part."""
+    # Query parse errors append the parser's whole list of expected tokens,
+    # one per line, to each cause: keep only the line that says what is wrong.
+    parts = description.split(" (caused by ")
+    kept = [parts[0].split("\n", 1)[0]]
+    for part in parts[1:]:
+        line = part.split("\n", 1)[0]
+        kept.append(line if line.endswith(")") else f"{line})")
+    return " (caused by ".join(kept)
 
 
 def _hits_total(body: Mapping[str, Any]) -> int | None:
