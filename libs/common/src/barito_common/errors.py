@@ -76,9 +76,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        fields = [
+            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        problems = [f"{field['field']}: {field['message']}" for field in fields]
+        # "fields" keeps the detail per field, so a form can mark the right input.
         return JSONResponse(
-            error_body("invalid_request", "; ".join(problems) or "invalid request"),
+            error_body("invalid_request", "; ".join(problems) or "invalid request", fields=fields),
             status_code=422,
         )
 
