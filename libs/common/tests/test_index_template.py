@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from barito_flow.index_template import index_template_body, template_name
+from barito_common.search.index_template import index_template_body, template_name
 
 
 def body(**overrides: Any) -> Any:

@@ -27,10 +27,10 @@ from barito_common.kafka import Topics
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.schemas import DeadLetter, to_bytes
 from barito_common.search import SearchAdapter
+from barito_common.search.index_template import index_template_body, template_name
 from barito_common.usage_windows import UsageWindows
 from barito_flow.bulk_plan import backoff_delay, dead_letter, settle
 from barito_flow.documents import Document, chunk_documents
-from barito_flow.index_template import index_template_body, template_name
 from barito_flow.settings import FlowSettings
 from barito_flow.telemetry import FlowMetrics
 
