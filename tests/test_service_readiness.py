@@ -87,8 +87,8 @@ async def test_each_service_names_its_own_dependencies(clients) -> None:
     assert set(checks["market"]) == {"kafka", "postgres"}
     assert set(checks["flow"]) == {"kafka", "elasticsearch", "app-registry"}
     assert set(checks["receiver"]) == {"kafka", "app-registry"}
-    for name in ("provisioner", "server"):
-        assert set(checks[name]) == {"kafka"}
+    assert set(checks["server"]) == {"kafka", "app-registry"}
+    assert set(checks["provisioner"]) == {"kafka"}
 
 
 async def test_unknown_path_answers_a_json_error(clients) -> None:

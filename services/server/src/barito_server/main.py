@@ -5,27 +5,60 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from barito_common.app_registry import AppRegistry
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
+from barito_server.api.tail import router
+from barito_server.market_access import MarketAccess
+from barito_server.metrics import TailMetrics
+from barito_server.reader_hub import ReaderHub
 from barito_server.settings import ServerSettings, get_settings
+from barito_server.tail_request import TailServices
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[list[Dependency]]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[list[Dependency]]:
         kafka = KafkaProbe(settings.kafka, timeout_s=settings.readiness_timeout_s)
+        registry = AppRegistry(settings.kafka)
+        metrics = TailMetrics.create(app.state.metrics)
+        hub = ReaderHub(
+            settings.kafka,
+            metrics=metrics,
+            max_clients=settings.max_clients,
+            max_clients_per_app=settings.max_clients_per_app,
+        )
+        market_client = httpx.AsyncClient(
+            base_url=settings.market_url, timeout=settings.market_timeout_s
+        )
+        market = MarketAccess(
+            market_client,
+            positive_s=settings.market_cache_s,
+            negative_s=settings.market_negative_cache_s,
+        )
+        app.state.tail = TailServices(settings, registry, market, hub, metrics)
+        await registry.start()
         try:
-            yield [Dependency("kafka", kafka.check)]
+            yield [
+                Dependency("kafka", kafka.check),
+                Dependency("app-registry", registry.check),
+            ]
         finally:
+            await hub.close()
+            await market_client.aclose()
+            await registry.stop()
             await kafka.close()
 
-    return create_service_app(service="server", settings=settings, lifespan=lifespan)
+    app = create_service_app(service="server", settings=settings, lifespan=lifespan)
+    app.include_router(router)
+    return app
 
 
 def run() -> None:

@@ -11,6 +11,58 @@ class ServerSettings(ServiceSettings):
     """The tail server: streams an app's logs from Kafka."""
 
     port: int = Field(18084, ge=1, le=65535, description="Port the server listens on.")
+    market_url: str = Field(
+        "http://127.0.0.1:18080",
+        description="Base URL of the market, asked whether a session or API token may read an "
+        "app (GET /api/v1/apps/{app}).",
+    )
+    market_timeout_s: float = Field(
+        5.0, gt=0, description="How long one question to the market may take before a 503."
+    )
+    market_cache_s: float = Field(
+        30.0, ge=0, description="How long the market's 'yes, this caller may read' is reused."
+    )
+    market_negative_cache_s: float = Field(
+        5.0,
+        ge=0,
+        description="How long the market's 401/404 is reused; short, so a user just added "
+        "to a group can tail soon.",
+    )
+    max_since_s: int = Field(
+        3600, ge=1, description="Largest `since` a client may ask for, in seconds back."
+    )
+    max_clients: int = Field(
+        1000, ge=1, description="Concurrent tails this server process serves, all apps together."
+    )
+    max_clients_per_app: int = Field(
+        200, ge=1, description="Concurrent tails of one app in this server process."
+    )
+    client_queue_events: int = Field(
+        10_000,
+        ge=1,
+        description="Events waiting for one client before newer ones are skipped for it and "
+        "counted in a {'dropped': n} notice.",
+    )
+    heartbeat_s: float = Field(
+        15.0,
+        gt=0,
+        description="A heartbeat frame is sent after this long without other frames, so "
+        "proxies keep idle connections open.",
+    )
+    idle_timeout_s: float = Field(
+        3600.0,
+        gt=0,
+        description="A tail that delivered no event for this long is closed, freeing its slot.",
+    )
+    max_frame_batch_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        description="Most bytes of frames written to a client in one send; frames queued "
+        "together go out together, one websocket message or one stream write.",
+    )
+    max_pattern_length: int = Field(
+        1000, ge=1, description="Longest substring or regular expression filter accepted."
+    )
 
 
 def get_settings() -> ServerSettings:

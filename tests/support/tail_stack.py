@@ -1,0 +1,193 @@
+"""A real receiver and a real tail server on the real Kafka, and tail clients for them.
+
+The receiver runs in-process (httpx over ASGI; it only answers POSTs). The
+tail server runs under uvicorn on a free port, because a tail is a
+websocket or an endless stream and the clients must talk real HTTP to it.
+Both share a topic prefix of their own; ``TailStack.register`` plays the
+market (see ``tests.support.apps``) and waits until both registries hold the
+app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+import uvicorn
+import websockets
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from barito_common.app_registry import AppRegistry
+from barito_common.settings import KafkaSettings
+from barito_receiver.main import create_app as create_receiver
+from barito_receiver.settings import ReceiverSettings
+from barito_server.main import create_app as create_server
+from barito_server.settings import ServerSettings
+from tests.support.apps import App, Apps
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on a free port in this event loop; yield its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(30):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class TailStack:
+    receiver: httpx.AsyncClient
+    server_url: str
+    server_app: FastAPI
+    apps: Apps
+    server_registry: AppRegistry
+    kafka: KafkaSettings
+
+    async def register(self, **changes: Any) -> App:
+        app = await self.apps.register(**changes)
+        async with asyncio.timeout(15):
+            while self.server_registry.by_slug(app.profile.slug) != app.profile:
+                await asyncio.sleep(0.05)
+        return app
+
+    async def post(self, app: App, events: list[dict[str, Any]]) -> None:
+        response = await self.receiver.post(
+            "/api/v1/logs",
+            content=b"\n".join(orjson.dumps(e) for e in events),
+            headers={**app.headers, "Content-Type": "application/x-ndjson"},
+        )
+        assert response.status_code == 200, response.text
+
+    def url(self, app: str, *, ws: bool = False, **params: Any) -> str:
+        query = urlencode(params, doseq=True)
+        base = self.server_url.replace("http://", "ws://") if ws else self.server_url
+        return f"{base}/api/v1/tail/{app}" + (f"?{query}" if query else "")
+
+    async def metrics(self) -> str:
+        async with httpx.AsyncClient(base_url=self.server_url) as client:
+            return (await client.get("/metrics")).text
+
+
+@asynccontextmanager
+async def tail_stack(stack: Any, **server_settings: Any) -> AsyncIterator[TailStack]:
+    kafka = KafkaSettings(
+        bootstrap_servers=stack.kafka_bootstrap, topic_prefix=f"tail{uuid.uuid4().hex[:8]}."
+    )
+    receiver_app = create_receiver(ReceiverSettings(kafka=kafka, produce_timeout_s=10.0))
+    server_app = create_server(ServerSettings(kafka=kafka, **server_settings))
+    async with (
+        LifespanManager(receiver_app, startup_timeout=30, shutdown_timeout=30) as manager,
+        serve(server_app) as server_url,
+    ):
+        receiver_registry: AppRegistry = receiver_app.state.registry
+        server_registry: AppRegistry = server_app.state.tail.registry
+        await receiver_registry.wait_loaded(30)
+        await server_registry.wait_loaded(30)
+        apps = Apps(kafka, receiver_registry)
+        await apps.producer.start()
+        transport = httpx.ASGITransport(app=manager.app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as rc:
+                yield TailStack(rc, server_url, server_app, apps, server_registry, kafka)
+        finally:
+            await apps.producer.stop()
+
+
+@dataclass
+class Frames:
+    """The frames of one tail, read as the client wants them."""
+
+    read_chunk: Callable[[], Awaitable[str]]
+    seen: list[dict[str, Any]] = field(default_factory=list)
+    _lines: list[str] = field(default_factory=list)
+
+    async def next(self) -> dict[str, Any]:
+        while not self._lines:
+            self._lines.extend(line for line in (await self.read_chunk()).split("\n") if line)
+        frame: dict[str, Any] = orjson.loads(self._lines.pop(0))
+        self.seen.append(frame)
+        return frame
+
+    async def started(self) -> dict[str, Any]:
+        frame = await self.next()
+        assert "started" in frame, frame
+        return frame
+
+    async def events(self, count: int, *, wait_s: float = 60) -> list[dict[str, Any]]:
+        """The next ``count`` event frames (other frames are kept in ``seen``)."""
+        frames: list[dict[str, Any]] = []
+        async with asyncio.timeout(wait_s):
+            while len(frames) < count:
+                frame = await self.next()
+                if "event" in frame:
+                    frames.append(frame)
+        return frames
+
+    async def quiet(self, wait_s: float = 1.5) -> list[dict[str, Any]]:
+        """Event frames that arrive within ``wait_s``: proves nothing more was sent."""
+        frames: list[dict[str, Any]] = []
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait_s):
+                while True:
+                    frame = await self.next()
+                    if "event" in frame:
+                        frames.append(frame)
+        return frames
+
+
+@asynccontextmanager
+async def ndjson_tail(url: str, headers: dict[str, str]) -> AsyncIterator[Frames]:
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(10, read=120)) as client,
+        client.stream("GET", url, headers=headers) as response,
+    ):
+        assert response.status_code == 200, (await response.aread()).decode()
+        assert response.headers["content-type"] == "application/x-ndjson"
+        chunks = response.aiter_text()
+
+        async def read_chunk() -> str:
+            return await anext(chunks)
+
+        yield Frames(read_chunk)
+
+
+@asynccontextmanager
+async def websocket_tail(
+    url: str, headers: dict[str, str], **options: Any
+) -> AsyncIterator[Frames]:
+    async with websockets.connect(url, additional_headers=headers, **options) as connection:
+
+        async def read_chunk() -> str:
+            message = await connection.recv()
+            assert isinstance(message, str)
+            return message
+
+        yield Frames(read_chunk)
