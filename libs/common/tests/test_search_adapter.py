@@ -264,3 +264,13 @@ async def test_bulk_to_unreachable_engine_reports_every_document_retryable(
         result = await search.bulk_index(docs)
     assert [item.outcome for item in result] == [BulkOutcome.RETRYABLE] * 3
     assert [item.id for item in result] == ["0", "1", "2"]
+
+
+async def test_http_nodes_names_each_node_with_the_address_it_answers_on(
+    search: SearchAdapter, engine_url: str
+) -> None:
+    nodes = await search.http_nodes()
+    assert len(nodes) == 1
+    name, address = nodes[0]
+    assert name
+    assert address.rsplit(":", 1)[-1] == engine_url.rsplit(":", 1)[-1]

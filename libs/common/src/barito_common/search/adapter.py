@@ -165,6 +165,16 @@ class SearchAdapter(abc.ABC):
                 f"{self.engine} at {self._url} is not ready: cluster status is {status}"
             )
 
+    async def http_nodes(self) -> list[tuple[str, str]]:
+        """``(name, HTTP publish address)`` of every node of the cluster, sorted by name."""
+        with self._errors_translated("listing nodes"):
+            response = self._body(await self._client.nodes.info(metric="http"))
+        nodes = [
+            (str(node.get("name", node_id)), str(node.get("http", {}).get("publish_address", "")))
+            for node_id, node in response.get("nodes", {}).items()
+        ]
+        return sorted(nodes)
+
     async def put_index_template(
         self,
         name: str,
