@@ -6,30 +6,52 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from barito_common.capacity import load_templates
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
-from barito_market.db import DatabaseProbe, create_engine
+from barito_market.api import apps, auth, groups
+from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
+from barito_market.migrations import upgrade_engine
+from barito_market.publisher import Publisher
 from barito_market.settings import MarketSettings, get_settings
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+    for module in (auth, groups, apps):
+        router.include_router(module.router)
+    return router
 
 
 def create_app(settings: MarketSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[list[Dependency]]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[list[Dependency]]:
+        # Templates are read first: a broken template file stops start-up
+        # with its name rather than failing the first registration.
+        app.state.templates = load_templates(settings.capacity_templates_dir)
         kafka = KafkaProbe(settings.kafka, timeout_s=settings.readiness_timeout_s)
         engine = create_engine(settings)
+        await upgrade_engine(engine)
+        app.state.sessionmaker = create_sessionmaker(engine)
+        publisher = Publisher(settings.kafka, timeout_s=settings.kafka_timeout_s)
+        app.state.publisher = publisher
+        await publisher.start()
         database = DatabaseProbe(engine)
         try:
             yield [Dependency("kafka", kafka.check), Dependency(database.name, database.check)]
         finally:
+            await publisher.stop()
             await kafka.close()
             await engine.dispose()
 
-    return create_service_app(service="market", settings=settings, lifespan=lifespan)
+    app = create_service_app(service="market", settings=settings, lifespan=lifespan)
+    app.include_router(api_router())
+    return app
 
 
 def run() -> None:

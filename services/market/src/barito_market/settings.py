@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from barito_common.settings import DatabaseSettings, ServiceSettings
+from barito_common.settings import DatabaseSettings, SearchSettings, ServiceSettings
 
 # infra/templates/capacity of the checkout this package runs from.
 _DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[4] / "infra" / "templates" / "capacity"
@@ -18,6 +18,10 @@ class MarketSettings(ServiceSettings):
 
     port: int = Field(18080, ge=1, le=65535, description="Port the market listens on.")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    search: SearchSettings = Field(
+        default_factory=SearchSettings,
+        description="The search engine; its index_prefix starts every app's index names.",
+    )
     data_dir: str = Field(
         "./.stack/market",
         description="Where the embedded SQLite database lives when no database URL is set.",

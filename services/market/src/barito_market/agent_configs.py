@@ -1,0 +1,71 @@
+"""Ready-to-paste fluentd and Fluent Bit configurations for a new app.
+
+They follow docs/agents.md, which services/receiver/tests/test_agent_payloads.py
+keeps honest: NDJSON over HTTP, the secret in X-App-Secret, gzip, and
+retries on 429 and 5xx (fluentd retries only the codes it is told to).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
+
+__all__ = ["AgentConfigs", "agent_configs", "fluent_bit_config", "fluentd_config"]
+
+
+class AgentConfigs(BaseModel):
+    fluentd: str = Field(description="A fluentd <match> section (out_http).")
+    fluent_bit: str = Field(description="A Fluent Bit [OUTPUT] section (http).")
+
+
+def fluentd_config(*, ingest_url: str, secret: str, app_slug: str) -> str:
+    return f"""<match {app_slug}.**>
+  @type http
+  endpoint {ingest_url}
+  headers {{"X-App-Secret":"{secret}"}}
+  open_timeout 5
+  read_timeout 60
+  retryable_response_codes [429, 500, 502, 503, 504]
+  compress gzip
+  <format>
+    @type json
+  </format>
+  json_array false
+  <buffer>
+    @type file
+    path /var/log/fluentd/barito-{app_slug}
+    chunk_limit_size 4m
+    flush_interval 2s
+    retry_max_interval 30s
+    retry_forever true
+  </buffer>
+</match>
+"""
+
+
+def fluent_bit_config(*, ingest_url: str, secret: str) -> str:
+    url = urlsplit(ingest_url)
+    tls = url.scheme == "https"
+    port = url.port or (443 if tls else 80)
+    return f"""[OUTPUT]
+    Name             http
+    Match            *
+    Host             {url.hostname}
+    Port             {port}
+    tls              {"On" if tls else "Off"}
+    URI              {url.path or "/"}
+    Header           X-App-Secret {secret}
+    Format           json_lines
+    Json_date_key    date
+    Json_date_format iso8601
+    Compress         gzip
+    Retry_Limit      no_limits
+"""
+
+
+def agent_configs(*, ingest_url: str, secret: str, app_slug: str) -> AgentConfigs:
+    return AgentConfigs(
+        fluentd=fluentd_config(ingest_url=ingest_url, secret=secret, app_slug=app_slug),
+        fluent_bit=fluent_bit_config(ingest_url=ingest_url, secret=secret),
+    )

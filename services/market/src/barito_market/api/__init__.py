@@ -1,0 +1,1 @@
+"""The market's REST API routers, mounted under /api/v1."""

@@ -1,0 +1,192 @@
+"""/api/v1/apps: register, list, read, resize, rotate, (de)activate and delete apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from barito_common.schemas import AppStatus
+from barito_market import app_lifecycle
+from barito_market.access import CurrentUser, readable_app, readable_group, require_role
+from barito_market.agent_configs import agent_configs
+from barito_market.app_registration import register_app
+from barito_market.app_views import app_public
+from barito_market.db import DbSession
+from barito_market.dependencies import PublisherDep, SettingsDep, TemplatesDep
+from barito_market.endpoints import app_endpoints
+from barito_market.models import App, Membership, Role
+from barito_market.schemas.apps import (
+    AppCreate,
+    AppPublic,
+    AppRegistered,
+    AppSecretRotated,
+    AppsPublic,
+    AppUpdate,
+)
+
+router = APIRouter(prefix="/apps", tags=["apps"])
+
+_SEEN: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in."},
+    404: {"description": "No such app that you can see."},
+}
+_MANAGED: dict[int | str, dict[str, Any]] = {
+    **_SEEN,
+    403: {"description": "This needs the owner or admin role in the app's group."},
+    503: {"description": "Kafka did not answer; nothing changed."},
+}
+
+
+@router.post(
+    "",
+    response_model=AppRegistered,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **_MANAGED,
+        404: {"description": "No such group that you can see."},
+        409: {"description": "The group already has an app of that name."},
+    },
+)
+async def register(
+    body: AppCreate,
+    user: CurrentUser,
+    session: DbSession,
+    publisher: PublisherDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+) -> Any:
+    """Register an app; the answer carries its secret (shown this once) and agent configs."""
+    registered = await register_app(session, publisher, settings, templates, user=user, body=body)
+    public = await app_public(session, settings, registered.app)
+    return AppRegistered(
+        **public.model_dump(),
+        secret=registered.secret,
+        agent_configs=agent_configs(
+            ingest_url=public.endpoints.ingest, secret=registered.secret, app_slug=public.slug
+        ),
+    )
+
+
+@router.get("", response_model=AppsPublic, responses={401: _SEEN[401], 404: _SEEN[404]})
+async def list_apps(
+    user: CurrentUser, session: DbSession, settings: SettingsDep, group: str | None = None
+) -> Any:
+    """The apps you can see (of one group, with ?group=slug)."""
+    query = (
+        select(App)
+        .options(selectinload(App.group))
+        .where(App.status != AppStatus.DELETED)
+        .order_by(App.slug)
+    )
+    if group is not None:
+        query = query.where(App.group_id == (await readable_group(session, user, group)).id)
+    elif not user.is_superadmin:
+        query = query.join(Membership, Membership.group_id == App.group_id).where(
+            Membership.user_id == user.id
+        )
+    apps = (await session.scalars(query)).all()
+    return AppsPublic(data=[await app_public(session, settings, app) for app in apps])
+
+
+@router.get("/{slug}", response_model=AppPublic, responses=_SEEN)
+async def get_app(slug: str, user: CurrentUser, session: DbSession, settings: SettingsDep) -> Any:
+    """One app: endpoints, capacity, status, infrastructure state."""
+    return await app_public(session, settings, await readable_app(session, user, slug))
+
+
+@router.patch("/{slug}", response_model=AppPublic, responses=_MANAGED)
+async def change(
+    slug: str,
+    body: AppUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    publisher: PublisherDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+) -> Any:
+    """Change an app's capacity (template or custom events/s) or retention."""
+    app = await readable_app(session, user, slug)
+    await require_role(session, user, app.group_id, Role.ADMIN)
+    await app_lifecycle.change_app(
+        session, publisher, settings, templates, user=user, app=app, body=body
+    )
+    return await app_public(session, settings, app)
+
+
+@router.post("/{slug}/secret", response_model=AppSecretRotated, responses=_MANAGED)
+async def rotate_secret(
+    slug: str,
+    user: CurrentUser,
+    session: DbSession,
+    publisher: PublisherDep,
+    settings: SettingsDep,
+) -> Any:
+    """Rotate the app secret: the new one is shown once, the old one works for the grace."""
+    app = await readable_app(session, user, slug)
+    await require_role(session, user, app.group_id, Role.ADMIN)
+    secret, previous_until = await app_lifecycle.rotate_secret(
+        session, publisher, settings, user=user, app=app
+    )
+    ingest = app_endpoints(settings, app_slug=app.slug, group_slug=app.group.slug).ingest
+    return AppSecretRotated(
+        slug=app.slug,
+        secret=secret,
+        previous_valid_until=previous_until,
+        agent_configs=agent_configs(ingest_url=ingest, secret=secret, app_slug=app.slug),
+    )
+
+
+async def _set_status(
+    slug: str,
+    wanted: AppStatus,
+    user: CurrentUser,
+    session: DbSession,
+    publisher: PublisherDep,
+    settings: SettingsDep,
+) -> AppPublic:
+    app = await readable_app(session, user, slug)
+    await require_role(session, user, app.group_id, Role.ADMIN)
+    await app_lifecycle.set_status(session, publisher, settings, user=user, app=app, status=wanted)
+    return await app_public(session, settings, app)
+
+
+@router.post("/{slug}/deactivate", response_model=AppPublic, responses=_MANAGED)
+async def deactivate(
+    slug: str,
+    user: CurrentUser,
+    session: DbSession,
+    publisher: PublisherDep,
+    settings: SettingsDep,
+) -> Any:
+    """Stop accepting the app's logs (ingest answers 403) until it is activated again."""
+    return await _set_status(slug, AppStatus.INACTIVE, user, session, publisher, settings)
+
+
+@router.post("/{slug}/activate", response_model=AppPublic, responses=_MANAGED)
+async def activate(
+    slug: str,
+    user: CurrentUser,
+    session: DbSession,
+    publisher: PublisherDep,
+    settings: SettingsDep,
+) -> Any:
+    """Accept the app's logs again."""
+    return await _set_status(slug, AppStatus.ACTIVE, user, session, publisher, settings)
+
+
+@router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT, responses=_MANAGED)
+async def delete(
+    slug: str,
+    user: CurrentUser,
+    session: DbSession,
+    publisher: PublisherDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+) -> None:
+    """Delete an app: ingest refuses it at once; its name may be reused, its slug never."""
+    app = await readable_app(session, user, slug)
+    await require_role(session, user, app.group_id, Role.ADMIN)
+    await app_lifecycle.delete_app(session, publisher, settings, templates, user=user, app=app)

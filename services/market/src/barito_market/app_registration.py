@@ -1,0 +1,101 @@
+"""Registering an app: the one request after which an agent can send logs.
+
+Order matters: the rows are written (not yet committed), then the app's log
+topic is created and its profile published, and only then is the
+transaction committed and the secret shown. So ingest works the moment the
+secret is on screen, even before any provisioner has run; and if Kafka does
+not answer, the request fails with 503 and nothing is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from barito_common.capacity import CapacityTemplate
+from barito_common.errors import ApiError
+from barito_common.schemas import AppStatus
+from barito_market import app_groups, audit_log
+from barito_market.access import readable_group, require_role
+from barito_market.app_sizing import choose_sizing
+from barito_market.credentials import hash_token, new_app_secret
+from barito_market.models import App, AppGroup, Role, User
+from barito_market.provisioning import sync_group_capacity
+from barito_market.publisher import Publisher
+from barito_market.registry_sync import publish_app
+from barito_market.schemas.apps import AppCreate
+from barito_market.settings import MarketSettings
+from barito_market.slugs import unique_slug
+
+__all__ = ["Registered", "ensure_name_free", "register_app"]
+
+
+@dataclass(frozen=True)
+class Registered:
+    app: App
+    secret: str
+
+
+async def ensure_name_free(session: AsyncSession, group: AppGroup, name: str) -> None:
+    taken = await session.scalar(
+        select(App.id).where(
+            App.group_id == group.id, App.name == name, App.status != AppStatus.DELETED
+        )
+    )
+    if taken is not None:
+        raise ApiError(409, f"The group {group.slug} already has an app named '{name}'.")
+
+
+async def register_app(
+    session: AsyncSession,
+    publisher: Publisher,
+    settings: MarketSettings,
+    templates: Mapping[str, CapacityTemplate],
+    *,
+    user: User,
+    body: AppCreate,
+) -> Registered:
+    sizing = choose_sizing(templates, capacity=body.capacity, tps=body.tps)
+    if body.group is not None:
+        group = await readable_group(session, user, body.group)
+        await require_role(session, user, group.id, Role.ADMIN)
+        await ensure_name_free(session, group, body.name)
+    else:
+        group = await app_groups.create_group(session, user, body.new_group or body.name)
+    secret = new_app_secret()
+    app = App(
+        group_id=group.id,
+        name=body.name,
+        slug=await unique_slug(session, App.slug, body.name),
+        capacity=sizing.template.name,
+        custom_tps=sizing.custom_tps,
+        tps=sizing.tps,
+        retention_days=body.retention_days or sizing.template.retention_days,
+        status=AppStatus.ACTIVE,
+        secret_hash=hash_token(secret),
+        retiring_secrets=[],
+    )
+    app.group = group
+    session.add(app)
+    await session.flush()
+    audit_log.record(
+        session,
+        user,
+        "app.register",
+        target_kind="app",
+        target_id=app.id,
+        group_id=group.id,
+        name=app.name,
+        slug=app.slug,
+        capacity=app.capacity,
+        tps=app.tps,
+        retention_days=app.retention_days,
+    )
+    await publisher.ensure_log_topic(app.slug, sizing.template)
+    await publish_app(publisher, settings, app, group)
+    await sync_group_capacity(session, publisher, templates, group, actor=user)
+    await session.commit()
+    return Registered(app, secret)

@@ -1,0 +1,44 @@
+"""An app's registry entry (AppProfile) as the data path must see it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from barito_common.kafka import Topics
+from barito_common.schemas import AppProfile
+from barito_market.models import App, AppGroup
+from barito_market.secret_rotation import live_retiring
+
+__all__ = ["app_profile", "group_secret_hashes"]
+
+
+def group_secret_hashes(group: AppGroup, *, now: datetime) -> list[str]:
+    # group_secret_hashes carries no deadline, so a retiring group secret is
+    # listed only while its grace lasts; the expiry sweep republishes the
+    # group's apps when it runs out (see secret_expiry).
+    hashes = [group.secret_hash] if group.secret_hash else []
+    hashes += [old.hash for old in live_retiring(group.retiring_secrets, now=now)]
+    return hashes
+
+
+def app_profile(
+    app: App, group: AppGroup, *, topics: Topics, index_prefix: str, now: datetime
+) -> AppProfile:
+    """Hashes only: a plain secret never leaves the request that created it."""
+    return AppProfile(
+        app_id=str(app.id),
+        slug=app.slug,
+        name=app.name,
+        group_id=str(group.id),
+        group_slug=group.slug,
+        status=app.status,
+        secret_hashes=[app.secret_hash],
+        retiring_secrets=live_retiring(app.retiring_secrets, now=now),
+        group_secret_hashes=group_secret_hashes(group, now=now),
+        tps=app.tps,
+        topic=topics.logs(app.slug),
+        index_prefix=f"{index_prefix}{app.slug}",
+        retention_days=app.retention_days,
+        capacity=app.capacity,
+        updated_at=app.updated_at,
+    )

@@ -1,0 +1,1 @@
+"""Request and response bodies of the market's REST API, one module per resource."""

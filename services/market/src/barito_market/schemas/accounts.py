@@ -1,0 +1,89 @@
+"""Bodies of /api/v1/auth: sign-up, login, the current user and API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "Credentials",
+    "LoginPublic",
+    "SignUp",
+    "TokenCreate",
+    "TokenCreated",
+    "TokenPublic",
+    "TokensPublic",
+    "UserPublic",
+]
+
+
+def _email(value: str) -> str:
+    value = value.strip().lower()
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or " " in value:
+        raise ValueError("not an email address")
+    return value
+
+
+Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignUp(_Body):
+    email: Email = Field(description="Login name; stored lowercased.")
+    password: Password = Field(description="At least 8 characters.")
+
+
+class Credentials(_Body):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    is_superadmin: bool
+    created_at: datetime
+
+
+class LoginPublic(BaseModel):
+    user: UserPublic
+    csrf_token: str = Field(
+        description="Send it as X-CSRF-Token with every POST, PATCH, PUT or DELETE "
+        "made with the session cookie (it is also in the barito_csrf cookie)."
+    )
+    expires_at: datetime
+
+
+class TokenCreate(_Body):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    expires_in_days: int | None = Field(
+        None, ge=1, le=3650, description="Days until the token stops working; none: never."
+    )
+
+
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str = Field(description="The token's first characters, to tell tokens apart.")
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="Shown this once; send it as 'Authorization: Bearer <token>'.")
+
+
+class TokensPublic(BaseModel):
+    data: list[TokenPublic]
