@@ -2,6 +2,7 @@
 
 barito stack up|down|status|logs   the private local stack of real engines
 barito up | down | status          the stack plus the five services
+barito tail APP                    an app's live logs
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from barito_cli.stack.config import StackError, load_config
 from barito_cli.stack.engines import ENGINE_NAMES
 from barito_cli.stack.manager import log_tail, stack_down, stack_status, stack_up
 from barito_cli.suite import SERVICES, suite_down, suite_status, suite_up
+from barito_cli.tail import tail_command
 
 ENGINE_CHOICE = click.Choice(ENGINE_NAMES)
 
@@ -105,6 +107,9 @@ def status_command() -> None:
         )
     for service in suite_status(config):
         click.echo(f"{service.name:<14} {service.url:<40} {service.readiness}")
+
+
+cli.add_command(tail_command)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,15 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 def run() -> None:
     settings = get_settings()
     configure_logging("server", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        # A tail never ends by itself: without this, uvicorn would wait for
+        # every open stream forever at shutdown. Clients resume with their token.
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
+    )
 
 
 if __name__ == "__main__":
