@@ -63,8 +63,8 @@ class ServerSettings(ServiceSettings):
     max_pattern_length: int = Field(
         1000, ge=1, description="Longest substring or regular expression filter accepted."
     )
-    shutdown_grace_s: float = Field(
-        3.0,
+    shutdown_grace_s: int = Field(
+        3,
         ge=0,
         description="At shutdown, how long open tails may last before they are cut; "
         "clients reconnect elsewhere with their resume token.",
