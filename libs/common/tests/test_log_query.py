@@ -73,6 +73,7 @@ def test_pages_map_to_from_and_size() -> None:
         ({"end": START}, "end"),
         ({"end": START - timedelta(seconds=1)}, "end"),
         ({"start": START.replace(tzinfo=None)}, "start"),
+        ({"start": START - timedelta(days=3660)}, "start"),
         ({"size": MAX_PAGE_SIZE + 1}, "size"),
         ({"size": 0}, "size"),
         ({"page": 0}, "page"),

@@ -12,16 +12,17 @@ from barito_common.capacity import load_templates
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
-from barito_market.api import apps, auth, groups
+from barito_market.api import admin, apps, auth, groups, search, status
 from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
+from barito_market.observers import start_observers
 from barito_market.publisher import Publisher
 from barito_market.settings import MarketSettings, get_settings
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (auth, groups, apps):
+    for module in (auth, groups, apps, status, search, admin):
         router.include_router(module.router)
     return router
 
@@ -41,10 +42,12 @@ def create_app(settings: MarketSettings | None = None) -> FastAPI:
         publisher = Publisher(settings.kafka, timeout_s=settings.kafka_timeout_s)
         app.state.publisher = publisher
         await publisher.start()
+        observers = await start_observers(app, settings)
         database = DatabaseProbe(engine)
         try:
             yield [Dependency("kafka", kafka.check), Dependency(database.name, database.check)]
         finally:
+            await observers.stop()
             await publisher.stop()
             await kafka.close()
             await engine.dispose()

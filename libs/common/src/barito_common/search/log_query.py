@@ -13,7 +13,7 @@ The query string goes into ``bool.must`` and the scope into ``bool.filter``;
 a bool query matches only documents that satisfy both, so no query text
 (``_index:other*``, ``*``, ``barito.app:other``) can widen it.
 
-    >>> from datetime import UTC, datetime
+    >>> from datetime import UTC, datetime, timedelta
     >>> request = LogSearch(
     ...     index_prefix="barito-shop", app_slug="shop",
     ...     start=datetime(2025, 1, 31, 10, tzinfo=UTC), end=datetime(2025, 1, 31, 11, tzinfo=UTC),
@@ -37,13 +37,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 __all__ = [
     "APP_FIELD",
     "HISTOGRAM_BUCKETS",
     "MAX_PAGE_SIZE",
+    "MAX_RANGE",
     "MAX_RESULT_WINDOW",
     "TIMESTAMP_FIELD",
     "HistogramBucket",
@@ -59,6 +60,8 @@ APP_FIELD = "barito.app"
 MAX_PAGE_SIZE = 500
 MAX_RESULT_WINDOW = 10_000
 HISTOGRAM_BUCKETS = 60
+MAX_RANGE = timedelta(days=3660)
+"""The longest time range searched at once: ten years, the longest retention."""
 """The histogram has at most this many buckets (and at least a sixth of it)."""
 
 # Full-text fields of the flow's index template: the engines refuse to sort on
@@ -174,6 +177,8 @@ class LogSearch:
             raise LogSearchError("start", "start and end need a time zone (e.g. a trailing Z)")
         if self.end <= self.start:
             raise LogSearchError("end", "end must be after start")
+        if self.end - self.start > MAX_RANGE:
+            raise LogSearchError("start", f"the range may span at most {MAX_RANGE.days} days")
         if not 1 <= self.size <= MAX_PAGE_SIZE:
             raise LogSearchError("size", f"size must be between 1 and {MAX_PAGE_SIZE}")
         if self.page < 1:

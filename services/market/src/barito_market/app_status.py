@@ -1,0 +1,106 @@
+"""An app's status: stored logs from the search engine, usage from the roll-ups."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from barito_common.search import SearchAdapter, SearchError
+from barito_common.search.log_query import APP_FIELD
+from barito_market.models import App, UsageMinute
+from barito_market.schemas.status import AppStatusPublic, StoredLogs, UsagePoint
+from barito_market.status_series import MinuteCounts, SeriesPoint, summarize, window_start
+
+__all__ = ["app_index_prefix", "app_status", "stored_logs"]
+
+
+def app_index_prefix(search_index_prefix: str, app: App) -> str:
+    """The prefix of the app's daily indices, as its AppProfile publishes it."""
+    return f"{search_index_prefix}{app.slug}"
+
+
+async def stored_logs(search: SearchAdapter, index_prefix: str, slug: str) -> StoredLogs:
+    """What the engine holds for the app now; raises ``SearchError`` if it does not answer."""
+    # The pattern also matches the indices of apps whose slug extends this one
+    # ("shop" and "shop-api"): the count filters by the app field, the sizes
+    # keep only this app's own daily index names.
+    pattern = f"{index_prefix}-*"
+    own_index = re.compile(rf"^{re.escape(index_prefix)}-\d{{4}}\.\d{{2}}\.\d{{2}}$")
+    count = await search.count(pattern, query={"term": {APP_FIELD: slug}})
+    sizes = {
+        name: size
+        for name, size in (await search.index_sizes(pattern)).items()
+        if own_index.match(name)
+    }
+    return StoredLogs(
+        log_count=count,
+        bytes_stored=sum(size.bytes for size in sizes.values()),
+        indices=len(sizes),
+    )
+
+
+def _point(point: SeriesPoint) -> UsagePoint:
+    return UsagePoint(
+        start=point.start,
+        seconds=point.seconds,
+        received_events=point.received_events,
+        indexed_events=point.indexed_events,
+        rejected=point.rejected,
+        dead_lettered=point.dead_lettered,
+        events_per_second=point.events_per_second,
+    )
+
+
+async def app_status(
+    session: AsyncSession,
+    search: SearchAdapter,
+    *,
+    app: App,
+    search_index_prefix: str,
+    now: datetime,
+) -> AppStatusPublic:
+    rows = await session.scalars(
+        select(UsageMinute).where(
+            UsageMinute.app_id == app.id, UsageMinute.minute >= window_start(now)
+        )
+    )
+    summary = summarize(
+        (
+            MinuteCounts(
+                minute=row.minute,
+                received_events=row.received_events,
+                received_bytes=row.received_bytes,
+                rejected=row.rejected,
+                indexed_events=row.indexed_events,
+                indexed_bytes=row.indexed_bytes,
+                dead_lettered=row.dead_lettered,
+            )
+            for row in rows
+        ),
+        now=now,
+    )
+    stored: StoredLogs | None = None
+    stored_error: str | None = None
+    try:
+        stored = await stored_logs(search, app_index_prefix(search_index_prefix, app), app.slug)
+    except SearchError as err:
+        # Usage still helps while the engine is down; say why the rest is missing.
+        stored_error = f"The search engine did not answer: {err.reason}"
+    return AppStatusPublic(
+        slug=app.slug,
+        stored=stored,
+        stored_error=stored_error,
+        events_per_second=summary.events_per_second,
+        indexed_per_second=summary.indexed_per_second,
+        received_events_24h=summary.received_events,
+        received_bytes_24h=summary.received_bytes,
+        indexed_events_24h=summary.indexed_events,
+        rejected_24h=summary.rejected,
+        dead_lettered_24h=summary.dead_lettered,
+        last_hour=[_point(p) for p in summary.last_hour],
+        last_day=[_point(p) for p in summary.last_day],
+        generated_at=now,
+    )
