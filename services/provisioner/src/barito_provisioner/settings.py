@@ -1,16 +1,138 @@
-"""Settings of the provisioner service (env prefix ``BARITO_``)."""
+"""Settings of the provisioner service (env prefix ``BARITO_``).
+
+Nested fragments use a double underscore, e.g. ``BARITO_DRIVER=nomad``,
+``BARITO_NOMAD__ADDRESS=http://nomad.internal:4646``,
+``BARITO_NOMAD__TASK_DRIVER=qemu``.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
 
-from barito_common.settings import ServiceSettings
+from pydantic import BaseModel, ConfigDict, Field
+
+from barito_common.settings import SearchSettings, ServiceSettings
+
+__all__ = [
+    "KubernetesSettings",
+    "NomadSettings",
+    "ProvisionerSettings",
+    "SharedSettings",
+    "get_settings",
+]
+
+Driver = Literal["shared", "nomad", "kubernetes"]
+
+
+class SharedSettings(BaseModel):
+    """The ``shared`` driver: every group on the installation's own cluster."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    flow_url: str | None = Field(
+        None,
+        description="Base URL of the installation's flow service; reported as flow-0 and "
+        "checked through its /healthz. Unset: no flow component is reported.",
+    )
+    kibana_url: str | None = Field(
+        None,
+        description="Base URL of the installation's Kibana; reported as kibana-0 and checked "
+        "through /api/status. Unset: no Kibana component is reported.",
+    )
+
+
+class NomadSettings(BaseModel):
+    """The ``nomad`` driver: one set of Nomad jobs per infrastructure."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field("http://127.0.0.1:4646", description="Nomad HTTP API address.")
+    token: str | None = Field(None, description="Nomad ACL token (X-Nomad-Token).")
+    namespace: str | None = Field(None, description="Nomad namespace of the jobs.")
+    region: str | None = Field(None, description="Nomad region of the jobs.")
+    datacenters: list[str] = Field(
+        default_factory=lambda: ["dc1"], description="Datacenters the jobs may run in."
+    )
+    task_driver: Literal["lxc", "qemu"] = Field(
+        "lxc",
+        description="How each component runs: `lxc` (an LXC container from a template) or "
+        "`qemu` (a VM from a disk image).",
+    )
+    lxc_template: str = Field(
+        "/usr/share/lxc/templates/lxc-download",
+        description="LXC template the containers are created from (lxc driver).",
+    )
+    image_dir: str = Field(
+        "/var/lib/barito/images",
+        description="Folder on the Nomad clients holding `<component>.qcow2` VM images "
+        "(qemu driver).",
+    )
+    job_prefix: str = Field("barito-", description="Prefix of every job id the driver submits.")
+    timeout_s: float = Field(10.0, gt=0, description="Timeout of one Nomad API request.")
+
+
+class KubernetesSettings(BaseModel):
+    """The ``kubernetes`` driver: one namespace of objects per infrastructure."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_url: str | None = Field(
+        None,
+        description="Kubernetes API server URL. Unset: the kubeconfig file (or the in-cluster "
+        "service account) is used.",
+    )
+    token: str | None = Field(None, description="Bearer token for api_url.")
+    ca_file: str | None = Field(None, description="CA bundle that signed the API server's cert.")
+    kubeconfig: str | None = Field(None, description="Path of a kubeconfig file.")
+    namespace_prefix: str = Field(
+        "barito-", description="Each infrastructure gets the namespace <prefix><group id>."
+    )
+    field_manager: str = Field(
+        "barito-provisioner", description="Field manager named in server-side apply."
+    )
+    kafka_image: str = Field("apache/kafka:4.1.1", description="Image of Kafka brokers.")
+    search_image: str = Field(
+        "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
+        description="Image of the search nodes.",
+    )
+    kibana_image: str = Field(
+        "docker.elastic.co/kibana/kibana:8.19.7", description="Image of Kibana."
+    )
+    flow_image: str = Field("barito/flow:latest", description="Image of the flow service.")
+    storage_class: str | None = Field(
+        None, description="StorageClass of the data volumes; unset: the cluster default."
+    )
 
 
 class ProvisionerSettings(ServiceSettings):
     """The provisioner: turns provisioning commands into infrastructure."""
 
     port: int = Field(18082, ge=1, le=65535, description="Port the provisioner listens on.")
+    driver: Driver = Field(
+        "shared",
+        description="Where infrastructure is made: `shared` (the installation's own cluster, "
+        "the single-machine default), `nomad` or `kubernetes`.",
+    )
+    search: SearchSettings = Field(
+        default_factory=SearchSettings,
+        description="The installation's search engine (the shared driver's target).",
+    )
+    shared: SharedSettings = Field(default_factory=SharedSettings)
+    nomad: NomadSettings = Field(default_factory=NomadSettings)
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    consumer_group: str = Field(
+        "barito-provisioner", description="Kafka consumer group of the command consumer."
+    )
+    poll_interval_s: float = Field(
+        15.0, gt=0, description="How often every component's state is refreshed."
+    )
+    step_attempts: int = Field(
+        5, ge=1, description="Attempts of one provisioning step before the command ends in ERROR."
+    )
+    retry_base_s: float = Field(
+        1.0, gt=0, description="Wait after a step's first failed attempt; doubled after each."
+    )
+    retry_cap_s: float = Field(30.0, gt=0, description="Longest wait between two attempts.")
 
 
 def get_settings() -> ProvisionerSettings:

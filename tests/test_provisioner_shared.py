@@ -1,0 +1,435 @@
+"""The provisioner's shared driver on the real Kafka and search engines of the local stack.
+
+The provisioner runs in-process with its real lifespan; the test plays the
+market: it registers apps in the registry (creating each log topic with one
+partition, as the market does), publishes ProvisionCommands and reads the
+ProvisionEvents back from Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer
+from asgi_lifespan import LifespanManager
+
+from barito_cli.stack.manager import stack_down, stack_up
+from barito_common.app_registry import apps_topic_spec
+from barito_common.capacity import CapacityTemplate, load_templates
+from barito_common.kafka import (
+    Topics,
+    create_admin,
+    create_consumer,
+    create_producer,
+    create_topics_if_missing,
+)
+from barito_common.schemas import (
+    ComponentState,
+    InfrastructureState,
+    ProvisionCommand,
+    ProvisionCommandKind,
+    ProvisionEvent,
+    from_bytes,
+    to_bytes,
+)
+from barito_common.search.index_template import template_name
+from barito_common.settings import KafkaSettings, SearchSettings
+from barito_flow.main import create_app as create_flow
+from barito_flow.settings import FlowSettings
+from barito_provisioner.journal import provisioning_topic_specs
+from barito_provisioner.main import create_app
+from barito_provisioner.settings import ProvisionerSettings, SharedSettings
+from tests.support.apps import App, Apps
+
+S = InfrastructureState
+TEMPLATES = load_templates(Path(__file__).resolve().parents[1] / "infra/templates/capacity")
+
+
+@dataclass
+class Events:
+    """Every ProvisionEvent published under the test's prefix, as it arrives."""
+
+    consumer: AIOKafkaConsumer
+    seen: list[ProvisionEvent] = field(default_factory=list)
+
+    async def follow(self) -> None:
+        async for record in self.consumer:
+            self.seen.append(from_bytes(ProvisionEvent, record.value))
+
+    def of(self, command: ProvisionCommand) -> list[ProvisionEvent]:
+        return [e for e in self.seen if e.command_id == command.command_id]
+
+    async def wait_for(
+        self, check: Callable[[list[ProvisionEvent]], bool], *, timeout_s: float = 60
+    ) -> list[ProvisionEvent]:
+        async with asyncio.timeout(timeout_s):
+            while not check(self.seen):
+                await asyncio.sleep(0.1)
+        return self.seen
+
+    async def until_state(
+        self, command: ProvisionCommand, state: S, *, timeout_s: float = 60
+    ) -> ProvisionEvent:
+        await self.wait_for(
+            lambda _: any(e.state is state for e in self.of(command)), timeout_s=timeout_s
+        )
+        return next(e for e in self.of(command) if e.state is state)
+
+
+@dataclass
+class Market:
+    """The market's side of the contract: apps in the registry, commands out."""
+
+    kafka: KafkaSettings
+    topics: Topics
+    apps: Apps
+    events: Events
+    producer: Any
+
+    async def register(self, group_id: str) -> App:
+        """An app of ``group_id`` whose topic the market created with one partition."""
+        return await self.apps.register(group_id=group_id)
+
+    async def register_without_topic(self, like: App) -> App:
+        """Another app of ``like``'s group, whose topic nobody has created yet."""
+        slug = f"app-{uuid.uuid4().hex[:8]}"
+        profile = like.profile.model_copy(
+            update={
+                "app_id": str(uuid.uuid4()),
+                "slug": slug,
+                "name": slug,
+                "topic": self.topics.logs(slug),
+                "index_prefix": f"{self.topics.prefix.replace('.', '-')}{slug}",
+            }
+        )
+        await self.apps.publish(profile)
+        return App(profile, like.secret)
+
+    async def command(
+        self,
+        kind: ProvisionCommandKind,
+        infrastructure_id: str,
+        group_id: str,
+        template: CapacityTemplate | dict[str, Any] = TEMPLATES["small"],
+    ) -> ProvisionCommand:
+        body = template if isinstance(template, dict) else template.model_dump(mode="json")
+        command = ProvisionCommand(
+            command_id=uuid.uuid4(),
+            kind=kind,
+            infrastructure_id=infrastructure_id,
+            group_id=group_id,
+            capacity=str(body.get("name", "custom")),
+            template=body,
+            issued_at=datetime.now(UTC),
+        )
+        await self.send(command)
+        return command
+
+    async def send(self, command: ProvisionCommand) -> None:
+        await self.producer.send_and_wait(
+            self.topics.provisioning_commands,
+            to_bytes(command),
+            key=command.infrastructure_id.encode(),
+        )
+
+    async def partitions(self, topic: str) -> int | None:
+        admin = create_admin(self.kafka)
+        await admin.start()
+        try:
+            if topic not in await admin.list_topics():
+                return None
+            (described,) = await admin.describe_topics([topic])
+            return len(described["partitions"])
+        finally:
+            await admin.close()
+
+
+def _settings(stack: Any, kafka: KafkaSettings, engine: str, **changes: Any) -> ProvisionerSettings:
+    return ProvisionerSettings(
+        kafka=kafka,
+        search=SearchSettings(engine=engine, url=stack.search_urls[engine]),
+        consumer_group=f"{kafka.topic_prefix}provisioner",
+        poll_interval_s=0.5,
+        step_attempts=2,
+        retry_base_s=0.2,
+        **changes,
+    )
+
+
+@asynccontextmanager
+async def provisioner(settings: ProvisionerSettings) -> AsyncIterator[Any]:
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+        await asyncio.wait_for(app.state.provisioner.ready.wait(), 60)
+        yield app
+
+
+@asynccontextmanager
+async def market(stack: Any) -> AsyncIterator[Market]:
+    kafka = KafkaSettings(
+        bootstrap_servers=stack.kafka_bootstrap, topic_prefix=f"p{uuid.uuid4().hex[:8]}."
+    )
+    topics = Topics(kafka.topic_prefix)
+    async with AsyncExitStack() as exits:
+        apps = Apps(kafka)
+        await apps.producer.start()
+        exits.push_async_callback(apps.producer.stop)
+        producer = create_producer(kafka)
+        await producer.start()
+        exits.push_async_callback(producer.stop)
+        # The market's topics, and the provisioner's (as it makes them at
+        # start-up), so the events can be followed before it runs.
+        await create_topics_if_missing(
+            kafka, [apps_topic_spec(topics), *provisioning_topic_specs(topics)]
+        )
+        consumer = create_consumer(
+            kafka,
+            topics.provisioning_events,
+            group_id=None,
+            metadata_max_age_ms=500,
+            isolation_level="read_uncommitted",
+        )
+        await consumer.start()
+        exits.push_async_callback(consumer.stop)
+        events = Events(consumer)
+        following = asyncio.create_task(events.follow())
+
+        async def stop_following() -> None:
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
+
+        exits.push_async_callback(stop_following)
+        yield Market(kafka, topics, apps, events, producer)
+
+
+async def _index_template(url: str, name: str) -> dict[str, Any] | None:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{url}/_index_template/{name}")
+    if response.status_code == 404:
+        return None
+    response.raise_for_status()
+    template: dict[str, Any] = response.json()["index_templates"][0]["index_template"]
+    return template
+
+
+def _states(events: list[ProvisionEvent]) -> list[S]:
+    return [e.state for e in events]
+
+
+async def test_create_update_and_delete_move_an_infrastructure_through_its_states(
+    stack: Any,
+) -> None:
+    async with market(stack) as m:
+        settings = _settings(stack, m.kafka, "elasticsearch")
+        first = await m.register("group-a")
+        async with provisioner(settings):
+            create = await m.command(
+                ProvisionCommandKind.CREATE, "infra-a", "group-a", TEMPLATES["medium"]
+            )
+            active = await m.events.until_state(create, S.ACTIVE)
+            assert _states(m.events.of(create)) == [
+                S.PENDING,
+                S.PROVISIONING,
+                S.BOOTSTRAPPING,
+                S.ACTIVE,
+            ]
+            kafka = [c for c in active.components if c.kind == "kafka"]
+            search = [c for c in active.components if c.kind == "search"]
+            assert [(c.name, c.address, c.state) for c in kafka] == [
+                ("kafka-0", stack.kafka_bootstrap, ComponentState.ACTIVE)
+            ]
+            assert [(c.name, c.state) for c in search] == [("search-0", ComponentState.ACTIVE)]
+            assert search[0].address and search[0].address.endswith(":19200")
+            # The market made the topic with one partition; medium has six.
+            assert await m.partitions(first.profile.topic) == 6
+            body = await _index_template(
+                stack.elasticsearch_url, template_name(first.profile.index_prefix)
+            )
+            assert body is not None
+            assert body["index_patterns"] == [f"{first.profile.index_prefix}-*"]
+            # Three primaries as medium says; its one replica is dropped on one node.
+            assert body["template"]["settings"]["index"]["number_of_shards"] == "3"
+            assert body["template"]["settings"]["index"]["number_of_replicas"] == "0"
+
+            # The group's second app: no command, its topic and template follow.
+            second = await m.register_without_topic(first)
+            async with asyncio.timeout(30):
+                while await m.partitions(second.profile.topic) != 6:
+                    await asyncio.sleep(0.2)
+            assert await _index_template(
+                stack.elasticsearch_url, template_name(second.profile.index_prefix)
+            )
+
+            update = await m.command(
+                ProvisionCommandKind.UPDATE, "infra-a", "group-a", TEMPLATES["large"]
+            )
+            await m.events.until_state(update, S.ACTIVE)
+            assert _states(m.events.of(update)) == [S.PROVISIONING, S.BOOTSTRAPPING, S.ACTIVE]
+            assert await m.partitions(first.profile.topic) == 12
+            assert await m.partitions(second.profile.topic) == 12
+
+            delete = await m.command(
+                ProvisionCommandKind.DELETE, "infra-a", "group-a", TEMPLATES["large"]
+            )
+            deleted = await m.events.until_state(delete, S.DELETED)
+            assert _states(m.events.of(delete)) == [S.DELETING, S.DELETED]
+            assert {c.state for c in deleted.components} == {ComponentState.DELETED}
+            assert await m.partitions(first.profile.topic) is None
+            assert await m.partitions(second.profile.topic) is None
+            assert (
+                await _index_template(
+                    stack.elasticsearch_url, template_name(first.profile.index_prefix)
+                )
+                is None
+            )
+
+
+async def test_a_redelivered_command_does_nothing_twice_even_after_a_restart(stack: Any) -> None:
+    async with market(stack) as m:
+        settings = _settings(stack, m.kafka, "elasticsearch")
+        await m.register("group-b")
+        async with provisioner(settings):
+            create = await m.command(ProvisionCommandKind.CREATE, "infra-b", "group-b")
+            await m.events.until_state(create, S.ACTIVE)
+            handled = len(m.events.of(create))
+            await m.send(create)
+            # A later command on the same infrastructure is handled after the
+            # copy (same key, same partition): once it is done, so is the copy.
+            marker = await m.command(ProvisionCommandKind.RETRY, "infra-b", "group-b")
+            await m.events.until_state(marker, S.ACTIVE)
+            assert len(m.events.of(create)) == handled
+        # A new provisioner process knows the command from the events topic alone.
+        async with provisioner(settings):
+            await m.send(create)
+            marker = await m.command(ProvisionCommandKind.RETRY, "infra-b", "group-b")
+            await m.events.until_state(marker, S.ACTIVE)
+            assert len(m.events.of(create)) == handled
+
+
+async def test_an_invalid_template_ends_in_error_naming_the_field(stack: Any) -> None:
+    async with market(stack) as m:
+        settings = _settings(stack, m.kafka, "elasticsearch")
+        async with provisioner(settings):
+            broken = TEMPLATES["small"].model_dump(mode="json")
+            broken["kafka"]["partitions"] = 0
+            create = await m.command(ProvisionCommandKind.CREATE, "infra-c", "group-c", broken)
+            error = await m.events.until_state(create, S.ERROR)
+            assert error.message is not None
+            assert "kafka.partitions" in error.message
+            assert "greater than or equal to 1" in error.message
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_polling_reports_a_component_that_comes_up_after_provisioning(stack: Any) -> None:
+    async with market(stack) as m:
+        port = _free_port()
+        flow_url = f"http://127.0.0.1:{port}"
+        settings = _settings(
+            stack, m.kafka, "elasticsearch", shared=SharedSettings(flow_url=flow_url)
+        )
+        await m.register("group-d")
+        async with provisioner(settings):
+            create = await m.command(ProvisionCommandKind.CREATE, "infra-d", "group-d")
+            active = await m.events.until_state(create, S.ACTIVE)
+            flow = next(c for c in active.components if c.name == "flow-0")
+            assert (flow.state, flow.address) == (ComponentState.ERROR, flow_url)
+
+            # The installation's real flow service starts listening there.
+            flow_settings = FlowSettings(
+                kafka=m.kafka,
+                search=SearchSettings(engine="elasticsearch", url=stack.elasticsearch_url),
+            )
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    create_flow(flow_settings), host="127.0.0.1", port=port, log_config=None
+                )
+            )
+            serving = asyncio.create_task(server.serve())
+            try:
+
+                def flow_active(events: list[ProvisionEvent]) -> bool:
+                    return any(
+                        c.name == "flow-0" and c.state is ComponentState.ACTIVE
+                        for e in m.events.of(create)
+                        for c in e.components
+                    )
+
+                await m.events.wait_for(flow_active)
+            finally:
+                server.should_exit = True
+                await serving
+            report = next(
+                e
+                for e in m.events.of(create)
+                if any(c.name == "flow-0" and c.state == "active" for c in e.components)
+            )
+            assert report.state is S.ACTIVE
+            assert report.message == "flow-0: error → active"
+
+
+@pytest.mark.disruptive
+async def test_a_stopped_engine_ends_in_error_and_a_retry_after_its_restart_resumes(
+    stack: Any,
+) -> None:
+    async with market(stack) as m:
+        settings = _settings(stack, m.kafka, "opensearch")
+        await m.register("group-e")
+        app = await m.register("group-f")
+        async with provisioner(settings):
+            running = await m.command(ProvisionCommandKind.CREATE, "infra-e", "group-e")
+            await m.events.until_state(running, S.ACTIVE)
+
+            def search_state(state: ComponentState) -> Callable[[list[ProvisionEvent]], bool]:
+                def check(_: list[ProvisionEvent]) -> bool:
+                    latest = m.events.of(running)[-1]
+                    return any(c.name == "search-0" and c.state is state for c in latest.components)
+
+                return check
+
+            await asyncio.to_thread(stack_down, stack.config, ["opensearch"], echo=print)
+            try:
+                # Polling shows the engine down on the infrastructure that was fine.
+                await m.events.wait_for(search_state(ComponentState.ERROR))
+                assert m.events.of(running)[-1].state is S.ACTIVE
+
+                failing = await m.command(ProvisionCommandKind.CREATE, "infra-f", "group-f")
+                error = await m.events.until_state(failing, S.ERROR, timeout_s=120)
+            finally:
+                await asyncio.to_thread(stack_up, stack.config, ["opensearch"], echo=print)
+            assert _states(m.events.of(failing)) == [
+                S.PENDING,
+                S.PROVISIONING,
+                S.BOOTSTRAPPING,
+                S.ERROR,
+            ]
+            assert error.message is not None
+            assert "bootstrap failed" in error.message
+            assert "Start the search engine" in error.message
+            assert "resumes from bootstrap" in error.message
+
+            await m.events.wait_for(search_state(ComponentState.ACTIVE), timeout_s=120)
+            retry = await m.command(ProvisionCommandKind.RETRY, "infra-f", "group-f")
+            await m.events.until_state(retry, S.ACTIVE, timeout_s=120)
+            # Resumed at the failed step: provisioning is not done again.
+            assert _states(m.events.of(retry)) == [S.BOOTSTRAPPING, S.ACTIVE]
+            assert await _index_template(
+                stack.opensearch_url, template_name(app.profile.index_prefix)
+            )
