@@ -414,22 +414,21 @@ async def test_a_stopped_engine_ends_in_error_and_a_retry_after_its_restart_resu
                 error = await m.events.until_state(failing, S.ERROR, timeout_s=120)
             finally:
                 await asyncio.to_thread(stack_up, stack.config, ["opensearch"], echo=print)
-            assert _states(m.events.of(failing)) == [
-                S.PENDING,
-                S.PROVISIONING,
-                S.BOOTSTRAPPING,
-                S.ERROR,
-            ]
+            # Polling may have reported on it since; its state stays ERROR.
+            states = _states(m.events.of(failing))
+            assert states[:4] == [S.PENDING, S.PROVISIONING, S.BOOTSTRAPPING, S.ERROR]
+            assert set(states[4:]) <= {S.ERROR}
             assert error.message is not None
             assert "bootstrap failed" in error.message
-            assert "Start the search engine" in error.message
+            assert "the search engine does not answer" in error.message
+            assert "Start the search engine (barito stack up)" in error.message
             assert "resumes from bootstrap" in error.message
 
             await m.events.wait_for(search_state(ComponentState.ACTIVE), timeout_s=120)
             retry = await m.command(ProvisionCommandKind.RETRY, "infra-f", "group-f")
             await m.events.until_state(retry, S.ACTIVE, timeout_s=120)
             # Resumed at the failed step: provisioning is not done again.
-            assert _states(m.events.of(retry)) == [S.BOOTSTRAPPING, S.ACTIVE]
+            assert _states(m.events.of(retry))[:2] == [S.BOOTSTRAPPING, S.ACTIVE]
             assert await _index_template(
                 stack.opensearch_url, template_name(app.profile.index_prefix)
             )

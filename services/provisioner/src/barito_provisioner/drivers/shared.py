@@ -222,7 +222,8 @@ class SharedDriver(Driver):
             message = f"the search engine does not answer: {search}"
             if strict_search:
                 raise DriverError(
-                    f"{message}. Start it (barito stack up) or fix BARITO_SEARCH__URL, then retry."
+                    f"{message}. Start the search engine (barito stack up) or fix "
+                    "BARITO_SEARCH__URL, then retry."
                 ) from search
             components += _unreachable(known, ComponentKind.SEARCH, message)
         else:
