@@ -108,6 +108,7 @@ class SharedDriver(Driver):
 
     async def close(self) -> None:
         await self._http.aclose()
+        await self._search.close()
 
     # -- Kafka ------------------------------------------------------------------------
 
