@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_market.models import AuditEntry, User
+from barito_market.models.base import utc_now
 
 __all__ = ["record"]
 
@@ -28,6 +29,7 @@ def record(
     """
     session.add(
         AuditEntry(
+            at=utc_now(),
             actor_id=actor.id if actor else None,
             actor_email=actor.email if actor else None,
             action=action,
