@@ -3,6 +3,7 @@
 barito stack up|down|status|logs   the private local stack of real engines
 barito up | down | status          the stack plus the five services
 barito tail APP                    an app's live logs
+barito admin create-user|republish accounts and the app registry
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 
 import click
 
+from barito_cli.admin import admin
 from barito_cli.stack.config import StackError, load_config
 from barito_cli.stack.engines import ENGINE_NAMES
 from barito_cli.stack.manager import log_tail, stack_down, stack_status, stack_up
@@ -110,6 +112,7 @@ def status_command() -> None:
 
 
 cli.add_command(tail_command)
+cli.add_command(admin)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from barito_cli.market_admin import ensure_first_admin, market_settings
 from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.manager import log_tail
@@ -87,7 +88,21 @@ def suite_up(config: StackConfig, *, echo: Echo, timeout_s: float = 60) -> list[
                 raise StackError(f"{service} is not ready after {timeout_s:g}s: {readiness}")
             time.sleep(0.5)
         echo(f"{service}: ready at {_url(config, service)}")
+    _announce_first_admin(config, echo)
     return suite_status(config)
+
+
+def _announce_first_admin(config: StackConfig, echo: Echo) -> None:
+    settings = market_settings(service_environment(config, "market"))
+    credentials = config.state_dir / "market" / "first-admin"
+    admin = ensure_first_admin(settings, credentials)
+    if admin.password is None:
+        echo(
+            f"market: superadmin {admin.email} exists, but its password is not in "
+            f"{credentials}; set one with `barito admin create-user`"
+        )
+        return
+    echo(f"market: superadmin {admin.email} password {admin.password}")
 
 
 def suite_down(config: StackConfig, *, echo: Echo) -> None:
