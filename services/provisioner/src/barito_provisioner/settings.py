@@ -7,6 +7,7 @@ Nested fragments use a double underscore, e.g. ``BARITO_DRIVER=nomad``,
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,9 @@ __all__ = [
 ]
 
 Driver = Literal["shared", "nomad", "kubernetes"]
+
+# services/provisioner/src/barito_provisioner/settings.py → the repository root.
+_REPO_TEMPLATES = Path(__file__).resolve().parents[4] / "infra" / "templates"
 
 
 class SharedSettings(BaseModel):
@@ -69,6 +73,13 @@ class NomadSettings(BaseModel):
     )
     job_prefix: str = Field("barito-", description="Prefix of every job id the driver submits.")
     timeout_s: float = Field(10.0, gt=0, description="Timeout of one Nomad API request.")
+    ready_timeout_s: float = Field(
+        900.0,
+        gt=0,
+        description="How long bootstrapping waits for every allocation to run before the "
+        "step fails (and is retried).",
+    )
+    ready_poll_s: float = Field(5.0, gt=0, description="How often bootstrapping looks.")
 
 
 class KubernetesSettings(BaseModel):
@@ -102,6 +113,13 @@ class KubernetesSettings(BaseModel):
     storage_class: str | None = Field(
         None, description="StorageClass of the data volumes; unset: the cluster default."
     )
+    ready_timeout_s: float = Field(
+        900.0,
+        gt=0,
+        description="How long bootstrapping waits for every workload to be ready before the "
+        "step fails (and is retried).",
+    )
+    ready_poll_s: float = Field(5.0, gt=0, description="How often bootstrapping looks.")
 
 
 class ProvisionerSettings(ServiceSettings):
@@ -116,6 +134,10 @@ class ProvisionerSettings(ServiceSettings):
     search: SearchSettings = Field(
         default_factory=SearchSettings,
         description="The installation's search engine (the shared driver's target).",
+    )
+    templates_dir: Path = Field(
+        _REPO_TEMPLATES,
+        description="Folder holding nomad/ and kubernetes/ infrastructure templates.",
     )
     shared: SharedSettings = Field(default_factory=SharedSettings)
     nomad: NomadSettings = Field(default_factory=NomadSettings)

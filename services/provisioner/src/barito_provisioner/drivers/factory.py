@@ -20,4 +20,8 @@ def create_driver(settings: ProvisionerSettings) -> Driver:
             search=create_search_adapter(settings.search),
             shared=settings.shared,
         )
+    if settings.driver == "nomad":
+        from barito_provisioner.drivers.nomad.driver import NomadDriver
+
+        return NomadDriver(settings)
     raise NotImplementedError(f"the {settings.driver} driver is not built yet")

@@ -1,0 +1,1 @@
+"""The ``nomad`` driver: rendered Nomad jobs, submitted and polled through python-nomad."""

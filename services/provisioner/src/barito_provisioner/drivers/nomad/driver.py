@@ -1,0 +1,88 @@
+"""The ``nomad`` driver: submit the rendered jobs, poll their allocations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from barito_common.schemas import AppProfile, Component, ComponentKind, ComponentState
+from barito_provisioner.drivers.base import Driver, InfrastructureSpec
+from barito_provisioner.drivers.nomad.allocations import (
+    ADDRESS_PORT,
+    address_of,
+    component_of,
+    current_allocations,
+)
+from barito_provisioner.drivers.nomad.client import NomadClient
+from barito_provisioner.drivers.nomad.render import counts, job_id, render_jobs
+from barito_provisioner.drivers.readiness import wait_until_running
+from barito_provisioner.settings import NomadSettings, ProvisionerSettings
+
+__all__ = ["NomadDriver"]
+
+
+class NomadDriver(Driver):
+    name = "nomad"
+
+    def __init__(self, settings: ProvisionerSettings, client: NomadClient | None = None) -> None:
+        self._settings: NomadSettings = settings.nomad
+        self._directory = settings.templates_dir / "nomad"
+        self._client = client or NomadClient(settings.nomad)
+
+    async def provision(self, spec: InfrastructureSpec) -> list[Component]:
+        jobs = render_jobs(spec, self._settings, self._directory)
+        for job in jobs.values():
+            await self._client.register(job.id, job.job)
+        # A kind the template no longer has (controllers → "combined") goes.
+        for kind in ComponentKind:
+            if kind not in jobs:
+                await self._client.deregister(job_id(self._settings, spec.infrastructure_id, kind))
+        return await self.poll(spec, ())
+
+    async def bootstrap(
+        self, spec: InfrastructureSpec, apps: Sequence[AppProfile]
+    ) -> list[Component]:
+        return await wait_until_running(
+            lambda: self.poll(spec, ()),
+            timeout_s=self._settings.ready_timeout_s,
+            interval_s=self._settings.ready_poll_s,
+        )
+
+    async def deprovision(
+        self, spec: InfrastructureSpec, apps: Sequence[AppProfile]
+    ) -> list[Component]:
+        known = await self.poll(spec, ())
+        for kind in ComponentKind:
+            await self._client.deregister(job_id(self._settings, spec.infrastructure_id, kind))
+        return [
+            c.model_copy(update={"state": ComponentState.DELETED, "message": None}) for c in known
+        ]
+
+    async def poll(self, spec: InfrastructureSpec, known: Sequence[Component]) -> list[Component]:
+        components: list[Component] = []
+        for kind, count in counts(spec).items():
+            if count == 0:
+                continue
+            name = job_id(self._settings, spec.infrastructure_id, kind)
+            stubs = await self._client.allocations(name)
+            chosen = current_allocations(stubs or [])
+            for index in range(count):
+                stub = chosen.get(index)
+                if stub is None:
+                    components.append(
+                        Component(
+                            name=f"{kind.value}-{index}",
+                            kind=kind,
+                            state=ComponentState.PENDING,
+                            message="job not registered" if stubs is None else "not placed yet",
+                        )
+                    )
+                    continue
+                address = None
+                if stub.get("ClientStatus") == "running":
+                    detail = await self._client.allocation(str(stub["ID"]))
+                    address = address_of(detail, ADDRESS_PORT[kind])
+                components.append(component_of(kind, index, stub, address))
+        return components
+
+    async def check(self) -> None:
+        await self._client.leader()

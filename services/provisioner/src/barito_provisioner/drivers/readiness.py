@@ -1,0 +1,38 @@
+"""Waiting until a dedicated infrastructure's components all run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from barito_common.schemas import Component, ComponentState
+from barito_provisioner.drivers.base import NotReadyYet
+
+__all__ = ["not_running", "wait_until_running"]
+
+
+def not_running(components: list[Component]) -> list[Component]:
+    return [c for c in components if c.state is not ComponentState.ACTIVE]
+
+
+async def wait_until_running(
+    poll: Callable[[], Awaitable[list[Component]]], *, timeout_s: float, interval_s: float
+) -> list[Component]:
+    """Poll until every component is ACTIVE; NotReadyYet names the laggards at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        components = await poll()
+        waiting = not_running(components)
+        if components and not waiting:
+            return components
+        if time.monotonic() >= deadline:
+            detail = ", ".join(
+                f"{c.name} {c.state.value}" + (f" ({c.message})" if c.message else "")
+                for c in waiting
+            )
+            raise NotReadyYet(
+                f"{len(components) - len(waiting)} of {len(components)} components run after "
+                f"{timeout_s:g}s; waiting for: {detail or 'any component to be reported'}"
+            )
+        await asyncio.sleep(interval_s)
