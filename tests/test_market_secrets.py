@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from barito_common.app_registry import AppRegistry
 from barito_common.kafka import Topics, create_consumer
 from barito_common.schemas import AppProfile, AppStatus, hash_secret
 from barito_common.settings import KafkaSettings
+from barito_market.secret_expiry import expire_group_secrets
 from barito_receiver.main import create_app as create_receiver
 from barito_receiver.settings import ReceiverSettings
 from tests.support.market import (
@@ -278,3 +280,40 @@ async def test_the_group_secret_writes_to_any_app_of_its_group_and_rotates_with_
     listed = await client.get(f"/api/v1/groups/{group}", headers=owner)
     assert listed.json()["has_secret"] is True
     assert old not in listed.text and new not in listed.text
+
+
+async def test_a_rotated_group_secret_stops_working_when_the_sweep_finds_its_grace_over(
+    platform: Platform,
+) -> None:
+    app = await register(platform)
+    client, owner = platform.market.client, platform.owner.headers
+    old = (await client.post(f"/api/v1/groups/{app['group']}/secret", headers=owner)).json()
+    new = (await client.post(f"/api/v1/groups/{app['group']}/secret", headers=owner)).json()
+    async with platform.market.sessionmaker() as session:
+        # Nothing has expired yet: the sweep changes nothing.
+        assert (
+            await expire_group_secrets(
+                session,
+                platform.market.app.state.publisher,
+                platform.market.settings,
+                now=datetime.now(UTC),
+            )
+            == 0
+        )
+        after_grace = datetime.fromisoformat(new["previous_valid_until"]) + timedelta(seconds=1)
+        # Other tests' groups in this database may expire too; ours must be among them.
+        changed = await expire_group_secrets(
+            session,
+            platform.market.app.state.publisher,
+            platform.market.settings,
+            now=after_grace,
+        )
+        assert changed >= 1
+    await until_profile(
+        platform.registry,
+        app["slug"],
+        lambda p: p.group_secret_hashes == [hash_secret(new["secret"])],
+    )
+    by_name = {"X-App-Name": app["slug"]}
+    assert await send(platform.receiver, {"X-App-Group-Secret": old["secret"], **by_name}) == 401
+    assert await send(platform.receiver, {"X-App-Group-Secret": new["secret"], **by_name}) == 200

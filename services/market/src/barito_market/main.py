@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,17 +14,19 @@ from barito_common.capacity import load_templates
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
-from barito_market.api import admin, apps, auth, groups, search, status
+from barito_market.api import admin, apps, auth, groups, installation, search, status
 from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
 from barito_market.observers import start_observers
 from barito_market.publisher import Publisher
+from barito_market.secret_expiry import expire_group_secrets_forever
 from barito_market.settings import MarketSettings, get_settings
+from barito_market.spa import install_spa
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (auth, groups, apps, status, search, admin):
+    for module in (auth, groups, apps, status, search, admin, installation):
         router.include_router(module.router)
     return router
 
@@ -43,10 +47,17 @@ def create_app(settings: MarketSettings | None = None) -> FastAPI:
         app.state.publisher = publisher
         await publisher.start()
         observers = await start_observers(app, settings)
+        sweeping = asyncio.create_task(
+            expire_group_secrets_forever(app.state.sessionmaker, publisher, settings),
+            name="group-secret-sweep",
+        )
         database = DatabaseProbe(engine)
         try:
             yield [Dependency("kafka", kafka.check), Dependency(database.name, database.check)]
         finally:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
             await observers.stop()
             await publisher.stop()
             await kafka.close()
@@ -54,6 +65,7 @@ def create_app(settings: MarketSettings | None = None) -> FastAPI:
 
     app = create_service_app(service="market", settings=settings, lifespan=lifespan)
     app.include_router(api_router())
+    install_spa(app)  # last: its catch-all must not shadow any route above
     return app
 
 
