@@ -8,6 +8,7 @@ request and the audit trail.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -362,3 +363,21 @@ async def test_every_change_is_in_the_audit_log_with_who_did_it(market: Market) 
     assert actions[-2:] == ["app.secret.rotate", "app.deactivate"]
     assert all(entry.actor_email == owner.email for entry in entries)
     assert all(entry.target_id for entry in entries)
+
+
+async def test_two_registrations_racing_for_one_name_give_one_app_and_one_409(
+    market: Market,
+) -> None:
+    owner = await market.create_user()
+    first = await market.client.post(
+        "/api/v1/apps", headers=owner.headers, json={"name": "seed", "new_group": unique("g")}
+    )
+    body = {"name": "twin", "group": first.json()["group"]}
+    answers = await asyncio.gather(
+        *(market.client.post("/api/v1/apps", headers=owner.headers, json=body) for _ in range(2))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    listed = await market.client.get(
+        f"/api/v1/apps?group={first.json()['group']}", headers=owner.headers
+    )
+    assert sorted(a["name"] for a in listed.json()["data"]) == ["seed", "twin"]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.errors import ApiError
 from barito_market import audit_log
+from barito_market.conflicts import flush_or_conflict
 from barito_market.credentials import (
     hash_password,
     hash_token,
@@ -55,7 +56,7 @@ async def create_user(
         raise ApiError(409, f"An account with the email {email} already exists.")
     user = User(email=email, password_hash=hash_password(password), is_superadmin=superadmin)
     session.add(user)
-    await session.flush()
+    await flush_or_conflict(session, f"An account with the email {email} already exists.")
     audit_log.record(
         session,
         actor or user,

@@ -18,6 +18,7 @@ from barito_common.capacity import CapacityTemplate
 from barito_common.errors import ApiError
 from barito_common.schemas import AppStatus, ProvisionCommandKind
 from barito_market import audit_log
+from barito_market.conflicts import flush_or_conflict
 from barito_market.credentials import hash_token, new_app_secret
 from barito_market.models import App, AppGroup, Infrastructure, Membership, Role, User
 from barito_market.provisioning import issue_command
@@ -42,7 +43,7 @@ async def create_group(session: AsyncSession, user: User, name: str) -> AppGroup
     """A new group owned by ``user``. The caller commits."""
     group = AppGroup(name=name, slug=await unique_slug(session, AppGroup.slug, name))
     session.add(group)
-    await session.flush()
+    await flush_or_conflict(session, "Another group was created at the same moment; try again.")
     session.add(Membership(group_id=group.id, user_id=user.id, role=Role.OWNER))
     audit_log.record(
         session,
@@ -102,6 +103,7 @@ async def set_member(
     if membership is None:
         membership = Membership(group_id=group.id, user_id=member.id, role=role)
         session.add(membership)
+        await flush_or_conflict(session, f"{email} was added to the group at the same moment.")
     else:
         demotes_owner = membership.role == Role.OWNER and role != Role.OWNER
         if demotes_owner and await _owner_count(session, group.id) <= 1:

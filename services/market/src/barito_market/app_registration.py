@@ -21,6 +21,7 @@ from barito_common.schemas import AppStatus
 from barito_market import app_groups, audit_log
 from barito_market.access import readable_group, require_role
 from barito_market.app_sizing import choose_sizing
+from barito_market.conflicts import flush_or_conflict
 from barito_market.credentials import hash_token, new_app_secret
 from barito_market.models import App, AppGroup, Role, User
 from barito_market.provisioning import sync_group_capacity
@@ -80,7 +81,9 @@ async def register_app(
     )
     app.group = group
     session.add(app)
-    await session.flush()
+    await flush_or_conflict(
+        session, f"The group {group.slug} already has an app named '{app.name}'."
+    )
     audit_log.record(
         session,
         user,
