@@ -19,12 +19,10 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import TopicPartition
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
 from barito_common.app_registry import AppRegistry
-from barito_common.kafka import Topics, create_consumer
 from barito_common.schemas import AppProfile, AppStatus, hash_secret
 from barito_common.settings import KafkaSettings
 from barito_market.secret_expiry import expire_group_secrets
@@ -33,6 +31,7 @@ from barito_receiver.settings import ReceiverSettings
 from tests.support.market import (
     Market,
     MarketUser,
+    apps_topic_values,
     market_settings,
     postgres_database,
     running_market,
@@ -101,24 +100,6 @@ async def register(platform: Platform, **body: Any) -> dict[str, Any]:
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
-
-
-async def apps_topic_values(kafka_bootstrap: str, prefix: str) -> list[bytes]:
-    topic = Topics(prefix).apps
-    consumer = create_consumer(KafkaSettings(bootstrap_servers=kafka_bootstrap), group_id=None)
-    await consumer.start()
-    try:
-        partition = TopicPartition(topic, 0)
-        consumer.assign([partition])
-        await consumer.seek_to_beginning(partition)
-        end = (await consumer.end_offsets([partition]))[partition]
-        values: list[bytes] = []
-        while await consumer.position(partition) < end:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                values += [record.value for record in records if record.value]
-        return values
-    finally:
-        await consumer.stop()
 
 
 async def test_a_new_app_ingests_with_the_secret_it_was_shown(platform: Platform) -> None:
