@@ -5,6 +5,7 @@ from barito_provisioner.drivers.base import (
     DriverError,
     InfrastructureSpec,
     NotReadyYet,
+    component_counts,
     planned_components,
 )
 from barito_provisioner.drivers.factory import create_driver
@@ -14,6 +15,7 @@ __all__ = [
     "DriverError",
     "InfrastructureSpec",
     "NotReadyYet",
+    "component_counts",
     "create_driver",
     "planned_components",
 ]

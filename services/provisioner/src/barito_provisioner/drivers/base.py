@@ -25,6 +25,7 @@ __all__ = [
     "DriverError",
     "InfrastructureSpec",
     "NotReadyYet",
+    "component_counts",
     "planned_components",
 ]
 
@@ -46,24 +47,26 @@ class InfrastructureSpec:
     template: CapacityTemplate
 
 
+def component_counts(template: CapacityTemplate) -> dict[ComponentKind, int]:
+    """How many of each component a dedicated infrastructure of ``template`` has."""
+    controllers = template.kafka.controllers
+    return {
+        ComponentKind.KAFKA: template.kafka.brokers,
+        # "combined": the brokers are the KRaft controllers, no separate ones.
+        ComponentKind.CONTROLLER: 0 if controllers == "combined" else controllers,
+        ComponentKind.SEARCH: template.search.nodes,
+        ComponentKind.KIBANA: template.kibana.replicas,
+        ComponentKind.FLOW: template.flow.replicas,
+    }
+
+
 def planned_components(
     template: CapacityTemplate, state: ComponentState = ComponentState.PENDING
 ) -> list[Component]:
     """Every component a dedicated infrastructure of ``template`` has, in one state."""
-    counts = [
-        (ComponentKind.KAFKA, template.kafka.brokers),
-        # "combined": the brokers are the KRaft controllers, no separate ones.
-        (
-            ComponentKind.CONTROLLER,
-            0 if template.kafka.controllers == "combined" else template.kafka.controllers,
-        ),
-        (ComponentKind.SEARCH, template.search.nodes),
-        (ComponentKind.KIBANA, template.kibana.replicas),
-        (ComponentKind.FLOW, template.flow.replicas),
-    ]
     return [
         Component(name=f"{kind.value}-{n}", kind=kind, state=state)
-        for kind, count in counts
+        for kind, count in component_counts(template).items()
         for n in range(count)
     ]
 

@@ -24,4 +24,6 @@ def create_driver(settings: ProvisionerSettings) -> Driver:
         from barito_provisioner.drivers.nomad.driver import NomadDriver
 
         return NomadDriver(settings)
-    raise NotImplementedError(f"the {settings.driver} driver is not built yet")
+    from barito_provisioner.drivers.kubernetes.driver import KubernetesDriver
+
+    return KubernetesDriver(settings)

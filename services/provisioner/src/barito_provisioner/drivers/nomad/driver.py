@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from barito_common.schemas import AppProfile, Component, ComponentKind, ComponentState
-from barito_provisioner.drivers.base import Driver, InfrastructureSpec
+from barito_provisioner.drivers.base import Driver, InfrastructureSpec, component_counts
 from barito_provisioner.drivers.nomad.allocations import (
     ADDRESS_PORT,
     address_of,
@@ -13,7 +13,7 @@ from barito_provisioner.drivers.nomad.allocations import (
     current_allocations,
 )
 from barito_provisioner.drivers.nomad.client import NomadClient
-from barito_provisioner.drivers.nomad.render import counts, job_id, render_jobs
+from barito_provisioner.drivers.nomad.render import job_id, render_jobs
 from barito_provisioner.drivers.readiness import wait_until_running
 from barito_provisioner.settings import NomadSettings, ProvisionerSettings
 
@@ -59,7 +59,7 @@ class NomadDriver(Driver):
 
     async def poll(self, spec: InfrastructureSpec, known: Sequence[Component]) -> list[Component]:
         components: list[Component] = []
-        for kind, count in counts(spec).items():
+        for kind, count in component_counts(spec.template).items():
             if count == 0:
                 continue
             name = job_id(self._settings, spec.infrastructure_id, kind)

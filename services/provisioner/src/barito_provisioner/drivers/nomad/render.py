@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from barito_common.schemas import ComponentKind
-from barito_provisioner.drivers.base import InfrastructureSpec
+from barito_provisioner.drivers.base import InfrastructureSpec, component_counts
 from barito_provisioner.settings import NomadSettings
 from barito_provisioner.template_fill import fill, load_template
 
@@ -62,19 +62,6 @@ def _first_service_address(service: str) -> str:
     )
 
 
-def counts(spec: InfrastructureSpec) -> dict[ComponentKind, int]:
-    """How many of each component the template asks for (0: the kind has no job)."""
-    template = spec.template
-    controllers = template.kafka.controllers
-    return {
-        ComponentKind.KAFKA: template.kafka.brokers,
-        ComponentKind.CONTROLLER: 0 if controllers == "combined" else controllers,
-        ComponentKind.SEARCH: template.search.nodes,
-        ComponentKind.KIBANA: template.kibana.replicas,
-        ComponentKind.FLOW: template.flow.replicas,
-    }
-
-
 def render_jobs(
     spec: InfrastructureSpec, settings: NomadSettings, directory: Path
 ) -> dict[ComponentKind, NomadJob]:
@@ -109,7 +96,7 @@ def render_jobs(
         "kafka_hosts_template": _service_addresses(ids[ComponentKind.KAFKA]),
     }
     jobs: dict[ComponentKind, NomadJob] = {}
-    for kind, count in counts(spec).items():
+    for kind, count in component_counts(spec.template).items():
         if count == 0:
             continue
         driver = fill(driver_template, {**common, "component": kind.value}, source=str(driver_file))

@@ -1,0 +1,1 @@
+"""The ``kubernetes`` driver: rendered objects, server-side applied with kubernetes-asyncio."""
