@@ -1,0 +1,140 @@
+"""The roll-up and provisioning writes on the embedded SQLite default (no Kafka needed).
+
+The same code runs on Postgres in tests/test_market_consumers.py; here it
+runs on a fresh SQLite file migrated to head, as a market without a
+database URL uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from barito_common.schemas import InfrastructureState, ProvisionEvent
+from barito_market.consumers.provisioning_events import apply_provision_event
+from barito_market.db import create_sessionmaker, engine_for_url
+from barito_market.migrations import upgrade
+from barito_market.models import App, AppGroup, Infrastructure, UsageMinute
+from barito_market.usage_rollup import (
+    APPLIED_KEYS_KEPT,
+    MinuteDelta,
+    RollupOutcome,
+    apply_delta,
+    prune_applied_keys,
+)
+
+MINUTE = datetime(2025, 1, 31, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'market.db'}"
+    await upgrade(url)
+    engine = engine_for_url(url)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+async def seed(sessions: async_sessionmaker[AsyncSession]) -> tuple[App, Infrastructure]:
+    async with sessions() as session, session.begin():
+        group = AppGroup(name="shop", slug="shop", retiring_secrets=[])
+        session.add(group)
+        await session.flush()
+        app = App(
+            group_id=group.id,
+            name="checkout",
+            slug="checkout",
+            capacity="small",
+            tps=100,
+            retention_days=7,
+            secret_hash="0" * 64,
+            retiring_secrets=[],
+        )
+        infrastructure = Infrastructure(group_id=group.id, capacity="small")
+        session.add_all([app, infrastructure])
+    return app, infrastructure
+
+
+async def minute_row(sessions: async_sessionmaker[AsyncSession], app: App) -> UsageMinute:
+    async with sessions() as session:
+        row = await session.scalar(select(UsageMinute).where(UsageMinute.app_id == app.id))
+    assert row is not None
+    return row
+
+
+async def test_a_delta_applies_once_and_sources_add_up_in_one_row(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    app, _ = await seed(sessions)
+    received = MinuteDelta(
+        uuid.uuid4(), app.id, MINUTE, received_events=5, rejected={"rate_limited": 1}
+    )
+    indexed = MinuteDelta(uuid.uuid4(), app.id, MINUTE, indexed_events=4, indexed_bytes=40)
+    letters = [MinuteDelta(uuid.uuid4(), app.id, MINUTE, dead_lettered=1) for _ in range(5)]
+
+    outcomes = await asyncio.gather(
+        apply_delta(sessions, received),
+        apply_delta(sessions, indexed),
+        *(apply_delta(sessions, letter) for letter in letters),
+    )
+    again = await apply_delta(sessions, received)
+
+    assert set(outcomes) == {RollupOutcome.APPLIED}
+    assert again == RollupOutcome.DUPLICATE
+    row = await minute_row(sessions, app)
+    assert (row.received_events, row.indexed_events, row.indexed_bytes) == (5, 4, 40)
+    assert row.rejected == {"rate_limited": 1}
+    assert row.dead_lettered == 5
+
+
+async def test_a_delta_for_an_app_the_market_does_not_know_is_skipped(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    outcome = await apply_delta(
+        sessions, MinuteDelta(uuid.uuid4(), uuid.uuid4(), MINUTE, received_events=1)
+    )
+    assert outcome == RollupOutcome.UNKNOWN_APP
+
+
+async def test_pruned_keys_are_only_those_older_than_the_topics_keep_records(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    app, _ = await seed(sessions)
+    await apply_delta(sessions, MinuteDelta(uuid.uuid4(), app.id, MINUTE, received_events=1))
+    now = datetime.now(UTC)
+
+    assert await prune_applied_keys(sessions, now=now) == 0
+    assert await prune_applied_keys(sessions, now=now + APPLIED_KEYS_KEPT + timedelta(1)) == 1
+
+
+async def test_provisioning_events_move_state_and_a_replay_of_an_older_one_does_not(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    _, infrastructure = await seed(sessions)
+    command = uuid.uuid4()
+    active = ProvisionEvent(
+        command_id=command,
+        infrastructure_id=str(infrastructure.id),
+        state=InfrastructureState.ACTIVE,
+        at=MINUTE + timedelta(seconds=5),
+    )
+    older = active.model_copy(update={"state": InfrastructureState.PROVISIONING, "at": MINUTE})
+
+    first = await apply_provision_event(sessions, active)
+    late = await apply_provision_event(sessions, older)
+    replay = await apply_provision_event(sessions, active)
+
+    assert (first.applied, late.reason, replay.reason) == (True, "stale", "duplicate")
+    async with sessions() as session:
+        row = await session.get(Infrastructure, infrastructure.id)
+    assert row is not None
+    assert row.state == InfrastructureState.ACTIVE
