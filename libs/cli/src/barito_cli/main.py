@@ -14,12 +14,18 @@ import click
 
 from barito_cli.admin import admin
 from barito_cli.stack.config import StackError, load_config
-from barito_cli.stack.engines import ENGINE_NAMES
-from barito_cli.stack.manager import log_tail, stack_down, stack_status, stack_up
+from barito_cli.stack.engines import ALL_ENGINE_NAMES, ENGINE_NAMES, OPTIONAL_ENGINES
+from barito_cli.stack.manager import (
+    log_tail,
+    running_engines,
+    stack_down,
+    stack_status,
+    stack_up,
+)
 from barito_cli.suite import SERVICES, suite_down, suite_status, suite_up
 from barito_cli.tail import tail_command
 
-ENGINE_CHOICE = click.Choice(ENGINE_NAMES)
+ENGINE_CHOICE = click.Choice(ALL_ENGINE_NAMES)
 
 
 class _Group(click.Group):
@@ -44,10 +50,18 @@ def stack() -> None:
 
 @stack.command("up")
 @click.argument("engines", nargs=-1, type=ENGINE_CHOICE)
-def stack_up_command(engines: tuple[str, ...]) -> None:
+@click.option(
+    "--with",
+    "extras",
+    multiple=True,
+    type=click.Choice(list(OPTIONAL_ENGINES)),
+    help="Also start an optional part: kubernetes (etcd + kube-apiserver, built once).",
+)
+def stack_up_command(engines: tuple[str, ...], extras: tuple[str, ...]) -> None:
     """Fetch (once) and start the engines; return when each answers."""
     started = time.monotonic()
-    stack_up(load_config(), engines or ENGINE_NAMES, echo=click.echo)
+    names = [*(engines or ENGINE_NAMES), *(n for extra in extras for n in OPTIONAL_ENGINES[extra])]
+    stack_up(load_config(), names, echo=click.echo)
     click.echo(f"stack ready in {time.monotonic() - started:.1f}s")
 
 
@@ -55,7 +69,8 @@ def stack_up_command(engines: tuple[str, ...]) -> None:
 @click.argument("engines", nargs=-1, type=ENGINE_CHOICE)
 def stack_down_command(engines: tuple[str, ...]) -> None:
     """Stop the engines this stack started (by pid file)."""
-    stack_down(load_config(), engines or ENGINE_NAMES, echo=click.echo)
+    config = load_config()
+    stack_down(config, engines or running_engines(config), echo=click.echo)
 
 
 @stack.command("status")
@@ -96,7 +111,7 @@ def down_command(keep_stack: bool) -> None:
     config = load_config()
     suite_down(config, echo=click.echo)
     if not keep_stack:
-        stack_down(config, echo=click.echo)
+        stack_down(config, running_engines(config), echo=click.echo)
 
 
 @cli.command("status")

@@ -23,7 +23,7 @@ from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.downloads import fetch_kafka_classpath, fetch_zip_distribution
 from barito_cli.stack.processes import chown_to_unprivileged, drop_privileges_prefix
 
-__all__ = ["ENGINE_NAMES", "Engine", "Launch", "engine_for"]
+__all__ = ["ALL_ENGINE_NAMES", "ENGINE_NAMES", "OPTIONAL_ENGINES", "Engine", "Launch", "engine_for"]
 
 
 @dataclass(frozen=True)
@@ -316,6 +316,16 @@ ENGINES: dict[str, type[Engine]] = {
     for engine in (KafkaEngine, ElasticsearchEngine, OpenSearchEngine, PostgresEngine)
 }
 ENGINE_NAMES = tuple(ENGINES)
+
+# Started only when asked for (`barito stack up --with kubernetes`); imported
+# here, below Engine, because their module builds on it.
+from barito_cli.stack.kubernetes import KUBERNETES_ENGINES  # noqa: E402
+
+OPTIONAL_ENGINES: dict[str, tuple[str, ...]] = {
+    "kubernetes": tuple(engine.name for engine in KUBERNETES_ENGINES)
+}
+ENGINES.update({engine.name: engine for engine in KUBERNETES_ENGINES})
+ALL_ENGINE_NAMES = tuple(ENGINES)
 
 
 def engine_for(name: str, config: StackConfig) -> Engine:

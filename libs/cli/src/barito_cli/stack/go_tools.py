@@ -8,7 +8,7 @@ Go's own build and module caches make a rebuild after an edit quick.
 Example::
 
     checker = go_tool(config, "nomad-jobcheck")          # path of the binary
-    apiserver = go_tool(config, "kube-apiserver", package="k8s.io/kubernetes/cmd/kube-apiserver")
+    etcd = go_tool(config, "kube-apiserver", package="go.etcd.io/etcd/server/v3", binary="etcd")
 """
 
 from __future__ import annotations
@@ -47,12 +47,14 @@ def _digest(source: Path, package: str) -> str:
     return digest.hexdigest()[:12]
 
 
-def go_tool_path(config: StackConfig, name: str, *, package: str = ".") -> Path:
+def go_tool_path(
+    config: StackConfig, name: str, *, package: str = ".", binary: str | None = None
+) -> Path:
     """Where the binary of ``tools/<name>`` is cached (it may not be built yet)."""
     source = config.repo / "tools" / name
     if not (source / "go.mod").is_file():
         raise StackError(f"{source}/go.mod is missing")
-    return config.cache_dir / "tools" / f"{name}-{_digest(source, package)}"
+    return config.cache_dir / "tools" / f"{binary or name}-{_digest(source, package)}"
 
 
 def go_tool(
@@ -60,15 +62,19 @@ def go_tool(
     name: str,
     *,
     package: str = ".",
+    binary: str | None = None,
     echo: Callable[[str], None] = lambda _: None,
 ) -> Path:
-    """The binary of ``tools/<name>`` (built from ``package``), built first if not cached."""
-    target = go_tool_path(config, name, package=package)
+    """The binary of ``tools/<name>`` (built from ``package``), built first if not cached.
+
+    ``binary`` names the file when the module builds several programs.
+    """
+    target = go_tool_path(config, name, package=package, binary=binary)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-    echo(f"{name}: building with Go (cached at {target})")
+    echo(f"{binary or name}: building with Go, once (cached at {target})")
     started = time.monotonic()
     result = subprocess.run(
         [_go(), "build", "-trimpath", "-o", str(partial), package],
@@ -83,5 +89,5 @@ def go_tool(
     # Renamed into place only when complete, so a cut-off build is never used.
     partial.chmod(0o755)
     os.replace(partial, target)
-    echo(f"{name}: built in {time.monotonic() - started:.0f}s")
+    echo(f"{binary or name}: built in {time.monotonic() - started:.0f}s")
     return target

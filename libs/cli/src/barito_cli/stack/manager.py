@@ -8,10 +8,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from barito_cli.stack.config import StackConfig, StackError
-from barito_cli.stack.engines import ENGINE_NAMES, Engine, engine_for
+from barito_cli.stack.engines import ALL_ENGINE_NAMES, ENGINE_NAMES, Engine, engine_for
 from barito_cli.stack.processes import running_pid, start_process, stop_process
 
-__all__ = ["EngineStatus", "log_tail", "stack_down", "stack_status", "stack_up"]
+__all__ = [
+    "EngineStatus",
+    "log_tail",
+    "running_engines",
+    "stack_down",
+    "stack_status",
+    "stack_up",
+]
 
 Echo = Callable[[str], None]
 
@@ -99,6 +106,15 @@ def stack_up(
         if waiting:
             time.sleep(1)
     return stack_status(config, names)
+
+
+def running_engines(config: StackConfig) -> list[str]:
+    """The default engines, and the optional ones that are running (what `down` stops)."""
+    return [
+        name
+        for name in ALL_ENGINE_NAMES
+        if name in ENGINE_NAMES or running_pid(config.pid_file(name)) is not None
+    ]
 
 
 def stack_down(config: StackConfig, names: Iterable[str] = ENGINE_NAMES, *, echo: Echo) -> None:
