@@ -122,13 +122,14 @@ class ConsumerRunner:
 
     async def _ensure_topics(self) -> None:
         # The consumers may start before any producer created these topics;
-        # the specs are the producers' own (flow makes the DLQ with 3 partitions).
+        # the specs are the producers' own: flow makes the DLQ with 3
+        # partitions, the provisioner its events topic (its journal) with one.
         await create_topics_if_missing(
             self._kafka,
             [
                 usage_topic_spec(self._topics),
                 TopicSpec(self._topics.dead_letters, partitions=3),
-                TopicSpec(self._topics.provisioning_events, partitions=3),
+                TopicSpec(self._topics.provisioning_events),
             ],
         )
 
