@@ -1,0 +1,14 @@
+import { NavLink } from "react-router-dom";
+
+/** The three views of one app. */
+export function AppTabs({ slug }: { slug: string }) {
+  return (
+    <nav className="tabs" aria-label="App views">
+      <NavLink end to={`/apps/${slug}`}>
+        Status
+      </NavLink>
+      <NavLink to={`/apps/${slug}/logs`}>Logs</NavLink>
+      <NavLink to={`/apps/${slug}/tail`}>Live tail</NavLink>
+    </nav>
+  );
+}

@@ -1,0 +1,42 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
+import { SessionProvider } from "./auth/session";
+import { Layout } from "./components/Layout";
+import { AdminPage } from "./pages/AdminPage";
+import { AppStatusPage } from "./pages/AppStatusPage";
+import { GroupPage } from "./pages/GroupPage";
+import { GroupsPage } from "./pages/GroupsPage";
+import { LoginPage } from "./pages/LoginPage";
+import { LogsPage } from "./pages/LogsPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { RegisterAppPage } from "./pages/RegisterAppPage";
+import { TailPage } from "./pages/TailPage";
+import "./styles.css";
+
+const root = document.getElementById("root");
+if (!root) throw new Error("no #root element");
+
+createRoot(root).render(
+  <StrictMode>
+    <BrowserRouter>
+      <SessionProvider>
+        <Routes>
+          <Route path="/login" element={<LoginPage mode="login" />} />
+          <Route path="/signup" element={<LoginPage mode="signup" />} />
+          <Route element={<Layout />}>
+            <Route index element={<Navigate to="/groups" replace />} />
+            <Route path="/groups" element={<GroupsPage />} />
+            <Route path="/groups/:group" element={<GroupPage />} />
+            <Route path="/apps/new" element={<RegisterAppPage />} />
+            <Route path="/apps/:slug" element={<AppStatusPage />} />
+            <Route path="/apps/:slug/logs" element={<LogsPage />} />
+            <Route path="/apps/:slug/tail" element={<TailPage />} />
+            <Route path="/admin" element={<AdminPage />} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </SessionProvider>
+    </BrowserRouter>
+  </StrictMode>,
+);
