@@ -6,13 +6,17 @@ UV_VERSION := 0.13.9
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: install up down status stack test lint format clean
+.PHONY: install up down status stack test lint format clean web web-test api-client
+
+WEB := services/market/web
+WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html \
+	$(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package-lock.json
 
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
 	@$(UV) sync --frozen --quiet
 
-up: install
+up: install web
 	$(UV) run barito up
 
 down:
@@ -30,7 +34,7 @@ lint: install
 	$(UV) run mypy libs/common/src libs/cli/src services/market/src services/receiver/src \
 		services/provisioner/src services/flow/src services/server/src
 
-test: install lint
+test: install lint web web-test
 	$(UV) run barito stack up
 	$(UV) run pytest $(PYTEST_ARGS)
 
@@ -38,5 +42,24 @@ format: install
 	$(UV) run ruff check --fix libs services tests bench conftest.py
 	$(UV) run ruff format libs services tests bench conftest.py
 
+# The web UI (served by the market under /): node modules from the committed
+# lock file, then a build only when a source is newer than the last one.
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+
+web: $(WEB)/dist/index.html
+
+web-test: $(WEB)/node_modules/.package-lock.json
+	cd $(WEB) && npm run test -- --run
+
+# The SPA's API types from the market's OpenAPI; tests/test_web_api_client_fresh.py
+# fails when the committed files are stale.
+api-client: install $(WEB)/node_modules/.package-lock.json
+	$(UV) run python $(WEB)/scripts/dump_openapi.py > $(WEB)/openapi.json
+	cd $(WEB) && npm run api-client
+
 clean: down
-	rm -rf .venv
+	rm -rf .venv $(WEB)/node_modules $(WEB)/dist
