@@ -13,10 +13,12 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
     window.setTimeout(() => setCopied("no"), 2500);
   }
   return (
-    <button type="button" className="button button-small" onClick={copy} aria-label={label}>
+    // The visible word starts the accessible name, as speech-input users say what they see.
+    <button type="button" className="button button-small" onClick={copy}>
       <span aria-live="polite">
         {copied === "yes" ? "Copied" : copied === "failed" ? "Select and copy" : "Copy"}
       </span>
+      <span className="sr-only"> {label}</span>
     </button>
   );
 }
@@ -26,7 +28,7 @@ export function CodeBlock({ code, label }: { code: string; label: string }) {
     <div className="code-block">
       <div className="code-head">
         <span>{label}</span>
-        <CopyButton text={code} label={`Copy ${label}`} />
+        <CopyButton text={code} label={`the ${label}`} />
       </div>
       <pre tabIndex={0} aria-label={label}>
         <code>{code}</code>

@@ -26,7 +26,7 @@ export function SecretReveal({ slug, secret, endpoints, configs, rotatedUntil }:
         <code className="secret" data-testid="app-secret">
           {secret}
         </code>
-        <CopyButton text={secret} label="Copy the app secret" />
+        <CopyButton text={secret} label="the app secret" />
       </div>
       {endpoints && (
         <dl className="facts">

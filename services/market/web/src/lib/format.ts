@@ -9,7 +9,8 @@ export function formatCount(value: number): string {
 
 export function formatRate(perSecond: number): string {
   if (perSecond === 0) return "0 /s";
-  if (perSecond < 10) return `${perSecond.toFixed(perSecond < 1 ? 2 : 1)} /s`;
+  if (perSecond < 1) return `${Number(perSecond.toPrecision(2))} /s`;
+  if (perSecond < 10) return `${perSecond.toFixed(1)} /s`;
   return `${formatCount(perSecond)} /s`;
 }
 

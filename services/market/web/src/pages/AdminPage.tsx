@@ -61,7 +61,7 @@ function AdminView() {
       </section>
       <section className="panel" aria-labelledby="users-heading">
         <h2 id="users-heading">Users</h2>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Users">
           <table>
             <thead>
               <tr>
@@ -148,7 +148,7 @@ function InfrastructureCard({ infra, onChange }: { infra: Infrastructure; onChan
           {problem}
         </p>
       )}
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label={`Components of ${infra.group_name}`}>
         <table>
           <caption className="sr-only">Components of {infra.group_name}</caption>
           <thead>

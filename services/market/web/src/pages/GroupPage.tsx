@@ -83,7 +83,7 @@ export function GroupPage() {
 
 function AppsTable({ apps, statuses }: { apps: App[]; statuses: (AppStatusInfo | null)[] }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Applications of the group">
       <table>
         <thead>
           <tr>
@@ -177,7 +177,7 @@ function Members({
           {problem}
         </div>
       )}
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Members of the group">
         <table>
           <thead>
             <tr>

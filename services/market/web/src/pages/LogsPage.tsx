@@ -83,6 +83,7 @@ export function LogsPage() {
               title={`Events per ${results.data.histogram.interval}`}
               format={formatCount}
               height={120}
+              integer
             />
           </div>
           {results.data.hits.length === 0 ? (

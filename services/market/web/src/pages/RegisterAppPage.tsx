@@ -86,7 +86,15 @@ function RegisterFormView({
   const [errors, setErrors] = useState<FormErrors>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (change: Partial<RegisterForm>) => setForm((f) => ({ ...f, ...change }));
+  const set = (change: Partial<RegisterForm>) => {
+    setForm((f) => ({ ...f, ...change }));
+    // A problem is forgotten as soon as the user touches its field.
+    setErrors((e) => {
+      const rest = { ...e };
+      for (const key of Object.keys(change)) delete rest[key as keyof RegisterForm];
+      return rest;
+    });
+  };
   const customTps = Number(form.customTps);
   const customTemplate =
     form.capacity === "custom" && customTps > 0 ? templateForTps(templates, customTps) : null;

@@ -1,0 +1,184 @@
+"""The five services as real processes, for the web UI's browser tests.
+
+Each run gets its own ports, Kafka topic prefix, search index prefix, flow
+and provisioner consumer groups and Postgres database, so it shares nothing
+with `make up` or other tests. The market serves the built SPA
+(services/market/web/dist) and shows endpoints that point at this run's
+receiver and tail server::
+
+    with web_stack(stack, logs_dir) as services:
+        page.goto(services.market_url)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from barito_cli.market_admin import create_user
+from barito_common.settings import DatabaseSettings, KafkaSettings
+from barito_market.settings import MarketSettings
+from tests.support.tail_stack import free_port
+
+__all__ = ["WebStack", "web_stack"]
+
+SERVICES = ("market", "receiver", "flow", "provisioner", "server")
+
+
+@dataclass(frozen=True)
+class WebStack:
+    urls: dict[str, str]
+    admin_email: str
+    admin_password: str
+
+    @property
+    def market_url(self) -> str:
+        return self.urls["market"]
+
+    @property
+    def receiver_url(self) -> str:
+        return self.urls["receiver"]
+
+
+def _environments(
+    stack: Any, ports: dict[str, int], *, run: str, database_url: str, data_dir: Path
+) -> dict[str, dict[str, str]]:
+    url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    common = {
+        "BARITO_KAFKA__BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
+        "BARITO_KAFKA__TOPIC_PREFIX": f"{run}.",
+    }
+    search = {
+        "BARITO_SEARCH__URL": stack.elasticsearch_url,
+        "BARITO_SEARCH__ENGINE": "elasticsearch",
+        "BARITO_SEARCH__INDEX_PREFIX": f"{run}-",
+    }
+    # Short usage windows, so the status page's numbers move within seconds.
+    return {
+        "market": {
+            **common,
+            **search,
+            "BARITO_DATABASE__URL": database_url,
+            "BARITO_DATA_DIR": str(data_dir / "market"),
+            "BARITO_INGEST_URL_TEMPLATE": f"{url['receiver']}/api/v1/logs",
+            "BARITO_TAIL_URL_TEMPLATE": f"{url['server']}/api/v1/tail/{{app}}",
+            "BARITO_VIEWER_URL_TEMPLATE": "http://{app}.{group}.logs.localhost:5601",
+        },
+        "receiver": {**common, "BARITO_USAGE_WINDOW_S": "1"},
+        "flow": {
+            **common,
+            **search,
+            "BARITO_GROUP_ID": f"{run}-flow",
+            "BARITO_USAGE_WINDOW_S": "1",
+        },
+        "provisioner": {
+            **common,
+            **search,
+            "BARITO_DRIVER": "shared",
+            "BARITO_CONSUMER_GROUP": f"{run}-provisioner",
+            "BARITO_SHARED__FLOW_URL": url["flow"],
+        },
+        "server": {**common, "BARITO_MARKET_URL": url["market"]},
+    }
+
+
+async def _database(postgres_url: str, name: str, *, drop: bool) -> None:
+    admin = await asyncpg.connect(f"{postgres_url.rsplit('/', 1)[0]}/postgres")
+    try:
+        if drop:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to the end from sync code, even when this thread has a loop running."""
+    with ThreadPoolExecutor(1) as worker:
+        worker.submit(asyncio.run, coroutine).result()
+
+
+def _wait_ready(name: str, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 120
+    last = "no answer yet"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited; its log ends:\n{log.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            response = httpx.get(f"{url}/readyz", timeout=5)
+            if response.status_code == 200:
+                return
+            last = response.text
+        time.sleep(0.5)
+    raise RuntimeError(f"{name} is not ready after 120 s: {last}")
+
+
+def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    for process in processes.values():
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def web_stack(stack: Any, logs_dir: Path) -> Iterator[WebStack]:
+    run = f"web{uuid.uuid4().hex[:8]}"
+    database = f"market_{run}"
+    server = stack.postgres_url.rsplit("/", 1)[0]
+    database_url = f"{server}/{database}".replace("postgresql://", "postgresql+asyncpg://", 1)
+    _run(_database(stack.postgres_url, database, drop=False))
+    ports = {name: free_port() for name in SERVICES}
+    environments = _environments(
+        stack, ports, run=run, database_url=database_url, data_dir=logs_dir
+    )
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in SERVICES:
+            log = logs_dir / f"{name}.log"
+            with log.open("wb") as out:
+                processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", f"barito_{name}.main"],
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env={
+                        **os.environ,
+                        **environments[name],
+                        "BARITO_PORT": str(ports[name]),
+                    },
+                )
+        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        for name in SERVICES:
+            _wait_ready(name, urls[name], processes[name], logs_dir / f"{name}.log")
+        admin_email, admin_password = f"admin@{run}.test", secrets.token_urlsafe(12)
+        settings = MarketSettings(
+            kafka=KafkaSettings(bootstrap_servers=stack.kafka_bootstrap, topic_prefix=f"{run}."),
+            database=DatabaseSettings(url=database_url),
+        )
+        _run(create_user(settings, email=admin_email, password=admin_password, superadmin=True))
+        yield WebStack(urls, admin_email, admin_password)
+    finally:
+        _stop(processes)
+        _run(_database(stack.postgres_url, database, drop=True))
