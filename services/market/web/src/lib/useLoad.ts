@@ -13,7 +13,6 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const [round, setRound] = useState(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   const stableLoad = useCallback(load, [key]);
   useEffect(() => {
     let current = true;

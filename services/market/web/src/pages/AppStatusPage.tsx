@@ -32,7 +32,6 @@ export function AppStatusPage() {
   useEffect(() => {
     const timer = window.setInterval(reload, REFRESH_MS);
     return () => window.clearInterval(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [slug]);
   if (loaded.error && !loaded.data) {
     return (
