@@ -55,7 +55,7 @@ export function TailPage() {
   );
 }
 
-function Tail({ endpoint }: { endpoint: string }) {
+export function Tail({ endpoint }: { endpoint: string }) {
   const [filters, setFilters] = useState<TailFilters>(NO_FILTERS);
   const [draft, setDraft] = useState<TailFilters>(NO_FILTERS);
   const [lines, setLines] = useState<Line[]>([]);
