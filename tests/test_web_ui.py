@@ -256,9 +256,9 @@ def test_a_member_sees_the_group_but_not_administration_and_an_outsider_sees_not
     page.goto("/admin")
     expect(page.get_by_role("alert")).to_contain_text("superadmins only")
     page.goto(f"/apps/{slug}")
-    page.get_by_role("button", name="Deactivate").click()
-    page.get_by_role("dialog").get_by_role("button", name="Deactivate").click()
-    expect(page.get_by_role("alert")).to_contain_text("needs the admin role")
+    expect(page.get_by_test_id("member-note")).to_contain_text("needs the owner or admin role")
+    expect(page.get_by_role("button", name="Rotate secret")).to_have_count(0)
+    expect(page.get_by_role("button", name="Delete app")).to_have_count(0)
     page.context.close()
 
     page = new_context(browser, services).new_page()

@@ -21,7 +21,11 @@ async function loadApp(slug: string) {
     unwrap(api.GET("/api/v1/apps/{slug}", path)),
     unwrap(api.GET("/api/v1/apps/{slug}/status", path)),
   ]);
-  return { app, status };
+  const group = await unwrap(
+    api.GET("/api/v1/groups/{group_slug}", { params: { path: { group_slug: app.group } } }),
+  );
+  // Members may read everything here but change nothing: their controls are not offered.
+  return { app, status, canManage: group.role !== "member" };
 }
 
 export function AppStatusPage() {
@@ -42,16 +46,19 @@ export function AppStatusPage() {
     );
   }
   if (!loaded.data) return <Loading what="the application" />;
-  return <StatusView app={loaded.data.app} status={loaded.data.status} reload={reload} />;
+  const { app, status, canManage } = loaded.data;
+  return <StatusView app={app} status={status} canManage={canManage} reload={reload} />;
 }
 
 function StatusView({
   app,
   status,
+  canManage,
   reload,
 }: {
   app: App;
   status: AppStatusInfo;
+  canManage: boolean;
   reload: () => void;
 }) {
   const navigate = useNavigate();
@@ -184,7 +191,7 @@ function StatusView({
       </div>
       <section className="panel" aria-labelledby="manage-title">
         <h2 id="manage-title">Manage</h2>
-        <p className="muted">These need the owner or admin role in the app's group.</p>
+        {canManage ? (
         <div className="actions">
           <ConfirmButton
             label="Rotate secret"
@@ -228,6 +235,12 @@ function StatusView({
             Search logs
           </Link>
         </div>
+        ) : (
+          <p className="muted" data-testid="member-note">
+            You are a member of {app.group_name}: you can read this app's status and logs. Rotating
+            its secret, deactivating or deleting it needs the owner or admin role; ask one of them.
+          </p>
+        )}
       </section>
     </>
   );

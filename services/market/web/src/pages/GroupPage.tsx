@@ -46,9 +46,11 @@ export function GroupPage() {
   return (
     <>
       <PageHeader title={group.name} crumbs={[{ to: "/groups", label: "Groups" }]}>
-        <Link className="button button-primary" to={`/apps/new?group=${group.slug}`}>
-          Register an app here
-        </Link>
+        {manage && (
+          <Link className="button button-primary" to={`/apps/new?group=${group.slug}`}>
+            Register an app here
+          </Link>
+        )}
       </PageHeader>
       <section className="panel" aria-labelledby="infra-title">
         <h2 id="infra-title">Infrastructure</h2>
@@ -65,7 +67,11 @@ export function GroupPage() {
         <h2 id="apps-title">Applications</h2>
         {apps.length === 0 ? (
           <Empty title="No applications yet">
-            <Link to={`/apps/new?group=${group.slug}`}>Register the first one</Link>
+            {manage ? (
+              <Link to={`/apps/new?group=${group.slug}`}>Register the first one</Link>
+            ) : (
+              <p>An owner or admin of the group registers its applications.</p>
+            )}
           </Empty>
         ) : (
           <AppsTable apps={apps} statuses={statuses} />
