@@ -176,6 +176,11 @@ def test_a_team_goes_from_sign_up_to_reading_its_logs(browser: Browser, services
     rotated_fluentd = page.locator("pre[aria-label='fluentd configuration']").inner_text()
     assert rotated in rotated_fluentd
     send_like_fluentd(rotated_fluentd, [{"message": "sent with the new secret"}])
+    page.get_by_role("button", name="Deactivate").click()
+    page.get_by_role("dialog").get_by_role("button", name="Deactivate").click()
+    expect(page.locator(".page-title .badge")).to_have_text("inactive")
+    page.get_by_role("button", name="Activate").click()
+    expect(page.locator(".page-title .badge")).to_have_text("active")
 
     # The owner invites a teammate by email and makes them an admin.
     teammate_client, teammate, _ = _api_user(services)
@@ -234,7 +239,7 @@ def test_a_member_sees_the_group_but_not_administration_and_an_outsider_sees_not
     browser: Browser, services: WebStack
 ) -> None:
     problems: dict[str, list[str]] = {}
-    owner, _, _ = _api_user(services)
+    owner, owner_email, owner_password = _api_user(services)
     registered = owner.post("/api/v1/apps", json={"name": "billing", "new_group": "Billing"})
     assert registered.status_code == 201, registered.text
     slug, group = registered.json()["slug"], registered.json()["group"]
@@ -274,6 +279,19 @@ def test_a_member_sees_the_group_but_not_administration_and_an_outsider_sees_not
     capture(page, "not-yours", problems)
     page.goto("/no/such/page")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    page.context.close()
+
+    # Its owner deletes the app, after confirming; the group is left empty.
+    page = new_context(browser, services).new_page()
+    log_in(page, owner_email, owner_password)
+    page.goto(f"/apps/{slug}")
+    page.get_by_role("button", name="Delete app").click()
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("heading", name="billing")).to_be_visible()
+    page.get_by_role("button", name="Delete app").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete for good").click()
+    expect(page).to_have_url(re.compile(f"/groups/{group}$"))
+    expect(page.get_by_text("No applications yet")).to_be_visible()
     page.context.close()
     for client in (owner, member, outsider):
         client.close()
