@@ -149,3 +149,25 @@ async def test_retention_deletes_indices_past_the_apps_retention_and_keeps_the_r
         assert response.status_code == 200
         assert old in response.json()["deleted"]
         assert await p.search.list_indices(f"{prefix}-*") == [kept]
+
+
+async def test_a_request_sent_again_after_an_unconfirmed_write_is_indexed_once(stack) -> None:
+    # A client that gets a 503 for a write Kafka took but could not confirm in
+    # time sends the same body again: its chunks are the same, so are their ids.
+    now = datetime.now(UTC)
+    async with pipeline(stack, "elasticsearch") as p:
+        app = await p.apps.register()
+        timed = _events(app.profile.slug, 0, 50, now)
+        await p.send_ndjson(app, timed)
+        await p.send_ndjson(app, timed)
+        # Events without a time of their own are stamped on receipt: sent twice,
+        # a few milliseconds apart, they are two sets of events and both are kept.
+        untimed = [{"seq": 1000 + n, "message": "no time"} for n in range(5)]
+        await p.send_ndjson(app, untimed)
+        await asyncio.sleep(0.01)
+        await p.send_ndjson(app, untimed)
+
+        assert await p.wait_for_count(app, 60) == 60
+        seqs = await _unique_seqs(p.search, f"{app.profile.index_prefix}-*", 100)
+        assert {seq: n for seq, n in seqs.items() if seq < 1000} == dict.fromkeys(range(50), 1)
+        assert {seq: n for seq, n in seqs.items() if seq >= 1000} == {1000 + n: 2 for n in range(5)}

@@ -88,7 +88,8 @@ async def test_each_service_names_its_own_dependencies(clients) -> None:
     assert set(checks["flow"]) == {"kafka", "elasticsearch", "app-registry"}
     assert set(checks["receiver"]) == {"kafka", "app-registry"}
     assert set(checks["server"]) == {"kafka", "app-registry"}
-    assert set(checks["provisioner"]) == {"kafka"}
+    # The journal is the events topic read back; the driver is the shared cluster.
+    assert set(checks["provisioner"]) == {"kafka", "journal", "driver-shared"}
 
 
 async def test_unknown_path_answers_a_json_error(clients) -> None:

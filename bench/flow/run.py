@@ -42,8 +42,8 @@ def make_events(count: int) -> list[Event]:
 
 async def raw_bulk(engine: str, url: str, index: str, events: list[Event]) -> float:
     docs = chunk_documents(
-        events=events, app_slug="bench", index_prefix=index, partition=0, offset=0,
-        fallback_day=date.today(),
+        events=events, app_slug="bench", index_prefix=index,
+        chunk_id="raw", fallback_day=date.today(),
     )  # fmt: skip
     actions: list[dict[str, Any]] = [
         {"_op_type": "create", "_index": d.index, "_id": d.id, "_source": d.source} for d in docs

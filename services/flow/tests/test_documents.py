@@ -8,38 +8,42 @@ from typing import Any
 import pytest
 
 from barito_common.chunk_codec import Event, decode_chunk, encode_chunk, format_event_time
-from barito_flow.documents import Document, chunk_documents, index_name
+from barito_flow.documents import Document, chunk_documents, chunk_id, index_name
 
 FALLBACK = date(2020, 2, 29)
 
 
-def documents(events: list[Event], *, partition: int = 3, offset: int = 41) -> list[Document]:
+def documents(events: list[Event], *, chunk: str = "HSsVCLe1BZfGI1DW") -> list[Document]:
     return chunk_documents(
         events=events,
         app_slug="shop",
         index_prefix="barito-shop",
-        partition=partition,
-        offset=offset,
+        chunk_id=chunk,
         fallback_day=FALLBACK,
     )
 
 
-def test_ids_are_partition_offset_and_position_so_a_replay_targets_the_same_ids() -> None:
+def test_a_chunk_read_or_written_again_targets_the_same_ids() -> None:
     events = [Event("2025-01-31T10:00:00.000Z", {"message": str(n)}) for n in range(3)]
+    chunk = encode_chunk(events)
 
-    first = documents(events, partition=3, offset=41)
-    replay = documents(decode_chunk(encode_chunk(events)), partition=3, offset=41)
+    first = documents(events, chunk=chunk_id(chunk))
+    again = documents(decode_chunk(chunk), chunk=chunk_id(encode_chunk(decode_chunk(chunk))))
 
-    assert [doc.id for doc in first] == ["3-41-0", "3-41-1", "3-41-2"]
-    assert replay == first
+    assert [doc.id for doc in first] == [f"{chunk_id(chunk)}-{n}" for n in range(3)]
+    assert again == first
 
 
-def test_the_same_events_in_another_record_get_other_ids() -> None:
-    events = [Event("2025-01-31T10:00:00.000Z", {"message": "a"})]
+def test_chunks_that_differ_in_any_event_get_other_ids() -> None:
+    base = [Event("2025-01-31T10:00:00.000Z", {"message": "a"})]
+    other_time = [Event("2025-01-31T10:00:00.001Z", {"message": "a"})]
+    other_record = [Event("2025-01-31T10:00:00.000Z", {"message": "b"})]
+    two = base * 2
 
-    assert documents(events, partition=0, offset=7)[0].id == "0-7-0"
-    assert documents(events, partition=1, offset=7)[0].id == "1-7-0"
-    assert documents(events, partition=0, offset=8)[0].id == "0-8-0"
+    ids = {chunk_id(encode_chunk(events)) for events in (base, other_time, other_record, two)}
+
+    assert len(ids) == 4
+    assert len(chunk_id(encode_chunk(base))) == 16
 
 
 def test_an_event_from_yesterday_goes_to_yesterdays_index() -> None:
@@ -147,7 +151,7 @@ def test_a_document_gives_the_bulk_triple_of_the_search_adapter() -> None:
 
     index, doc_id, source = doc.index, doc.id, doc.source
 
-    assert (index, doc_id) == ("barito-shop-2025.01.31", "3-41-0")
+    assert (index, doc_id) == ("barito-shop-2025.01.31", "HSsVCLe1BZfGI1DW-0")
     assert source["message"] == "m"
 
 

@@ -5,10 +5,10 @@
     >>> events = [Event("2025-01-31T23:59:59.999Z", {"message": "hi", "app": "theirs"})]
     >>> [doc] = chunk_documents(
     ...     events=events, app_slug="shop", index_prefix="barito-shop",
-    ...     partition=2, offset=17, fallback_day=date(2025, 2, 1),
+    ...     chunk_id="hNN2GT1uuAoWdlRe", fallback_day=date(2025, 2, 1),
     ... )
     >>> doc.index, doc.id
-    ('barito-shop-2025.01.31', '2-17-0')
+    ('barito-shop-2025.01.31', 'hNN2GT1uuAoWdlRe-0')
     >>> doc.source["@timestamp"], doc.source["app"], doc.source["barito"]
     ('2025-01-31T23:59:59.999Z', 'theirs', {'app': 'shop'})
 
@@ -19,12 +19,14 @@ comparison, with no datetime parsing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from barito_common.chunk_codec import Event
 
-__all__ = ["Document", "chunk_documents", "index_name"]
+__all__ = ["Document", "chunk_documents", "chunk_id", "index_name"]
 
 
 class Document(NamedTuple):
@@ -44,6 +46,24 @@ class Document(NamedTuple):
 
 # Built without the NamedTuple's Python-level __new__: this runs once per event.
 _tuple_new = tuple.__new__
+
+
+def chunk_id(chunk: bytes) -> str:
+    """The id of a chunk's content: 96 bits of BLAKE2b, URL-safe base64 (16 characters).
+
+    A document's ``_id`` derives from its chunk's content, not from where Kafka
+    stored it. A chunk read again after a crash has the same content, and so has
+    a chunk the receiver wrote twice because its client retried after an
+    ambiguous 503 (a write Kafka took but could not confirm in time): both land
+    on the ids already indexed, and ``op_type=create`` adds nothing. The cost:
+    two requests whose events are identical, times to the millisecond included,
+    are one set of documents.
+
+    >>> chunk_id(b"chunk") == chunk_id(b"chunk"), chunk_id(b"chunk") == chunk_id(b"chunk!")
+    (True, False)
+    """
+    digest = hashlib.blake2b(chunk, digest_size=12).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
 def index_name(index_prefix: str, event_time: str, *, fallback_day: date) -> str:
@@ -66,15 +86,14 @@ def chunk_documents(
     events: list[Event],
     app_slug: str,
     index_prefix: str,
-    partition: int,
-    offset: int,
+    chunk_id: str,
     fallback_day: date,
 ) -> list[Document]:
-    """The documents of one chunk (Kafka record ``partition``/``offset``), in event order.
+    """The documents of one chunk, in event order.
 
-    * ``_id`` is ``<partition>-<offset>-<n>``, ``n`` the event's position in the
-      chunk: replaying a chunk after a crash targets the same ids, and with
-      ``op_type=create`` the replay adds nothing.
+    * ``_id`` is ``<chunk_id>-<n>``, ``n`` the event's position in the chunk and
+      ``chunk_id`` that of its content (:func:`chunk_id`): the same chunk read or
+      written again targets the same ids, and with ``op_type=create`` adds nothing.
     * The index is the day of the event's own time in UTC, so an event that
       arrives late lands in the index of the day it happened.
     * The source is the record plus two fields Barito owns (see below).
@@ -89,7 +108,7 @@ def chunk_documents(
     # record as received. One "barito" object is shared by the chunk's sources:
     # they are serialised, never mutated.
     barito = {"app": app_slug}
-    id_prefix = f"{partition}-{offset}-"
+    id_prefix = f"{chunk_id}-"
     fallback_index = f"{index_prefix}-{_dotted(fallback_day)}"
     indices: dict[str, str] = {}
     last_day = ""

@@ -134,7 +134,8 @@ class Ingestor:
             )
             # Some chunks may have been written before the failure; the client's
             # retry then writes them again. Kafka has no cross-chunk atomicity
-            # short of transactions, which would serialise every request.
+            # short of transactions, which would serialise every request; the
+            # flow indexes a chunk by its content's id, so the copy adds nothing.
             raise ApiError(
                 503,
                 "Kafka did not acknowledge the logs in time; nothing is confirmed, retry.",

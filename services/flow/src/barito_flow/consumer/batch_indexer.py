@@ -1,12 +1,13 @@
 """Indexes one partition's batch of chunks until every document is durable.
 
 Durable means: in the index (created now, or already there from an earlier
-attempt: ``_id`` is ``<partition>-<offset>-<n>``, so a replay rewrites
-nothing), or in the dead-letter topic with the engine's reason. Only then may
-the caller commit the batch's offsets. Documents the engine cannot take now
-(429, 5xx, no answer) are sent again with exponential backoff and jitter,
-for as long as it takes; the caller has paused the partition meanwhile, so
-the other partitions keep flowing.
+attempt: ``_id`` derives from the chunk's content, so a replay, or the same
+chunk written twice by a client's retry, rewrites nothing), or in the
+dead-letter topic with the engine's reason. Only then may the caller commit
+the batch's offsets. Documents the engine cannot take now (429, 5xx, no
+answer) are sent again with exponential backoff and jitter, for as long as it
+takes; the caller has paused the partition meanwhile, so the other partitions
+keep flowing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from barito_common.search import SearchAdapter
 from barito_common.search.index_template import index_template_body, template_name
 from barito_common.usage_windows import UsageWindows
 from barito_flow.bulk_plan import backoff_delay, dead_letter, settle
-from barito_flow.documents import Document, chunk_documents
+from barito_flow.documents import Document, chunk_documents, chunk_id
 from barito_flow.settings import FlowSettings
 from barito_flow.telemetry import FlowMetrics
 
@@ -83,6 +84,8 @@ class BatchIndexer:
         app = self.app_for_topic(topic)
         await self._ensure_template(app)
         documents: list[Document] = []
+        # Where each chunk was read, for the dead letters of its documents.
+        offsets: dict[str, int] = {}
         chunk_bytes = 0
         for record in records:
             try:
@@ -92,13 +95,14 @@ class BatchIndexer:
                 continue
             chunk_bytes += len(record.value or b"")
             self.metrics.received.labels(app.slug).inc(len(events))
+            record_chunk_id = chunk_id(record.value)
+            offsets[record_chunk_id] = record.offset
             documents.extend(
                 chunk_documents(
                     events=events,
                     app_slug=app.slug,
                     index_prefix=app.index_prefix,
-                    partition=partition,
-                    offset=record.offset,
+                    chunk_id=record_chunk_id,
                     # An event whose own time cannot be read is filed under the day
                     # Kafka received its chunk.
                     fallback_day=datetime.fromtimestamp(record.timestamp / 1000, UTC).date(),
@@ -106,7 +110,10 @@ class BatchIndexer:
             )
         dead = sum(
             await asyncio.gather(
-                *(self._index_until_durable(app, topic, part) for part in self._slices(documents))
+                *(
+                    self._index_until_durable(app, topic, partition, offsets, part)
+                    for part in self._slices(documents)
+                )
             )
         )
         if documents:
@@ -125,7 +132,12 @@ class BatchIndexer:
         return [documents[i : i + size] for i in range(0, len(documents), size)]
 
     async def _index_until_durable(
-        self, app: AppIndexing, topic: str, documents: list[Document]
+        self,
+        app: AppIndexing,
+        topic: str,
+        partition: int,
+        offsets: dict[str, int],
+        documents: list[Document],
     ) -> int:
         """Index until every document is in the index or dead-lettered; the dead count."""
         pending = documents
@@ -153,7 +165,7 @@ class BatchIndexer:
                 settlement = settle(pending, result)
                 self.metrics.sent.labels(app.slug).inc(len(settlement.done))
                 for document, reason in settlement.dead:
-                    await self._dead_letter(app, topic, document, reason)
+                    await self._dead_letter(app, topic, partition, offsets, document, reason)
                 dead += len(settlement.dead)
                 pending = settlement.retry
             if pending:
@@ -167,9 +179,16 @@ class BatchIndexer:
         return dead
 
     async def _dead_letter(
-        self, app: AppIndexing, topic: str, document: Document, reason: str
+        self,
+        app: AppIndexing,
+        topic: str,
+        partition: int,
+        offsets: dict[str, int],
+        document: Document,
+        reason: str,
     ) -> None:
-        partition, offset, position = (int(part) for part in document.id.split("-"))
+        # The chunk id is URL-safe base64, which may hold "-" itself.
+        document_chunk_id, position = document.id.rsplit("-", 1)
         letter = dead_letter(
             document,
             reason,
@@ -177,8 +196,8 @@ class BatchIndexer:
             app_slug=app.slug,
             topic=topic,
             partition=partition,
-            offset=offset,
-            index_in_chunk=position,
+            offset=offsets[document_chunk_id],
+            index_in_chunk=int(position),
             now=datetime.now(UTC),
         )
         await self._send_dead_letter(app, letter, "rejected")

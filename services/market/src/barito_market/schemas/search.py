@@ -11,7 +11,9 @@ __all__ = ["HistogramBucketPublic", "LogHistogram", "LogHit", "LogSearchPublic"]
 
 
 class LogHit(BaseModel):
-    id: str = Field(description="The document's id: <partition>-<offset>-<n> of its Kafka chunk.")
+    id: str = Field(
+        description="The document's id: <chunk id>-<n>, n its place in its Kafka chunk."
+    )
     timestamp: str | None = Field(description="The event's @timestamp as indexed.")
     source: dict[str, Any] = Field(description="The event as indexed (record plus @timestamp).")
 

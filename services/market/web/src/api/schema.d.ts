@@ -1220,7 +1220,7 @@ export interface components {
         LogHit: {
             /**
              * Id
-             * @description The document's id: <partition>-<offset>-<n> of its Kafka chunk.
+             * @description The document's id: <chunk id>-<n>, n its place in its Kafka chunk.
              */
             id: string;
             /**
