@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from barito_common.kafka import create_consumer
 from barito_common.schemas import DeadLetter, UsageReport, from_bytes
+from barito_common.search.index_template import index_template_body, template_name
 from tests.flow_pipeline import pipeline
 
 pytestmark = pytest.mark.stack
@@ -171,3 +173,38 @@ async def test_a_request_sent_again_after_an_unconfirmed_write_is_indexed_once(s
         seqs = await _unique_seqs(p.search, f"{app.profile.index_prefix}-*", 100)
         assert {seq: n for seq, n in seqs.items() if seq < 1000} == dict.fromkeys(range(50), 1)
         assert {seq: n for seq, n in seqs.items() if seq >= 1000} == {1000 + n: 2 for n in range(5)}
+
+
+async def test_the_flow_keeps_the_provisioners_index_template_and_stands_in_without_one(
+    stack,
+) -> None:
+    now = datetime.now(UTC)
+    async with pipeline(stack, "elasticsearch") as p:
+        provisioned = await p.apps.register(capacity="medium")
+        # As the provisioner puts it on a one-node cluster: medium's replica dropped.
+        await p.search.put_index_template(
+            template_name(provisioned.profile.index_prefix),
+            **index_template_body(
+                index_prefix_pattern=f"{provisioned.profile.index_prefix}-*",
+                shards=3,
+                replicas=0,
+            ),
+        )
+        unprovisioned = await p.apps.register(capacity="medium")
+        for app in (provisioned, unprovisioned):
+            await p.send_ndjson(app, _events(app.profile.slug, 2, 5, now))
+            assert await p.wait_for_count(app, 5) == 5
+
+        shape = {}
+        for name, app in (("provisioned", provisioned), ("unprovisioned", unprovisioned)):
+            index = (await _index_settings(p, app))["index"]
+            shape[name] = (index["number_of_shards"], index["number_of_replicas"])
+        # Without a provisioner's template the flow's own stands in, from medium's numbers.
+        assert shape == {"provisioned": ("3", "0"), "unprovisioned": ("3", "1")}
+
+
+async def _index_settings(p, app) -> dict:
+    [index] = await p.search.list_indices(f"{app.profile.index_prefix}-*")
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"{p.search_settings.url}/{index}/_settings")
+    return response.json()[index]["settings"]

@@ -172,6 +172,32 @@ async def test_write_blocked_index_reports_documents_retryable_not_rejected(
     assert item.error_type == "cluster_block_exception"
 
 
+async def test_a_template_put_without_replace_leaves_an_existing_one_as_it_is(
+    search: SearchAdapter, prefix: str, engine_url: str
+) -> None:
+    first = await search.put_index_template(
+        prefix, index_patterns=[f"{prefix}-*"], settings=SINGLE_NODE, mappings=LOG_MAPPINGS
+    )
+    second = await search.put_index_template(
+        prefix,
+        index_patterns=[f"{prefix}-*"],
+        settings={**SINGLE_NODE, "number_of_shards": 3},
+        mappings=LOG_MAPPINGS,
+        replace=False,
+    )
+
+    assert (first, second) == (True, False)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{engine_url}/_index_template/{prefix}") as response,
+    ):
+        [template] = (await response.json())["index_templates"]
+    assert (
+        template["index_template"]["template"]["settings"]["index"].get("number_of_shards", "1")
+        == "1"
+    )
+
+
 async def test_composable_template_applies_its_mappings_to_a_new_index(
     search: SearchAdapter, prefix: str, engine_url: str
 ) -> None:

@@ -183,15 +183,29 @@ class SearchAdapter(abc.ABC):
         settings: Mapping[str, Any],
         mappings: Mapping[str, Any],
         priority: int = 100,
-    ) -> None:
-        """Create or replace the composable index template ``name`` (``_index_template``)."""
+        replace: bool = True,
+    ) -> bool:
+        """Create or replace the composable index template ``name`` (``_index_template``).
+
+        With ``replace=False`` an existing template of that name is left as it
+        is; the answer says whether this call wrote the template.
+        """
         body = {
             "index_patterns": list(index_patterns),
             "priority": priority,
             "template": {"settings": dict(settings), "mappings": dict(mappings)},
         }
-        with self._errors_translated(f"putting index template {name!r}"):
-            await self._client.indices.put_index_template(name=name, body=body)
+        try:
+            with self._errors_translated(f"putting index template {name!r}"):
+                await self._client.indices.put_index_template(
+                    name=name, body=body, create=not replace
+                )
+        except SearchRequestError as err:
+            # Both engines answer 400 illegal_argument_exception "... already exists".
+            if replace or err.status != 400 or "already exists" not in str(err):
+                raise
+            return False
+        return True
 
     async def delete_index_template(self, name: str) -> None:
         """Delete the composable index template ``name``; a missing one is ignored."""

@@ -234,5 +234,8 @@ class BatchIndexer:
         body = index_template_body(
             index_prefix_pattern=f"{app.index_prefix}-*", shards=shards, replicas=replicas
         )
-        await self.search.put_index_template(template_name(app.index_prefix), **body)
+        # The provisioner's template, when there is one, knows the cluster (it
+        # caps replicas by the nodes present): this one only stands in for it,
+        # so that no document is ever indexed under default dynamic mappings.
+        await self.search.put_index_template(template_name(app.index_prefix), **body, replace=False)
         self._templates.add(app.index_prefix)
