@@ -1,14 +1,16 @@
 """Chromium driven by Playwright for the web UI tests: screenshots and an axe scan per page.
 
 The browser is Debian's `chromium` (Playwright's own download is not reachable
-here, and CI installs the same package). Screenshots go to docs/screenshots
-(committed, shown in the README) and to test-artifacts/web.
+here, and CI installs the same package). Screenshots go to test-artifacts/web,
+and to docs/screenshots (committed, shown in the README) only when
+BARITO_UPDATE_SCREENSHOTS=1: a test run must not dirty the working tree.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -54,12 +56,13 @@ def axe_problems(page: Page) -> list[str]:
 def capture(page: Page, name: str, problems: dict[str, list[str]]) -> None:
     """Screenshots at desktop and phone widths, and the page's axe findings at each."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    update_docs = os.environ.get("BARITO_UPDATE_SCREENSHOTS") == "1"
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
         page.evaluate("() => document.fonts.ready")
         shot = page.screenshot(full_page=True, animations="disabled", caret="hide")
-        (SCREENSHOTS / f"{name}-{width}.png").write_bytes(shot)
+        if update_docs:
+            (SCREENSHOTS / f"{name}-{width}.png").write_bytes(shot)
         (ARTIFACTS / f"{name}-{width}.png").write_bytes(shot)
         found = axe_problems(page)
         if found:
