@@ -47,13 +47,15 @@ def service_environment(config: StackConfig, service: str) -> dict[str, str]:
         "BARITO_PORT": str(config.engines["services"][service]),
         "BARITO_KAFKA__BOOTSTRAP_SERVERS": engine_for("kafka", config).url,
     }
-    if service == "flow":
+    if service in ("flow", "market", "provisioner"):
         env["BARITO_SEARCH__URL"] = engine_for("elasticsearch", config).url
         env["BARITO_SEARCH__ENGINE"] = "elasticsearch"
     if service == "market":
         postgres = engine_for("postgres", config).url
         env["BARITO_DATABASE__URL"] = postgres.replace("postgresql://", "postgresql+asyncpg://")
         env["BARITO_DATA_DIR"] = str(config.state_dir / "market")
+    if service == "server":
+        env["BARITO_MARKET_URL"] = _url(config, "market")
     return env
 
 
