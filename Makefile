@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: install up down status stack test lint format clean web web-test api-client
+.PHONY: install up down status stack test lint format clean web web-test api-client tools
 
 WEB := services/market/web
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html \
@@ -34,9 +34,16 @@ lint: install
 	$(UV) run mypy libs/common/src libs/cli/src services/market/src services/receiver/src \
 		services/provisioner/src services/flow/src services/server/src
 
-test: install lint web web-test
+test: install lint web web-test tools
 	$(UV) run barito stack up
 	$(UV) run pytest $(PYTEST_ARGS)
+
+# The Go programs the deploy tests read deploy files with (helm, compose-go,
+# BuildKit's parser), built from the Go module proxy once and cached under
+# $$BARITO_CACHE_DIR/tools: before pytest, so a cold build is not cut off by
+# a test's timeout.
+tools: install
+	$(UV) run python -m tests.support.deploy
 
 format: install
 	$(UV) run ruff check --fix libs services tests bench conftest.py

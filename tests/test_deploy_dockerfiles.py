@@ -1,0 +1,257 @@
+"""The services' Dockerfiles, read by BuildKit's own Dockerfile parser.
+
+No Docker engine runs here, so nothing is built: ``tools/dockerfilecheck``
+parses each file with ``github.com/moby/buildkit/frontend/dockerfile`` (what
+``docker build`` runs first) and these tests check what a user of the image
+would meet: a container that runs as root, no health check, a secret baked
+into the image, a COPY of a file that is not there or that .dockerignore
+hides, or paths the code expects that the image does not have.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from barito_market.settings import MarketSettings
+from barito_market.spa import DEFAULT_DIST_DIR
+from barito_provisioner.settings import ProvisionerSettings
+from tests.support.deploy import (
+    REPO,
+    SERVICES,
+    SETTINGS,
+    dockerfile_reports,
+    env_names,
+    load_json,
+)
+
+# A cold `make test` builds the tools first (`make tools`); run alone, the first
+# test builds its Go tool (under a minute cold on two cores) inside its own time.
+pytestmark = pytest.mark.timeout(1800)
+
+DOCKERFILES = {service: REPO / "services" / service / "Dockerfile" for service in SERVICES}
+# Where the repository sits in every image (WORKDIR of the final stage).
+APP = Path("/app")
+SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|DATABASE__URL", re.IGNORECASE
+)
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, dict[str, Any]]:
+    parsed = load_json(dockerfile_reports(*DOCKERFILES.values()))
+    return {service: report for service, report in zip(SERVICES, parsed, strict=True)}
+
+
+def _final(report: dict[str, Any]) -> list[dict[str, Any]]:
+    commands: list[dict[str, Any]] = report["stages"][-1]["commands"]
+    return commands
+
+
+def _root_user(report: dict[str, Any]) -> str | None:
+    """Why the final stage runs as root, or None when it does not."""
+    users = [c["user"] for c in _final(report) if c["instruction"] == "user"]
+    if not users:
+        return "the final stage has no USER: the container runs as root"
+    user = users[-1].split(":")[0]
+    if user in ("root", "0"):
+        return f"USER {users[-1]}: the container runs as root"
+    if not user.isdigit():
+        # Kubernetes' runAsNonRoot cannot verify a user name without /etc/passwd.
+        return f"USER {users[-1]}: not numeric, Kubernetes cannot verify it is not root"
+    return None
+
+
+def _baked_secrets(report: dict[str, Any]) -> list[str]:
+    found = []
+    stages = [{"commands": [{"instruction": "arg", "args": report["meta_args"]}]}]
+    for stage in [*stages, *report["stages"]]:
+        for command in stage["commands"]:
+            for pair in command.get("env") or command.get("args") or []:
+                if SECRET_NAME.search(pair["key"]) and pair["value"]:
+                    found.append(f"{command['instruction'].upper()} {pair['key']}")
+    return found
+
+
+def _env(report: dict[str, Any]) -> dict[str, str]:
+    return {
+        pair["key"]: pair["value"]
+        for command in _final(report)
+        for pair in command.get("env") or []
+    }
+
+
+def _workdir(report: dict[str, Any]) -> Path:
+    workdirs = [c["text"].split(" ", 1)[1] for c in _final(report) if c["instruction"] == "workdir"]
+    return Path(workdirs[-1])
+
+
+def _copies(report: dict[str, Any]) -> list[tuple[str | None, list[str], str]]:
+    """(--from stage or None, sources, destination) of every COPY in every stage."""
+    copies = []
+    for stage in report["stages"]:
+        for command in stage["commands"]:
+            if command["instruction"] != "copy":
+                continue
+            words = command["text"].split()[1:]
+            source_stage = next(
+                (w.removeprefix("--from=") for w in words if w.startswith("--from=")), None
+            )
+            paths = [w for w in words if not w.startswith("--")]
+            copies.append((source_stage, paths[:-1], paths[-1]))
+    return copies
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """Whether .dockerignore (these patterns, no negations used) hides ``path`` or a parent."""
+    parts = Path(path).parts
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return any(
+        fnmatch.fnmatch(prefix, pattern.replace("**/", "*")) or fnmatch.fnmatch(prefix, pattern)
+        for pattern in patterns
+        for prefix in prefixes
+    )
+
+
+def test_buildkit_parses_every_dockerfile_without_warnings(
+    reports: dict[str, dict[str, Any]],
+) -> None:
+    for service, report in reports.items():
+        assert report["warnings"] == [], f"{service}: {report['warnings']}"
+        assert len(report["stages"]) >= 2, f"{service}: not a multi-stage build"
+        assert report["stages"][-1]["base"].startswith("python:3.11-slim"), service
+
+
+def test_buildkit_refuses_a_broken_dockerfile(tmp_path: Path) -> None:
+    broken = tmp_path / "Dockerfile"
+    broken.write_text("FROM python:3.11-slim\nHEALTHCHECK --interval=often CMD true\n")
+    result = dockerfile_reports(broken)
+    assert result.returncode == 1
+    assert str(broken) in result.stderr
+
+
+def test_every_image_runs_as_a_numeric_non_root_user(reports: dict[str, dict[str, Any]]) -> None:
+    problems = {service: _root_user(report) for service, report in reports.items()}
+    assert {service: p for service, p in problems.items() if p} == {}
+
+
+def test_a_dockerfile_without_user_or_with_root_is_caught(tmp_path: Path) -> None:
+    cases = {
+        "none": 'FROM python:3.11-slim\nCMD ["true"]\n',
+        "root": "FROM python:3.11-slim\nUSER 10001\nUSER root\n",
+        "zero": "FROM python:3.11-slim\nUSER 0:0\n",
+        "builder-only": "FROM python:3.11-slim AS b\nUSER 10001\nFROM python:3.11-slim\n",
+    }
+    paths = []
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        paths.append(tmp_path / name)
+    for name, report in zip(cases, load_json(dockerfile_reports(*paths)), strict=True):
+        assert _root_user(report) is not None, name
+
+
+def test_every_image_checks_its_own_healthz(reports: dict[str, dict[str, Any]]) -> None:
+    for service, report in reports.items():
+        checks = [c["healthcheck"] for c in _final(report) if c["instruction"] == "healthcheck"]
+        assert checks, f"{service}: no HEALTHCHECK"
+        test = checks[-1]
+        assert test[0] == "CMD", f"{service}: {test}"
+        assert "/healthz" in " ".join(test), f"{service}: {test}"
+        # The port it asks is the one the service listens on.
+        assert "BARITO_PORT" in " ".join(test), f"{service}: {test}"
+        assert _env(report)["BARITO_PORT"] == str(SETTINGS[service].model_fields["port"].default)
+
+
+def test_no_image_bakes_a_secret_into_env_or_arg(reports: dict[str, dict[str, Any]]) -> None:
+    assert {s: _baked_secrets(r) for s, r in reports.items() if _baked_secrets(r)} == {}
+
+
+def test_a_secret_in_env_or_arg_is_caught(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text(
+        "ARG GITHUB_TOKEN=ghp_x\nFROM python:3.11-slim\n"
+        "ENV BARITO_SEARCH__PASSWORD=hunter2 LOG=1\nARG API_KEY\nUSER 1\n"
+    )
+    (report,) = load_json(dockerfile_reports(path))
+    # A declared ARG without a value is a build-time input, not a baked secret.
+    assert _baked_secrets(report) == ["ARG GITHUB_TOKEN", "ENV BARITO_SEARCH__PASSWORD"]
+
+
+def test_image_settings_are_settings_the_service_reads(reports: dict[str, dict[str, Any]]) -> None:
+    for service, report in reports.items():
+        env = _env(report)
+        barito = {key for key in env if key.startswith("BARITO_")}
+        assert barito <= env_names(SETTINGS[service]), f"{service}: {barito}"
+        # In a container, 127.0.0.1 would take no traffic from outside it.
+        assert env["BARITO_HOST"] == "0.0.0.0", service
+
+
+def test_each_image_installs_only_barito_common_and_its_service(
+    reports: dict[str, dict[str, Any]],
+) -> None:
+    for service, report in reports.items():
+        runs = " ".join(
+            c["text"] for stage in report["stages"] for c in stage["commands"]
+            if c["instruction"] == "run"
+        )  # fmt: skip
+        syncs = re.findall(r"uv sync ([^&;]*)", runs)
+        assert syncs, f"{service}: no uv sync"
+        for sync in syncs:
+            assert "--frozen" in sync and "--no-dev" in sync, f"{service}: {sync}"
+            assert f"--package barito-{service}" in sync, f"{service}: {sync}"
+        sources = {
+            path
+            for stage, paths, _ in _copies(report)
+            if stage is None
+            for path in paths
+            if path.endswith("/src")
+        }
+        assert sources == {"libs/common/src", f"services/{service}/src"}, service
+
+
+def test_every_copied_path_exists_and_is_not_dockerignored(
+    reports: dict[str, dict[str, Any]],
+) -> None:
+    patterns = [
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert ".git" in patterns and "**/node_modules" in patterns
+    for service, report in reports.items():
+        for stage, paths, _ in _copies(report):
+            if stage is not None:
+                continue
+            for path in paths:
+                assert (REPO / path).exists(), f"{service}: COPY {path}: not in the repository"
+                hidden = _ignored(path, patterns)
+                assert not hidden, f"{service}: COPY {path}: .dockerignore hides it"
+
+
+def test_images_hold_the_files_the_code_finds_by_its_own_location(
+    reports: dict[str, dict[str, Any]],
+) -> None:
+    """The SPA and the templates sit where the code's defaults point, in the image too."""
+
+    def copied_to(report: dict[str, Any]) -> set[Path]:
+        workdir = _workdir(report)
+        return {workdir / destination for _, _, destination in _copies(report)}
+
+    market = copied_to(reports["market"])
+    dist = APP / DEFAULT_DIST_DIR.relative_to(REPO)
+    assert dist in market
+    # The SPA is built in the image: a stage runs the build the market serves.
+    web_stage = next(s for s in reports["market"]["stages"] if s["name"] == "web")
+    assert any("npm run build" in c["text"] for c in web_stage["commands"])
+    capacity = Path(MarketSettings.model_fields["capacity_templates_dir"].default)
+    assert APP / capacity.relative_to(REPO) in market
+    templates = Path(ProvisionerSettings.model_fields["templates_dir"].default)
+    assert APP / templates.relative_to(REPO) in copied_to(reports["provisioner"])
+    # The embedded-database folder is one the non-root user may write.
+    assert _env(reports["market"])["BARITO_DATA_DIR"] == "/var/lib/barito/market"
+    runs = " ".join(c["text"] for c in _final(reports["market"]) if c["instruction"] == "run")
+    assert "install -d -o barito -g barito /var/lib/barito/market" in runs

@@ -1,0 +1,158 @@
+"""The Helm chart (deploy/helm/barito), linted and rendered by the real ``helm``.
+
+``helm`` is built from its Go module (``tools/helm``, helm.sh/helm/v3 pinned)
+and cached. The chart is rendered with its default values and with a
+production-like values file (``ci/production-values.yaml``), and what it
+renders is held to the code: every BARITO_ setting it gives a service is one
+that service reads and accepts, probes ask ``/healthz`` and ``/readyz``, and
+the values schema refuses a mistyped value. The server-side dry run against
+a real API server is ``test_deploy_kubernetes_dry_run.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.deploy import CHART, SERVICES, SETTINGS, env_names, run_helm, settings_from
+
+# A cold `make test` builds the tools first (`make tools`); run alone, the first
+# test may build helm (minutes on two cores) inside its own time.
+pytestmark = pytest.mark.timeout(1800)
+
+PRODUCTION = CHART / "ci" / "production-values.yaml"
+VALUES = {"default": [], "production": ["-f", str(PRODUCTION)]}
+# The value of a setting that comes from a Secret the chart does not show.
+FROM_SECRET = {
+    "BARITO_DATABASE__URL": "postgresql+asyncpg://barito:x@db:5432/barito",
+    "BARITO_SEARCH__PASSWORD": "x",
+}
+
+
+def render(*args: str) -> list[dict[str, Any]]:
+    result = run_helm("template", "barito", CHART, "--namespace", "logs", *args)
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+@pytest.fixture(scope="module", params=list(VALUES))
+def rendered(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]:
+    name: str = request.param
+    return name, render(*VALUES[name])
+
+
+def _by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        obj["metadata"]["labels"]["app.kubernetes.io/component"]: obj
+        for obj in objects
+        if obj["kind"] == kind
+    }
+
+
+def _service_env(objects: list[dict[str, Any]], service: str) -> dict[str, str]:
+    """What the service's container sees: its ConfigMap plus its env entries."""
+    deployment = _by_kind(objects, "Deployment")[service]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    config_maps = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        env.update(config_maps[source["configMapRef"]["name"]]["data"])
+    for entry in container.get("env", []):
+        env[entry["name"]] = entry.get("value", FROM_SECRET.get(entry["name"], ""))
+    return env
+
+
+@pytest.mark.parametrize("values", list(VALUES))
+def test_helm_lint_passes_strictly(values: str) -> None:
+    result = run_helm("lint", CHART, "--strict", *VALUES[values])
+    assert "0 chart(s) failed" in result.stdout
+
+
+def test_the_chart_renders_every_object_a_service_needs(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    values, objects = rendered
+    for kind in ("Deployment", "Service", "ConfigMap"):
+        assert set(_by_kind(objects, kind)) == set(SERVICES), (values, kind)
+    assert {"receiver", "flow"} <= set(_by_kind(objects, "HorizontalPodAutoscaler")), values
+    # Replicated services keep one pod through a node drain.
+    assert {"market", "receiver", "flow", "server"} <= set(_by_kind(objects, "PodDisruptionBudget"))
+    (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
+    backends = {
+        path["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert {"barito-market", "barito-receiver"} <= backends
+    monitors = set(_by_kind(objects, "ServiceMonitor"))
+    assert monitors == (set(SERVICES) if values == "production" else set())
+    # Deployments with an autoscaler leave the replica count to it.
+    for service in _by_kind(objects, "HorizontalPodAutoscaler"):
+        assert "replicas" not in _by_kind(objects, "Deployment")[service]["spec"]
+
+
+def test_every_setting_the_chart_gives_is_read_and_accepted_by_its_service(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    values, objects = rendered
+    for service, cls in SETTINGS.items():
+        env = _service_env(objects, service)
+        unknown = set(env) - env_names(cls)
+        assert not unknown, f"{values}: {service} does not read {sorted(unknown)}"
+        settings = settings_from(cls, env)  # raises as the service would at start-up
+        assert settings.environment == "production"
+        ports = _by_kind(objects, "Service")[service]["spec"]["ports"]
+        assert [p["port"] for p in ports] == [settings.port], (values, service)
+
+
+def test_services_address_each_other_through_their_kubernetes_services(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    _, objects = rendered
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    server = _service_env(objects, "server")["BARITO_MARKET_URL"]
+    provisioner = _service_env(objects, "provisioner")["BARITO_SHARED__FLOW_URL"]
+    for url, target in ((server, "market"), (provisioner, "flow")):
+        host, port = url.removeprefix("http://").split(":")
+        assert services[host]["metadata"]["labels"]["app.kubernetes.io/component"] == target
+        assert services[host]["spec"]["ports"][0]["port"] == int(port)
+
+
+def test_pods_are_probed_resourced_and_not_root(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    values, objects = rendered
+    for service, deployment in _by_kind(objects, "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", service
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", service
+        assert container["resources"]["requests"].keys() >= {"cpu", "memory"}, service
+        assert pod["securityContext"]["runAsNonRoot"] is True, service
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False, service
+        # A secret never sits in a ConfigMap or a plain env value.
+        for entry in container.get("env", []):
+            assert "valueFrom" in entry, (values, service, entry["name"])
+
+
+def test_secrets_come_from_the_operators_secret_when_one_is_named() -> None:
+    objects = render("-f", str(PRODUCTION))
+    assert not [o for o in objects if o["kind"] == "Secret"]
+    market = _by_kind(objects, "Deployment")["market"]["spec"]["template"]["spec"]
+    refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in market["containers"][0]["env"]}
+    assert refs == {"barito-production-settings"}
+
+
+def test_the_values_schema_refuses_mistakes_before_anything_is_applied(tmp_path: Path) -> None:
+    mistakes = {
+        "kafka.bootstrapserver=kafka:9092": "bootstrapserver",
+        "search.engine=solr": "search/engine",
+        "market.env.SIGNUP=false": "does not match pattern",
+        "receiver.autoscaling.maxReplicas=0": "maxReplicas",
+    }
+    for assignment, message in mistakes.items():
+        result = run_helm("template", "barito", CHART, "--set", assignment, check=False)
+        assert result.returncode != 0, assignment
+        assert message in result.stderr, (assignment, result.stderr)
