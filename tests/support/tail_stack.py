@@ -43,8 +43,12 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free port in this event loop; yield its base URL."""
+async def serve(app: FastAPI, *, lifespan: str = "on") -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on a free port in this event loop; yield its base URL.
+
+    ``lifespan="off"`` serves an app whose lifespan already runs elsewhere
+    (e.g. the market of ``tests.support.market``, reached in-process too).
+    """
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -52,7 +56,7 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
             host="127.0.0.1",
             port=port,
             log_config=None,
-            lifespan="on",
+            lifespan=lifespan,
             timeout_graceful_shutdown=5,
         )
     )
@@ -85,6 +89,16 @@ class TailStack:
                 await asyncio.sleep(0.05)
         return app
 
+    async def wait_registered(self, slug: str, secret: str) -> App:
+        """An app the market registered, once the receiver and the server both know it."""
+        registries = [self.server_registry, self.apps.registry]
+        async with asyncio.timeout(15):
+            while any(r is None or r.by_slug(slug) is None for r in registries):
+                await asyncio.sleep(0.05)
+        profile = self.server_registry.by_slug(slug)
+        assert profile is not None
+        return App(profile, secret)
+
     async def post(self, app: App, events: list[dict[str, Any]]) -> None:
         response = await self.receiver.post(
             "/api/v1/logs",
@@ -104,9 +118,13 @@ class TailStack:
 
 
 @asynccontextmanager
-async def tail_stack(stack: Any, **server_settings: Any) -> AsyncIterator[TailStack]:
+async def tail_stack(
+    stack: Any, *, topic_prefix: str | None = None, **server_settings: Any
+) -> AsyncIterator[TailStack]:
+    """``topic_prefix`` shares the registry topic with a real market that registers apps."""
     kafka = KafkaSettings(
-        bootstrap_servers=stack.kafka_bootstrap, topic_prefix=f"tail{uuid.uuid4().hex[:8]}."
+        bootstrap_servers=stack.kafka_bootstrap,
+        topic_prefix=topic_prefix or f"tail{uuid.uuid4().hex[:8]}.",
     )
     receiver_app = create_receiver(ReceiverSettings(kafka=kafka, produce_timeout_s=10.0))
     server_app = create_server(ServerSettings(kafka=kafka, **server_settings))
