@@ -11,7 +11,10 @@ hides, or paths the code expects that the image does not have.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +258,66 @@ def test_images_hold_the_files_the_code_finds_by_its_own_location(
     assert _env(reports["market"])["BARITO_DATA_DIR"] == "/var/lib/barito/market"
     runs = " ".join(c["text"] for c in _final(reports["market"]) if c["instruction"] == "run")
     assert "install -d -o barito -g barito /var/lib/barito/market" in runs
+
+
+# The uv that runs this test (`uv run` names itself in UV), else the Makefile's way.
+_UV = [os.environ["UV"]] if "UV" in os.environ else ["python3", "-m", "uv"]
+
+
+def _replay_builder(report: dict[str, Any], root: Path) -> Path:
+    """Do the builder stage's COPY and `uv sync` steps in ``root``; returns its WORKDIR.
+
+    The other RUN steps install uv itself, whose pinned version is checked
+    against the Makefile's instead.
+    """
+    (builder,) = [s for s in report["stages"] if s["name"] == "builder"]
+    workdir = root
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    env.pop("VIRTUAL_ENV", None)
+    for command in builder["commands"]:
+        if command["instruction"] == "workdir":
+            workdir = root / command["text"].split(" ", 1)[1].lstrip("/")
+            workdir.mkdir(parents=True, exist_ok=True)
+        elif command["instruction"] == "copy":
+            *sources, destination = command["text"].split()[1:]
+            for source in sources:
+                target = workdir / destination
+                if (REPO / source).is_dir():
+                    shutil.copytree(REPO / source, target, dirs_exist_ok=True)
+                else:
+                    target.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(REPO / source, target)
+        elif command["instruction"] == "run" and command["text"].startswith("RUN uv "):
+            argv = [*_UV, *command["text"].split()[2:]]
+            result = subprocess.run(
+                argv, cwd=workdir, env=env, capture_output=True, text=True, check=False
+            )
+            assert result.returncode == 0, f"{command['text']}:\n{result.stderr}"
+    return workdir
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_image_install_step_gives_the_service_and_barito_common_only(
+    reports: dict[str, dict[str, Any]], service: str, tmp_path: Path
+) -> None:
+    """The builder stage's own steps, replayed here: what would the image hold?"""
+    report = reports[service]
+    runs = " ".join(c["text"] for c in report["stages"][0]["commands"])
+    uv_version = re.search(r"^UV_VERSION := (\S+)$", (REPO / "Makefile").read_text(), re.M)
+    assert uv_version and f"uv=={uv_version.group(1)}" in runs, "uv differs from the Makefile's"
+    app = _replay_builder(report, tmp_path)
+    python = app / ".venv" / "bin" / "python"
+    others = [f"barito_{other}" for other in (*SERVICES, "cli") if other != service]
+    probe = (
+        "import importlib.util, sys\n"
+        f"import barito_{service}.main, barito_common\n"
+        f"present = [m for m in {[*others, 'pytest', 'ruff']!r} if importlib.util.find_spec(m)]\n"
+        "print(','.join(present))\n"
+    )
+    result = subprocess.run(
+        [str(python), "-c", probe], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"{service}'s image would also hold {result.stdout}"
+    # The command the image runs exists.
+    assert (app / ".venv" / "bin" / f"barito-{service}").is_file()
