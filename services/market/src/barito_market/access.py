@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -55,6 +56,21 @@ CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 ROLE_RANK = {Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+
+# Declared only so the OpenAPI document names both ways in (either one will
+# do); require_user reads the request itself, to answer each failure in words.
+_API_TOKEN = HTTPBearer(
+    scheme_name="ApiToken",
+    description="A personal API token (POST /api/v1/auth/tokens).",
+    auto_error=False,
+)
+_SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="Session",
+    description=f"The session cookie set by POST /api/v1/auth/login; changes also need "
+    f"the {CSRF_HEADER} header.",
+    auto_error=False,
+)
 
 
 def _unauthenticated(message: str) -> ApiError:
@@ -96,7 +112,12 @@ async def _user_from_session(
     return row.user
 
 
-async def require_user(request: Request, session: DbSession) -> User:
+async def require_user(
+    request: Request,
+    session: DbSession,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Depends(_API_TOKEN)],
+    _cookie: Annotated[str | None, Depends(_SESSION)],
+) -> User:
     """The caller, authenticated by API token or by session cookie."""
     now = datetime.now(UTC)
     authorization = request.headers.get("Authorization")
