@@ -15,16 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.support.deploy import CHART, SERVICES, SETTINGS, env_names, run_helm, settings_from
+from tests.support.deploy import (
+    CHART,
+    PRODUCTION_VALUES,
+    SERVICES,
+    SETTINGS,
+    env_names,
+    render_chart,
+    run_helm,
+    settings_from,
+)
 
 # A cold `make test` builds the tools first (`make tools`); run alone, the first
 # test may build helm (minutes on two cores) inside its own time.
 pytestmark = pytest.mark.timeout(1800)
 
-PRODUCTION = CHART / "ci" / "production-values.yaml"
-VALUES = {"default": [], "production": ["-f", str(PRODUCTION)]}
+VALUES = {"default": [], "production": ["-f", str(PRODUCTION_VALUES)]}
 # The value of a setting that comes from a Secret the chart does not show.
 FROM_SECRET = {
     "BARITO_DATABASE__URL": "postgresql+asyncpg://barito:x@db:5432/barito",
@@ -32,15 +39,10 @@ FROM_SECRET = {
 }
 
 
-def render(*args: str) -> list[dict[str, Any]]:
-    result = run_helm("template", "barito", CHART, "--namespace", "logs", *args)
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
-
-
 @pytest.fixture(scope="module", params=list(VALUES))
 def rendered(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]:
     name: str = request.param
-    return name, render(*VALUES[name])
+    return name, render_chart(*VALUES[name])
 
 
 def _by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -138,7 +140,7 @@ def test_pods_are_probed_resourced_and_not_root(
 
 
 def test_secrets_come_from_the_operators_secret_when_one_is_named() -> None:
-    objects = render("-f", str(PRODUCTION))
+    objects = render_chart("-f", str(PRODUCTION_VALUES))
     assert not [o for o in objects if o["kind"] == "Secret"]
     market = _by_kind(objects, "Deployment")["market"]["spec"]["template"]["spec"]
     refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in market["containers"][0]["env"]}

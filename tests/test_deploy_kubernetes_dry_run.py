@@ -26,8 +26,7 @@ from barito_cli.stack.config import load_config
 from barito_cli.stack.engines import OPTIONAL_ENGINES
 from barito_cli.stack.kubernetes import kubernetes_access
 from barito_cli.stack.manager import stack_up
-from tests.support.deploy import REPO
-from tests.test_deploy_helm import PRODUCTION, render
+from tests.support.deploy import PRODUCTION_VALUES, REPO, render_chart
 
 # The first run may build kube-apiserver from source (a quarter of an hour on
 # two cores); later runs reuse the cached binary.
@@ -37,7 +36,7 @@ NAMESPACE = "default"  # exists on every API server; a dry run writes nothing in
 NO_MONITORS = ["--set", "monitoring.serviceMonitor.enabled=false"]
 RENDERINGS = {
     "default": NO_MONITORS,
-    "production": ["-f", str(PRODUCTION), *NO_MONITORS],
+    "production": ["-f", str(PRODUCTION_VALUES), *NO_MONITORS],
 }
 
 
@@ -96,7 +95,7 @@ def dry_run_apply(
 def test_the_api_server_accepts_every_rendered_object(
     api: httpx.Client, resources: dict[tuple[str, str], tuple[str, bool]], values: str
 ) -> None:
-    objects = render(*RENDERINGS[values])
+    objects = render_chart(*RENDERINGS[values])
     assert {o["kind"] for o in objects} >= {
         "Deployment",
         "Service",
@@ -124,7 +123,7 @@ def test_the_api_server_accepts_every_rendered_object(
 def test_the_api_server_refuses_a_misspelt_field_and_an_invalid_value(
     api: httpx.Client, resources: dict[tuple[str, str], tuple[str, bool]]
 ) -> None:
-    deployment = next(o for o in render(*NO_MONITORS) if o["kind"] == "Deployment")
+    deployment = next(o for o in render_chart(*NO_MONITORS) if o["kind"] == "Deployment")
     misspelt = copy.deepcopy(deployment)
     misspelt["spec"]["replicaz"] = misspelt["spec"].pop("replicas")
     response = dry_run_apply(api, resources, misspelt)

@@ -7,6 +7,7 @@ cached under ``$BARITO_CACHE_DIR/tools`` (``barito_cli.stack.go_tools``)::
     project = compose_project()                      # compose-go's normalized project
     reports = dockerfile_reports([path, ...])        # BuildKit's parse of each file
     run_helm("lint", CHART)                          # helm built from helm.sh/helm/v3
+    objects = render_chart("-f", str(PRODUCTION_VALUES))  # what helm template renders
 
 The settings side is derived from the code, so the tests stay true as
 settings change: ``env_names(MarketSettings)`` is every ``BARITO_`` variable
@@ -27,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 from barito_cli.stack.config import load_config
@@ -41,6 +43,7 @@ from barito_server.settings import ServerSettings
 __all__ = [
     "CHART",
     "COMPOSE_FILE",
+    "PRODUCTION_VALUES",
     "REPO",
     "SERVICES",
     "SETTINGS",
@@ -49,6 +52,7 @@ __all__ = [
     "env_names",
     "helm_binary",
     "load_json",
+    "render_chart",
     "required_env_names",
     "run_helm",
     "settings_from",
@@ -57,6 +61,7 @@ __all__ = [
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 CHART = REPO / "deploy" / "helm" / "barito"
+PRODUCTION_VALUES = CHART / "ci" / "production-values.yaml"
 SERVICES = ("market", "receiver", "provisioner", "flow", "server")
 SETTINGS: dict[str, type[ServiceSettings]] = {
     "market": MarketSettings,
@@ -101,6 +106,12 @@ def run_helm(*args: str | Path, check: bool = True) -> subprocess.CompletedProce
     if check and result.returncode != 0:
         raise AssertionError(f"helm {' '.join(map(str, args))} failed:\n{result.stderr}")
     return result
+
+
+def render_chart(*args: str) -> list[dict[str, Any]]:
+    """The objects ``helm template`` renders from the chart with ``args`` (e.g. ``-f FILE``)."""
+    result = run_helm("template", "barito", CHART, "--namespace", "logs", *args)
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def compose_project(
