@@ -181,3 +181,16 @@ def test_each_service_is_built_from_its_own_dockerfile(project: dict[str, Any]) 
         assert Path(build["context"]) == REPO
         assert build["dockerfile"] == f"services/{service}/Dockerfile"
         assert (REPO / build["dockerfile"]).is_file()
+
+
+def test_nothing_is_published_beyond_the_hosts_loopback(project: dict[str, Any]) -> None:
+    # The engines run without authentication (Elasticsearch security off,
+    # Postgres trusting its network): a port on every interface would open
+    # them to the whole network the machine sits on.
+    published = {
+        f"{name}:{port['published']}": port.get("host_ip")
+        for name, service in project["services"].items()
+        for port in service.get("ports", [])
+    }
+    assert published, "no port published"
+    assert {where: ip for where, ip in published.items() if ip != "127.0.0.1"} == {}
