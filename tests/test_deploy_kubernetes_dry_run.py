@@ -7,15 +7,17 @@ rendered object is sent as a server-side apply with ``dryRun=All`` and
 and admission on it and stores nothing. So a misspelt field, a wrong type or
 an invalid value fails here as it would in ``helm install``.
 
-ServiceMonitors are left out (``monitoring.serviceMonitor.enabled=false``): a
-bare API server does not know the Prometheus Operator's CRD, and this
-repository does not vendor it; test_deploy_helm.py checks that they render.
+A bare API server does not know the Prometheus Operator's ServiceMonitor, so
+its CustomResourceDefinition is generated first, by controller-gen from the
+operator's own Go API types (both pinned in tools/servicemonitor-crd), and
+installed: the chart's ServiceMonitors are then validated against its schema.
 """
 
 from __future__ import annotations
 
 import copy
 import ssl
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,18 +28,15 @@ from barito_cli.stack.config import load_config
 from barito_cli.stack.engines import OPTIONAL_ENGINES
 from barito_cli.stack.kubernetes import kubernetes_access
 from barito_cli.stack.manager import stack_up
-from tests.support.deploy import PRODUCTION_VALUES, REPO, render_chart
+from tests.support.deploy import PRODUCTION_VALUES, REPO, render_chart, servicemonitor_crd
 
 # The first run may build kube-apiserver from source (a quarter of an hour on
 # two cores); later runs reuse the cached binary.
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(3600)]
 
 NAMESPACE = "default"  # exists on every API server; a dry run writes nothing into it
-NO_MONITORS = ["--set", "monitoring.serviceMonitor.enabled=false"]
-RENDERINGS = {
-    "default": NO_MONITORS,
-    "production": ["-f", str(PRODUCTION_VALUES), *NO_MONITORS],
-}
+RENDERINGS = {"default": [], "production": ["-f", str(PRODUCTION_VALUES)]}
+MONITORING = "monitoring.coreos.com/v1"
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +55,31 @@ def api() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def resources(api: httpx.Client) -> dict[tuple[str, str], tuple[str, bool]]:
+def servicemonitors(api: httpx.Client, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Install the ServiceMonitor CRD (for real: a CRD is cluster-wide and idempotent)."""
+    crd = servicemonitor_crd(tmp_path_factory.mktemp("crds"))
+    name = crd["metadata"]["name"]
+    path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+    api.patch(
+        path,
+        params={"fieldManager": "barito-deploy-test", "force": "true"},
+        headers={"Content-Type": "application/apply-patch+yaml"},
+        json=crd,
+    ).raise_for_status()
+    # The API server serves the new kind once the CRD is Established.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = api.get(path).raise_for_status().json().get("status") or {}
+        conditions = status.get("conditions") or []
+        established = any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
+        if established and api.get(f"/apis/{MONITORING}").status_code == 200:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{name} was not established within 30 s")
+
+
+@pytest.fixture(scope="module")
+def resources(api: httpx.Client, servicemonitors: None) -> dict[tuple[str, str], tuple[str, bool]]:
     """(apiVersion, kind) → (collection path, namespaced), from the server's discovery."""
     found: dict[tuple[str, str], tuple[str, bool]] = {}
     versions = ["v1"]
@@ -96,14 +119,11 @@ def test_the_api_server_accepts_every_rendered_object(
     api: httpx.Client, resources: dict[tuple[str, str], tuple[str, bool]], values: str
 ) -> None:
     objects = render_chart(*RENDERINGS[values])
-    assert {o["kind"] for o in objects} >= {
-        "Deployment",
-        "Service",
-        "ConfigMap",
-        "HorizontalPodAutoscaler",
-        "PodDisruptionBudget",
-        "Ingress",
-    }
+    kinds = {"Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler"}
+    kinds |= {"PodDisruptionBudget", "Ingress"}
+    if values == "production":
+        kinds.add("ServiceMonitor")
+    assert {o["kind"] for o in objects} >= kinds
     refused = {}
     for obj in objects:
         response = dry_run_apply(api, resources, obj)
@@ -120,10 +140,10 @@ def test_the_api_server_accepts_every_rendered_object(
     assert api.get(path).status_code == 404
 
 
-def test_the_api_server_refuses_a_misspelt_field_and_an_invalid_value(
+def test_the_api_server_refuses_misspelt_fields_and_invalid_values(
     api: httpx.Client, resources: dict[tuple[str, str], tuple[str, bool]]
 ) -> None:
-    deployment = next(o for o in render_chart(*NO_MONITORS) if o["kind"] == "Deployment")
+    deployment = next(o for o in render_chart() if o["kind"] == "Deployment")
     misspelt = copy.deepcopy(deployment)
     misspelt["spec"]["replicaz"] = misspelt["spec"].pop("replicas")
     response = dry_run_apply(api, resources, misspelt)
@@ -137,3 +157,11 @@ def test_the_api_server_refuses_a_misspelt_field_and_an_invalid_value(
     response = dry_run_apply(api, resources, invalid)
     assert response.status_code == 422, response.text
     assert "containerPort" in response.json()["message"]
+
+    monitor = next(
+        o for o in render_chart("-f", str(PRODUCTION_VALUES)) if o["kind"] == "ServiceMonitor"
+    )
+    monitor["spec"]["endpoints"][0]["interval"] = "every 15 seconds"
+    response = dry_run_apply(api, resources, monitor)
+    assert response.status_code == 422, response.text
+    assert "spec.endpoints[0].interval" in response.json()["message"]
