@@ -173,6 +173,9 @@ def test_engines_keep_their_data_in_named_volumes(project: dict[str, Any]) -> No
     for engine in ENGINES_WITH_DATA:
         volumes = project["services"][engine]["volumes"]
         assert any(v["type"] == "volume" and v["source"] in declared for v in volumes), engine
+    # Kafka writes where its volume is, not in the image's default under /tmp.
+    (kafka_volume,) = project["services"]["kafka"]["volumes"]
+    assert project["services"]["kafka"]["environment"]["KAFKA_LOG_DIRS"] == kafka_volume["target"]
 
 
 def test_each_service_is_built_from_its_own_dockerfile(project: dict[str, Any]) -> None:
