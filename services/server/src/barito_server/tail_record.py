@@ -3,7 +3,10 @@
 The shared reader decodes a chunk once; every client of the app then reads
 the same :class:`TailRecord`. The JSON line of each event and each encoded
 frame are cached on it, because a hundred clients with the same resume
-position would otherwise serialise the same event a hundred times.
+position would otherwise serialise the same event a hundred times. For the
+common client (no filters, the whole record new to it) the frames of all the
+record's events are cached joined, too: with a hundred clients on one app,
+per-event work per client was the server's largest cost (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ __all__ = ["TailRecord"]
 
 
 class TailRecord:
-    __slots__ = ("_frames", "_lines", "app", "events", "offset", "partition")
+    __slots__ = ("_blobs", "_frames", "_lines", "app", "events", "offset", "partition")
 
     def __init__(self, app: str, partition: int, offset: int, events: list[Event]) -> None:
         self.app = app
@@ -28,6 +31,7 @@ class TailRecord:
         self.events = events
         self._lines: list[bytes | None] = [None] * len(events)
         self._frames: dict[tuple[str, str], list[bytes | None]] = {}
+        self._blobs: dict[tuple[str, str], bytes] = {}
 
     def record(self, index: int) -> dict[str, Any]:
         return self.events[index].record
@@ -66,3 +70,11 @@ class TailRecord:
             frame = b'{"event":%b,"resume":"%b"}\n' % (self.line(index), token.encode())
             frames[index] = frame
         return frame
+
+    def all_frames(self, around: tuple[str, str]) -> bytes:
+        """The frames of every event of the record, joined: what an unfiltered client gets."""
+        blob = self._blobs.get(around)
+        if blob is None:
+            blob = b"".join([self.frame(i, around) for i in range(len(self.events))])
+            self._blobs[around] = blob
+        return blob

@@ -49,6 +49,7 @@ class TailSession:
         self._reader = reader
         self._app = reader.app
         self._filter = event_filter
+        self._passes_all = event_filter.passes_all
         self._limits = limits
         self._catch_up = catch_up
         self._start = start
@@ -74,7 +75,7 @@ class TailSession:
             self._dropped.inc(skipped)
 
     def _count_matching(self, record: TailRecord) -> int:
-        if self._filter.passes_all:
+        if self._passes_all:
             return len(record.events)
         return sum(
             self._filter.matches(record.record(i), record.line(i))
@@ -110,20 +111,23 @@ class TailSession:
         after = "".join("," + self._parts[p] for p in sorted(self._parts) if p > partition)
         return before, after
 
-    def frames_for(self, record: TailRecord) -> list[bytes]:
-        """Frames of the record's matching events this client has not had yet."""
+    def frames_for(self, record: TailRecord) -> tuple[bytes, int]:
+        """The frames of the record's matching events this client has not had yet, and how many."""
         here = self._positions.get(record.partition, Position(0, 0))
         if record.offset < here.offset:
-            return []  # delivered already, by the catch-up reader
+            return b"", 0  # delivered already, by the catch-up reader
         first = here.event if record.offset == here.offset else 0
         around = self._around(record.partition)
+        self._advance(record.partition, Position(record.offset + 1, 0))
+        if self._passes_all and first == 0:
+            # Shared by every client whose other partitions stand where this one's do.
+            return record.all_frames(around), len(record.events)
         frames = [
             record.frame(i, around)
             for i in range(first, len(record.events))
-            if self._filter.passes_all or self._filter.matches(record.record(i), record.line(i))
+            if self._passes_all or self._filter.matches(record.record(i), record.line(i))
         ]
-        self._advance(record.partition, Position(record.offset + 1, 0))
-        return frames
+        return b"".join(frames), len(frames)
 
     # --- the client side -------------------------------------------------------------
 
@@ -143,11 +147,10 @@ class TailSession:
         try:
             while not self._caught_up():
                 records, read_to = await catch_up.fetch()
-                frames = [frame for record in records for frame in self.frames_for(record)]
+                chunks = [self.frames_for(record) for record in records]
                 for partition, offset in read_to.items():
                     self._advance(partition, Position(offset, 0))
-                if frames:
-                    await self._write_frames(write, frames)
+                await self._write_chunks(write, chunks)
             # No await between the check above and this: the shared reader
             # cannot hand out a record in between, so none is missed.
             self._subscribe()
@@ -161,19 +164,23 @@ class TailSession:
             for p, offset in self._reader.next_offsets.items()
         )
 
-    async def _write_frames(self, write: Write, frames: list[bytes]) -> None:
+    async def _write_chunks(self, write: Write, chunks: list[tuple[bytes, int]]) -> None:
+        """Write records' frames, whole records at a time, about ``batch_bytes`` per write."""
         batch: list[bytes] = []
-        size = 0
-        for frame in frames:
-            batch.append(frame)
-            size += len(frame)
+        size = events = 0
+        for data, count in chunks:
+            if not count:
+                continue
+            batch.append(data)
+            size += len(data)
+            events += count
             if size >= self._limits.batch_bytes:
                 await write(b"".join(batch))
-                self._sent.inc(len(batch))
-                batch, size = [], 0
+                self._sent.inc(events)
+                batch, size, events = [], 0, 0
         if batch:
             await write(b"".join(batch))
-            self._sent.inc(len(batch))
+            self._sent.inc(events)
 
     async def _run_live(self, write: Write) -> None:
         limits = self._limits
@@ -189,10 +196,11 @@ class TailSession:
                         self._advance(partition, position)
                     frames.append(dropped_frame(item.count, self.token))
                 else:
-                    new = self.frames_for(item)
-                    frames.extend(new)
-                    events += len(new)
-                    size += sum(map(len, new))
+                    data, count = self.frames_for(item)
+                    if count:
+                        frames.append(data)
+                        events += count
+                        size += len(data)
             now = time.monotonic()
             if frames:
                 await write(b"".join(frames))
