@@ -109,6 +109,14 @@ def _copies(report: dict[str, Any]) -> list[tuple[str | None, list[str], str]]:
     return copies
 
 
+def _dockerignore() -> list[str]:
+    return [
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
 def _ignored(path: str, patterns: list[str]) -> bool:
     """Whether .dockerignore (these patterns, no negations used) hides ``path`` or a parent."""
     parts = Path(path).parts
@@ -219,11 +227,7 @@ def test_each_image_installs_only_barito_common_and_its_service(
 def test_every_copied_path_exists_and_is_not_dockerignored(
     reports: dict[str, dict[str, Any]],
 ) -> None:
-    patterns = [
-        line.strip()
-        for line in (REPO / ".dockerignore").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    patterns = _dockerignore()
     assert ".git" in patterns and "**/node_modules" in patterns
     for service, report in reports.items():
         for stage, paths, _ in _copies(report):
@@ -233,6 +237,32 @@ def test_every_copied_path_exists_and_is_not_dockerignored(
                 assert (REPO / path).exists(), f"{service}: COPY {path}: not in the repository"
                 hidden = _ignored(path, patterns)
                 assert not hidden, f"{service}: COPY {path}: .dockerignore hides it"
+
+
+def test_nothing_git_ignores_is_sent_into_an_image(reports: dict[str, dict[str, Any]]) -> None:
+    """Caches, builds and local state under a copied folder stay out of the build context."""
+    patterns = _dockerignore()
+    sources = {
+        path
+        for report in reports.values()
+        for stage, paths, _ in _copies(report)
+        if stage is None
+        for path in paths
+        if (REPO / path).is_dir()
+    }
+    git_ignored = ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "--directory"]
+    listed = subprocess.run(
+        [*git_ignored, *sorted(sources)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    leaked = [path for path in listed if not _ignored(path.rstrip("/"), patterns)]
+    assert leaked == [], f"add them to .dockerignore: {leaked}"
+    # The check sees what it must: the web UI's own build and modules, when present.
+    for built in ("services/market/web/dist", "services/market/web/node_modules"):
+        assert _ignored(built, patterns)
 
 
 def test_images_hold_the_files_the_code_finds_by_its_own_location(
