@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from barito_flow.settings import FlowSettings
 from barito_market.settings import MarketSettings
 from barito_provisioner.settings import ProvisionerSettings
 from barito_receiver.settings import ReceiverSettings
@@ -145,6 +146,28 @@ def test_every_service_starts_with_the_settings_compose_gives_it(
     assert isinstance(server, ServerSettings)
     assert urlsplit(server.market_url).hostname == "market"
     assert urlsplit(server.market_url).port == MarketSettings.model_fields["port"].default
+
+
+def test_the_opensearch_profile_as_documented_points_every_service_at_opensearch() -> None:
+    # The variables docs/deploy.md gives for the opensearch profile.
+    documented = {
+        "SEARCH_ENGINE": "opensearch",
+        "SEARCH_URL": "http://opensearch:9200",
+        "PROVISIONER_KIBANA_URL": "http://opensearch-dashboards:5601",
+        "VIEWER_URL": "http://127.0.0.1:5602",
+    }
+    command = (REPO / "docs" / "deploy.md").read_text()
+    assert all(f"{name}={value}" in command for name, value in documented.items())
+    project = load_json(compose_project(profiles="opensearch", env=documented))
+    services = project["services"]
+    for service in ("market", "provisioner", "flow"):
+        settings = settings_from(SETTINGS[service], _barito_env(services[service]))
+        assert isinstance(settings, MarketSettings | ProvisionerSettings | FlowSettings)
+        search = settings.search
+        assert (search.engine, urlsplit(search.url).hostname) == ("opensearch", "opensearch")
+    provisioner = settings_from(ProvisionerSettings, _barito_env(services["provisioner"]))
+    assert isinstance(provisioner, ProvisionerSettings) and provisioner.shared.kibana_url
+    assert urlsplit(provisioner.shared.kibana_url).hostname in services
 
 
 def test_services_start_only_once_what_they_need_is_healthy(project: dict[str, Any]) -> None:

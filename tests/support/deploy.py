@@ -150,11 +150,15 @@ def render_chart(*args: str) -> list[dict[str, Any]]:
 
 
 def compose_project(
-    path: Path = COMPOSE_FILE, *, profiles: str = "*"
+    path: Path = COMPOSE_FILE, *, profiles: str = "*", env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """tools/composecheck on ``path``: its output is the project as JSON."""
+    """tools/composecheck on ``path``: its output is the project as JSON.
+
+    ``env`` is what the user's shell would give the file's ``${...}`` (nothing else is read).
+    """
+    assignments = [f"-env={name}={value}" for name, value in (env or {}).items()]
     return subprocess.run(
-        [str(_tool("composecheck")), "-profiles", profiles, str(path)],
+        [str(_tool("composecheck")), "-profiles", profiles, *assignments, str(path)],
         capture_output=True,
         text=True,
         check=False,

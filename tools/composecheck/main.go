@@ -4,12 +4,13 @@
 // prints the normalized project as JSON so tests/test_deploy_compose.py can
 // check every BARITO_ variable against the settings the services read.
 //
-// Usage: composecheck [-profiles LIST] FILE > project.json
+// Usage: composecheck [-profiles LIST] [-env NAME=VALUE]... FILE > project.json
 //
 // By default every profile is enabled ("*"), so services behind a profile are
 // checked too; -profiles "" loads what a plain `docker compose up` starts.
-// Only the defaults written in the file are interpolated (the caller's
-// environment is not read), so the output is the same on every machine.
+// Only the defaults written in the file and the -env values are interpolated
+// (the caller's environment is not read), so the output is the same on every
+// machine.
 package main
 
 import (
@@ -24,9 +25,17 @@ import (
 
 func main() {
 	profiles := flag.String("profiles", "*", "comma-separated profiles to enable")
+	environment := []string{}
+	flag.Func("env", "NAME=VALUE for interpolation (repeatable)", func(value string) error {
+		if !strings.Contains(value, "=") {
+			return fmt.Errorf("%q is not NAME=VALUE", value)
+		}
+		environment = append(environment, value)
+		return nil
+	})
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: composecheck [-profiles LIST] FILE")
+		fmt.Fprintln(os.Stderr, "usage: composecheck [-profiles LIST] [-env NAME=VALUE]... FILE")
 		os.Exit(2)
 	}
 	enabled := []string{}
@@ -37,7 +46,7 @@ func main() {
 		[]string{flag.Arg(0)},
 		cli.WithName("barito"),
 		cli.WithProfiles(enabled),
-		cli.WithEnv([]string{}),
+		cli.WithEnv(environment),
 		cli.WithDiscardEnvFile,
 	)
 	if err != nil {
