@@ -11,8 +11,12 @@ generator posts batches of 100 events at the given rate and notes when each
 from its socket (see ``_TailStream``). The
 baseline is a raw aiokafka consumer in the load generator's process: the
 same latency measured from the receiver's 200 to the record's arrival.
-Printed: p50/p99 for the baseline and the tail, the ratio, and the server's
-CPU share.
+Printed: p50/p99 for the baseline and the tail, the ratio, and the CPU
+shares of the server, each client process and the load generator (of one
+core), and how busy the whole machine was (all cores): a client process or
+load generator near 100 %, or a machine near 100 % busy, means the figure
+measures the benchmark or the neighbours, not the server. A 200 noted late
+by a busy load generator makes latencies read low (even negative).
 """
 
 from __future__ import annotations
@@ -65,6 +69,13 @@ def free_port() -> int:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """Busy and total CPU time of the whole machine (all cores), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -120,6 +131,7 @@ async def client_process(url: str, secret: str, count: int) -> None:
     for _, stream in streams:
         await stream.started.wait()
     print("ready", flush=True)
+    cpu_before, wall_before = time.process_time(), time.monotonic()
     for _, stream in streams:
         # The stop event may be skipped for a client that fell behind: ten
         # quiet seconds end its case too.
@@ -129,7 +141,9 @@ async def client_process(url: str, secret: str, count: int) -> None:
     for transport, _ in streams:
         transport.close()
     dropped = sum(stream.dropped for _, stream in streams)
-    print(json.dumps({"arrivals": arrivals, "dropped": dropped}), flush=True)
+    # Its own CPU share: near 100% would mean the clients, not the server, set the pace.
+    cpu = (time.process_time() - cpu_before) / (time.monotonic() - wall_before)
+    print(json.dumps({"arrivals": arrivals, "dropped": dropped, "cpu": cpu}), flush=True)
 
 
 # --- load generator and baseline -----------------------------------------------------------
@@ -247,17 +261,24 @@ async def run_case(args, clients: int, receiver_url: str, tail_url: str, secret:
     consuming = asyncio.create_task(baseline(kafka, topic, base))
     await asyncio.sleep(2)  # the baseline consumer stands at the end
     cpu_before, wall_before = cpu_seconds(server_pid), time.monotonic()
+    own_before, (busy_before, total_before) = time.process_time(), machine_busy()
     # Each case numbers its events apart, so no arrival is matched to another case's ack.
     acked = await load(receiver_url, secret, args.rate, args.seconds, base=clients * 10**9)
     arrivals: list[tuple[int, float]] = []
     dropped = 0
+    client_cpu: list[float] = []
     for proc in procs:
         assert proc.stdout is not None
         report = json.loads(await proc.stdout.readline())
         arrivals += [(seq, now) for seq, now in report["arrivals"]]
         dropped += report["dropped"]
+        client_cpu.append(report["cpu"])
         await proc.wait()
-    cpu = (cpu_seconds(server_pid) - cpu_before) / (time.monotonic() - wall_before)
+    wall = time.monotonic() - wall_before
+    cpu = (cpu_seconds(server_pid) - cpu_before) / wall
+    own = (time.process_time() - own_before) / wall
+    busy_after, total_after = machine_busy()
+    busy = (busy_after - busy_before) / max(1, total_after - total_before)
     consuming.cancel()
     await asyncio.gather(consuming, return_exceptions=True)
     tail, raw = latencies(arrivals, acked), latencies(base, acked)
@@ -267,7 +288,9 @@ async def run_case(args, clients: int, receiver_url: str, tail_url: str, secret:
         f" | raw consumer p50 {percentile(raw, 50):6.1f} ms p99 {percentile(raw, 99):6.1f} ms"
         f" | p99 ratio {percentile(tail, 99) / percentile(raw, 99):5.1f}"
         f" | {len(tail)} reads sampled, {dropped} events dropped"
-        f" | server CPU {cpu:.0%}",
+        f" | server CPU {cpu:.0%}"
+        f" | clients CPU {'/'.join(f'{c:.0%}' for c in client_cpu)}"
+        f" | load generator CPU {own:.0%} | machine busy {busy:.0%}",
         flush=True,
     )
 
