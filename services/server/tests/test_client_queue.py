@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from barito_common.chunk_codec import Event
 from barito_server.client_queue import ClientQueue, Skipped
 from barito_server.resume_token import Position
@@ -47,3 +49,14 @@ def test_a_chunk_larger_than_the_bound_still_gets_through_an_empty_queue() -> No
     queue = ClientQueue(3, count_matching=lambda r: len(r.events))
     assert queue.offer(record(0, 50)) == 0
     assert [i.offset for i in drain(queue) if isinstance(i, TailRecord)] == [0]
+
+
+async def test_a_waiting_client_wakes_for_a_record_and_otherwise_when_its_wait_ends() -> None:
+    queue = ClientQueue(10, count_matching=lambda r: len(r.events))
+    assert await queue.wait(0.01) is False  # nothing came: time for a heartbeat
+    waiting = asyncio.create_task(queue.wait(3600))
+    await asyncio.sleep(0)
+    queue.offer(record(0, 1))
+    # Guarded so a wake that never comes fails the test instead of hanging it.
+    assert await asyncio.wait_for(waiting, 10) is True
+    queue.close()

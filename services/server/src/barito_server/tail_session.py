@@ -90,6 +90,7 @@ class TailSession:
         if self._subscribed:
             self._reader.unsubscribe(self)
             self._subscribed = False
+        self._queue.close()
 
     # --- positions and tokens -------------------------------------------------------
 
