@@ -24,7 +24,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -32,17 +31,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    Info,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Info, generate_latest
 from pydantic import BaseModel
 
 from barito_common.errors import install_error_handlers
+from barito_common.http_metrics import HttpMetricsMiddleware
 from barito_common.settings import ServiceSettings
 
 __all__ = ["Dependency", "Health", "Readiness", "ServiceLifespan", "create_service_app"]
@@ -86,29 +79,7 @@ def _install_metrics(app: FastAPI, service: str) -> CollectorRegistry:
     Info("barito_service", "Which Barito service this process runs.", registry=registry).info(
         {"service": service}
     )
-    requests = Counter(
-        "barito_http_requests_total",
-        "HTTP requests answered, by route template and status.",
-        ["method", "route", "status"],
-        registry=registry,
-    )
-    latency = Histogram(
-        "barito_http_request_duration_seconds",
-        "Time to answer an HTTP request, by route template.",
-        ["method", "route"],
-        registry=registry,
-    )
-
-    @app.middleware("http")
-    async def _observe(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        # The route template, not the raw path, keeps label cardinality bounded.
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        requests.labels(request.method, route, str(response.status_code)).inc()
-        latency.labels(request.method, route).observe(time.perf_counter() - started)
-        return response
-
+    app.add_middleware(HttpMetricsMiddleware, registry=registry)
     return registry
 
 
