@@ -173,6 +173,9 @@ async def test_a_request_sent_again_after_an_unconfirmed_write_is_indexed_once(s
         seqs = await _unique_seqs(p.search, f"{app.profile.index_prefix}-*", 100)
         assert {seq: n for seq, n in seqs.items() if seq < 1000} == dict.fromkeys(range(50), 1)
         assert {seq: n for seq, n in seqs.items() if seq >= 1000} == {1000 + n: 2 for n in range(5)}
+        # The team's log volume counts what is in the index, not what was retried.
+        reports = await _flow_usage(p, app.profile.app_id, until_events=60, until_dead=0)
+        assert sum(r.events for r in reports) == 60
 
 
 async def test_the_flow_keeps_the_provisioners_index_template_and_stands_in_without_one(

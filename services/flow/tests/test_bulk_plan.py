@@ -1,4 +1,4 @@
-"""After a bulk request: which documents are done, retried or dead-lettered, and when."""
+"""After a bulk request: which documents are indexed, already there, retried or dead-lettered."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def item(
     return BulkItemResult(INDEX, f"0-17-{n}", outcome, status, error_type, reason)
 
 
-def test_settle_sorts_each_outcome_into_done_retry_or_dead() -> None:
+def test_settle_sorts_each_outcome_into_indexed_existing_retry_or_dead() -> None:
     documents = [doc(n) for n in range(6)]
     result = BulkResult(
         items=(
@@ -47,8 +47,10 @@ def test_settle_sorts_each_outcome_into_done_retry_or_dead() -> None:
 
     settlement = settle(documents, result)
 
+    assert settlement.done == 2
     assert settlement == Settlement(
-        done=[documents[0], documents[1]],
+        indexed=[documents[0]],
+        existing=[documents[1]],
         retry=[documents[2], documents[3], documents[5]],
         dead=[(documents[4], "failed to parse [n]")],
     )
@@ -74,7 +76,7 @@ def test_all_ok_leaves_nothing_to_retry_or_dead_letter() -> None:
     documents = [doc(0), doc(1)]
     result = BulkResult(items=(item(0, BulkOutcome.OK, 201), item(1, BulkOutcome.OK, 201)))
 
-    assert settle(documents, result) == Settlement(done=documents)
+    assert settle(documents, result) == Settlement(indexed=documents)
 
 
 def test_settle_refuses_a_result_that_answers_other_documents() -> None:

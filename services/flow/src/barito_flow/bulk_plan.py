@@ -43,12 +43,20 @@ _random = random.Random()
 class Settlement:
     """A bulk request's documents, sorted by what happens to them next."""
 
-    done: list[Document] = field(default_factory=list)
-    """In the index: indexed now, or already there (``conflict``) from an earlier attempt."""
+    indexed: list[Document] = field(default_factory=list)
+    """Put in the index by this request."""
+    existing: list[Document] = field(default_factory=list)
+    """Already in the index (``conflict``): a replay, a retried request, or an earlier
+    attempt the engine took without answering."""
     retry: list[Document] = field(default_factory=list)
     """The engine could not take them now: send them again after a backoff."""
     dead: list[tuple[Document, str]] = field(default_factory=list)
     """Refused for their content, with the engine's reason: dead-letter them."""
+
+    @property
+    def done(self) -> int:
+        """How many are in the index now, by this request or before it."""
+        return len(self.indexed) + len(self.existing)
 
 
 def settle(documents: Sequence[Document], result: BulkResult) -> Settlement:
@@ -65,8 +73,10 @@ def settle(documents: Sequence[Document], result: BulkResult) -> Settlement:
                 f"bulk result answers document {item.id!r} where {document.id!r} was sent"
             )
         outcome = item.outcome
-        if outcome is BulkOutcome.OK or outcome is BulkOutcome.CONFLICT:
-            settlement.done.append(document)
+        if outcome is BulkOutcome.OK:
+            settlement.indexed.append(document)
+        elif outcome is BulkOutcome.CONFLICT:
+            settlement.existing.append(document)
         elif outcome is BulkOutcome.RETRYABLE:
             settlement.retry.append(document)
         else:

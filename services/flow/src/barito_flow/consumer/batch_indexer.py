@@ -54,6 +54,15 @@ class AppIndexing:
 
 
 @dataclass
+class _Durable:
+    """What became of a slice of documents once none is left to retry."""
+
+    added: int = 0
+    """Put in the index by this flow: what usage counts."""
+    dead: int = 0
+
+
+@dataclass
 class BatchIndexer:
     settings: FlowSettings
     search: SearchAdapter
@@ -108,23 +117,21 @@ class BatchIndexer:
                     fallback_day=datetime.fromtimestamp(record.timestamp / 1000, UTC).date(),
                 )
             )
-        dead = sum(
-            await asyncio.gather(
-                *(
-                    self._index_until_durable(app, topic, partition, offsets, part)
-                    for part in self._slices(documents)
-                )
+        settled = await asyncio.gather(
+            *(
+                self._index_until_durable(app, topic, partition, offsets, part)
+                for part in self._slices(documents)
             )
         )
         if documents:
+            added = sum(part.added for part in settled)
             # Bytes are the events' encoded size in Kafka, shared out evenly: cheaper
             # than measuring each document, and what the topic actually holds.
-            indexed = len(documents) - dead
             self.usage.add(
                 app.app_id,
-                events=indexed,
-                size=chunk_bytes * indexed // len(documents),
-                dead_lettered=dead,
+                events=added,
+                size=chunk_bytes * added // len(documents),
+                dead_lettered=sum(part.dead for part in settled),
             )
 
     def _slices(self, documents: list[Document]) -> list[list[Document]]:
@@ -138,11 +145,11 @@ class BatchIndexer:
         partition: int,
         offsets: dict[str, int],
         documents: list[Document],
-    ) -> int:
-        """Index until every document is in the index or dead-lettered; the dead count."""
+    ) -> _Durable:
+        """Index until every document is in the index or dead-lettered."""
         pending = documents
         attempt = 0
-        dead = 0
+        durable = _Durable()
         while pending:
             async with self._bulk_slots:
                 started = time.perf_counter()
@@ -163,10 +170,17 @@ class BatchIndexer:
                 self.metrics.bulk_seconds.observe(time.perf_counter() - started)
             if result is not None:
                 settlement = settle(pending, result)
-                self.metrics.sent.labels(app.slug).inc(len(settlement.done))
+                self.metrics.sent.labels(app.slug).inc(settlement.done)
                 for document, reason in settlement.dead:
                     await self._dead_letter(app, topic, partition, offsets, document, reason)
-                dead += len(settlement.dead)
+                durable.dead += len(settlement.dead)
+                durable.added += len(settlement.indexed)
+                # Already there at the first attempt: a request the client sent again
+                # (or a redelivery), counted when it was first indexed. Already there
+                # at a later one: possibly our own earlier attempt, which the engine
+                # took without answering, so counted now.
+                if attempt > 0:
+                    durable.added += len(settlement.existing)
                 pending = settlement.retry
             if pending:
                 attempt += 1
@@ -176,7 +190,7 @@ class BatchIndexer:
                         attempt, base_s=self.settings.retry_base_s, cap_s=self.settings.retry_cap_s
                     )
                 )
-        return dead
+        return durable
 
     async def _dead_letter(
         self,
