@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from barito_flow.settings import FlowSettings
 from barito_market.settings import MarketSettings
 from barito_market.spa import DEFAULT_DIST_DIR
 from barito_provisioner.settings import ProvisionerSettings
@@ -282,6 +283,8 @@ def test_images_hold_the_files_the_code_finds_by_its_own_location(
     assert any("npm run build" in c["text"] for c in web_stage["commands"])
     capacity = Path(MarketSettings.model_fields["capacity_templates_dir"].default)
     assert APP / capacity.relative_to(REPO) in market
+    capacity = Path(FlowSettings.model_fields["capacity_templates_dir"].default)
+    assert APP / capacity.relative_to(REPO) in copied_to(reports["flow"])
     templates = Path(ProvisionerSettings.model_fields["templates_dir"].default)
     assert APP / templates.relative_to(REPO) in copied_to(reports["provisioner"])
     # The embedded-database folder is one the non-root user may write.

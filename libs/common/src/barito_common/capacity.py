@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 __all__ = [
+    "DEFAULT_TEMPLATES_DIR",
     "CapacityError",
     "CapacityTemplate",
     "FlowCapacity",
@@ -34,6 +35,11 @@ __all__ = [
     "load_templates",
     "template_for_tps",
 ]
+
+
+# infra/templates/capacity of the checkout (or image, which keeps its layout)
+# this package runs from.
+DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[4] / "infra" / "templates" / "capacity"
 
 
 class CapacityError(ValueError):

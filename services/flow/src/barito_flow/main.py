@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
 from barito_common.app_registry import AppRegistry
+from barito_common.capacity import load_templates
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import (
     KafkaProbe,
@@ -66,7 +67,8 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
         producer = RecoveringProducer(lambda: create_producer(settings.kafka))
         metrics = FlowMetrics.create(app.state.metrics)
         usage = UsageWindows("flow", errors=metrics.errors)
-        indexer = BatchIndexer(settings, search, registry, producer, metrics, usage)
+        templates = load_templates(settings.capacity_templates_dir)
+        indexer = BatchIndexer(settings, search, registry, producer, metrics, usage, templates)
         usage_topic = Topics(settings.kafka.topic_prefix).usage
         worker = FlowWorker(settings, indexer, metrics)
         app.state.search, app.state.registry = search, registry

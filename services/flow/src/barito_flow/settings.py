@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from barito_common.capacity import DEFAULT_TEMPLATES_DIR
 from barito_common.settings import SearchSettings, ServiceSettings
 
 
@@ -24,6 +25,11 @@ class FlowSettings(ServiceSettings):
     )
     poll_timeout_ms: int = Field(
         200, ge=1, description="How long one poll waits for new chunks before indexing."
+    )
+    capacity_templates_dir: str = Field(
+        str(DEFAULT_TEMPLATES_DIR),
+        description="Directory of the capacity templates: the shards and replicas of an "
+        "app's indices until the provisioner has put its own index template.",
     )
     bulks_in_flight: int = Field(4, ge=1, description="Bulk requests running at once.")
     retry_base_s: float = Field(0.5, gt=0, description="First retry delay (doubles, jittered).")

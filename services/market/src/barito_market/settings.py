@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, field_validator
 
+from barito_common.capacity import DEFAULT_TEMPLATES_DIR
 from barito_common.settings import DatabaseSettings, SearchSettings, ServiceSettings
 
-# infra/templates/capacity of the checkout this package runs from.
-_DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[4] / "infra" / "templates" / "capacity"
 _PLACEHOLDERS = ("{app}", "{group}")
 
 
@@ -64,7 +61,7 @@ class MarketSettings(ServiceSettings):
         300, gt=0, description="Window of the login rate limit, in seconds."
     )
     capacity_templates_dir: str = Field(
-        str(_DEFAULT_TEMPLATES_DIR),
+        str(DEFAULT_TEMPLATES_DIR),
         description="Directory of the capacity templates (small.yaml, medium.yaml, ...).",
     )
     kafka_timeout_s: float = Field(

@@ -16,13 +16,14 @@ import asyncio
 import base64
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiokafka.structs import ConsumerRecord
 
 from barito_common.app_registry import AppRegistry
+from barito_common.capacity import CapacityTemplate
 from barito_common.chunk_codec import CorruptChunk, decode_chunk
 from barito_common.kafka import Topics
 from barito_common.kafka_producer import RecoveringProducer
@@ -38,9 +39,6 @@ from barito_flow.telemetry import FlowMetrics
 __all__ = ["AppIndexing", "BatchIndexer"]
 
 log = logging.getLogger(__name__)
-
-# Primary shards and replicas of a daily index, by capacity template (architecture §6).
-_SHARDS = {"small": (1, 0), "medium": (3, 1), "large": (6, 1)}
 
 
 @dataclass(frozen=True)
@@ -70,6 +68,8 @@ class BatchIndexer:
     dead_letters: RecoveringProducer
     metrics: FlowMetrics
     usage: UsageWindows
+    templates: Mapping[str, CapacityTemplate]
+    """Capacity templates by name, smallest first (``load_templates``)."""
     _bulk_slots: asyncio.Semaphore = field(init=False)
     _templates: set[str] = field(default_factory=set)
 
@@ -244,9 +244,13 @@ class BatchIndexer:
     async def _ensure_template(self, app: AppIndexing) -> None:
         if app.index_prefix in self._templates:
             return
-        shards, replicas = _SHARDS.get(app.capacity, _SHARDS["small"])
+        # A template this process does not know (added to the market since it
+        # started) gets the smallest one's shape until the provisioner's arrives.
+        capacity = self.templates.get(app.capacity) or next(iter(self.templates.values()))
         body = index_template_body(
-            index_prefix_pattern=f"{app.index_prefix}-*", shards=shards, replicas=replicas
+            index_prefix_pattern=f"{app.index_prefix}-*",
+            shards=capacity.search.primary_shards,
+            replicas=capacity.search.replicas,
         )
         # The provisioner's template, when there is one, knows the cluster (it
         # caps replicas by the nodes present): this one only stands in for it,
