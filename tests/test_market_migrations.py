@@ -6,6 +6,8 @@ SQLite (the embedded default).
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -66,5 +68,31 @@ async def test_upgrade_builds_every_table_of_the_models_and_downgrade_removes_th
     # And up again: a downgrade leaves nothing behind that blocks a fresh upgrade.
     await upgrade(empty_database)
     tables, differences = await inspect_database(empty_database)
+    assert set(Base.metadata.tables) <= tables
+    assert differences == []
+
+
+
+async def test_replicas_starting_together_on_an_empty_postgres_all_come_up(stack: Any) -> None:
+    # Market replicas deployed at once each upgrade at start: one builds the
+    # schema, the others wait for it and find nothing left to do. Separate
+    # processes, as replicas are (Alembic's context is global to a process).
+    script = "import asyncio, sys; from barito_market.migrations import upgrade; "
+    script += "asyncio.run(upgrade(sys.argv[1]))"
+    async with postgres_database(stack.postgres_url) as url:
+        replicas = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-c", script, url, stderr=asyncio.subprocess.PIPE
+            )
+            for _ in range(3)
+        ]
+        failures = []
+        for replica in replicas:
+            _, stderr = await replica.communicate()
+            if replica.returncode != 0:
+                failures.append(stderr.decode()[-400:])
+        assert failures == []
+
+        tables, differences = await inspect_database(url)
     assert set(Base.metadata.tables) <= tables
     assert differences == []

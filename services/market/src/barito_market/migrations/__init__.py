@@ -13,12 +13,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 __all__ = ["alembic_config", "downgrade", "upgrade", "upgrade_engine"]
 
 _HERE = Path(__file__).resolve().parent
+# A fixed 64-bit key of the Postgres advisory lock that serialises upgrades
+# ("barito-m" in ASCII); nothing else in the market takes advisory locks.
+_MIGRATION_LOCK_KEY = 0x62617269746F2D6D
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -40,6 +44,13 @@ def _downgrade(connection: Connection, revision: str) -> None:
 
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together would each build the schema and all but
+            # one crash on it; this lock, held until the transaction ends, makes
+            # the others wait and then find the schema already at ``revision``.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+            )
         await connection.run_sync(_upgrade, revision)
 
 
