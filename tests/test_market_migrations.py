@@ -72,7 +72,6 @@ async def test_upgrade_builds_every_table_of_the_models_and_downgrade_removes_th
     assert differences == []
 
 
-
 async def test_replicas_starting_together_on_an_empty_postgres_all_come_up(stack: Any) -> None:
     # Market replicas deployed at once each upgrade at start: one builds the
     # schema, the others wait for it and find nothing left to do. Separate
