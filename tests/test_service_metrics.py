@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import StreamingResponse
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -17,6 +17,14 @@ from barito_common.settings import ServiceSettings
 @asynccontextmanager
 async def _no_dependencies(_: FastAPI) -> AsyncIterator[Sequence[Dependency]]:
     yield []
+
+
+apps = APIRouter()
+
+
+@apps.get("/apps/{slug}")
+async def app_by_slug(slug: str) -> dict[str, str]:
+    return {"slug": slug}
 
 
 def _app() -> FastAPI:
@@ -35,6 +43,10 @@ def _app() -> FastAPI:
                 yield f"{n}\n".encode()
 
         return StreamingResponse(frames(), media_type="application/x-ndjson")
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(apps)
+    app.include_router(api)
 
     @app.get("/broken")
     async def broken() -> None:
@@ -67,12 +79,15 @@ async def test_requests_are_counted_by_route_template_and_status() -> None:
         assert (await client.get("/things/b")).status_code == 200
         assert (await client.get("/nowhere")).status_code == 404
         assert (await client.get("/broken")).status_code == 500
+        assert (await client.get("/api/v1/apps/checkout")).status_code == 200
         samples = await _samples(client)
 
     # Two paths, one route: raw paths would make a label per app or per id.
     assert _count(samples, "GET", "/things/{name}", "200") == 2
     assert _count(samples, "GET", "unmatched", "404") == 1
     assert _count(samples, "GET", "/broken", "500") == 1
+    # A route of an included router is named with the prefixes it is served under.
+    assert _count(samples, "GET", "/api/v1/apps/{slug}", "200") == 1
     timed = (
         "barito_http_request_duration_seconds_count",
         (("method", "GET"), ("route", "/things/{name}")),

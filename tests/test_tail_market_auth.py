@@ -35,7 +35,7 @@ pytestmark = pytest.mark.stack
 
 # The market labels requests by route template; its API router is mounted
 # under /api/v1, which the label leaves out, so match the template's end.
-APP_ROUTE = "/apps/{slug}"
+APP_ROUTE = "/api/v1/apps/{slug}"
 
 
 @dataclass
@@ -54,7 +54,7 @@ class ServedMarket:
                 for sample in family.samples
                 if sample.name == "barito_http_requests_total"
                 and sample.labels["method"] == "GET"
-                and sample.labels["route"].endswith(APP_ROUTE)
+                and sample.labels["route"] == APP_ROUTE
                 and sample.labels["status"] == str(status)
             )
         return 0.0

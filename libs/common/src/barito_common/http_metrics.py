@@ -8,6 +8,7 @@ This middleware only watches the ``http.response.start`` message go by.
 
 from __future__ import annotations
 
+import re
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -61,9 +62,29 @@ class HttpMetricsMiddleware:
             raise
 
     def _record(self, scope: Scope, status: int, started: float) -> None:
-        # The router writes the matched route into the scope; its template, not
-        # the raw path, keeps label cardinality bounded.
-        route = getattr(scope.get("route"), "path", "unmatched")
+        route = _route_template(scope)
         method = scope["method"]
         self._requests.labels(method, route, str(status)).inc()
         self._latency.labels(method, route).observe(time.perf_counter() - started)
+
+
+def _route_template(scope: Scope) -> str:
+    """The template of the route that answered (``/api/v1/apps/{slug}``), not the raw path.
+
+    Templates keep label cardinality bounded. FastAPI leaves in the scope the
+    route as its router declared it, without the prefixes of the routers it
+    was included in; those are the literal start of the path, before the part
+    the route's own pattern matches.
+    """
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    pattern = getattr(route, "path_regex", None)
+    if not isinstance(template, str) or not isinstance(pattern, re.Pattern):
+        return "unmatched"
+    path: str = scope["path"]
+    if pattern.match(path):
+        return template
+    for cut in range(1, len(path)):
+        if path[cut] == "/" and pattern.match(path[cut:]):
+            return path[:cut] + template
+    return template
