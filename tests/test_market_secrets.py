@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,7 +25,6 @@ from sqlalchemy import text
 from barito_common.app_registry import AppRegistry
 from barito_common.schemas import AppProfile, AppStatus, hash_secret
 from barito_common.settings import KafkaSettings
-from barito_market.secret_expiry import expire_group_secrets
 from barito_receiver.main import create_app as create_receiver
 from barito_receiver.settings import ReceiverSettings
 from tests.support.market import (
@@ -263,38 +262,31 @@ async def test_the_group_secret_writes_to_any_app_of_its_group_and_rotates_with_
     assert old not in listed.text and new not in listed.text
 
 
-async def test_a_rotated_group_secret_stops_working_when_the_sweep_finds_its_grace_over(
-    platform: Platform,
+async def test_a_rotated_group_secret_stops_working_at_its_deadline_with_the_market_away(
+    platform: Platform, stack: Any
 ) -> None:
+    # A second market on the same database and topics, with a short grace.
+    settings = market_settings(
+        kafka_bootstrap=stack.kafka_bootstrap,
+        database_url=platform.database_url,
+        topic_prefix=platform.prefix,
+        secret_grace_s=3,
+    )
     app = await register(platform)
-    client, owner = platform.market.client, platform.owner.headers
-    old = (await client.post(f"/api/v1/groups/{app['group']}/secret", headers=owner)).json()
-    new = (await client.post(f"/api/v1/groups/{app['group']}/secret", headers=owner)).json()
-    async with platform.market.sessionmaker() as session:
-        # Nothing has expired yet: the sweep changes nothing.
-        assert (
-            await expire_group_secrets(
-                session,
-                platform.market.app.state.publisher,
-                platform.market.settings,
-                now=datetime.now(UTC),
-            )
-            == 0
-        )
-        after_grace = datetime.fromisoformat(new["previous_valid_until"]) + timedelta(seconds=1)
-        # Other tests' groups in this database may expire too; ours must be among them.
-        changed = await expire_group_secrets(
-            session,
-            platform.market.app.state.publisher,
-            platform.market.settings,
-            now=after_grace,
-        )
-        assert changed >= 1
+    path = f"/api/v1/groups/{app['group']}/secret"
+    async with running_market(settings) as short:
+        old = (await short.client.post(path, headers=platform.owner.headers)).json()
+        new = (await short.client.post(path, headers=platform.owner.headers)).json()
+    # Both markets are now idle: nothing republishes the profile from here on.
     await until_profile(
         platform.registry,
         app["slug"],
         lambda p: p.group_secret_hashes == [hash_secret(new["secret"])],
     )
     by_name = {"X-App-Name": app["slug"]}
+    assert await send(platform.receiver, {"X-App-Group-Secret": old["secret"], **by_name}) == 200
+
+    deadline = datetime.fromisoformat(new["previous_valid_until"])
+    await asyncio.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.5)
     assert await send(platform.receiver, {"X-App-Group-Secret": old["secret"], **by_name}) == 401
     assert await send(platform.receiver, {"X-App-Group-Secret": new["secret"], **by_name}) == 200

@@ -70,6 +70,18 @@ def test_an_update_replaces_the_old_secret_and_a_tombstone_forgets_the_app() -> 
     assert registry.apps() == []
 
 
+def test_retiring_group_secret_works_until_its_deadline_then_stops() -> None:
+    now = [NOW]
+    registry = _registry(now)
+    retiring = RetiringSecret(hash=hash_secret("old"), valid_until=NOW + timedelta(hours=1))
+    profile = _profile(group_secret_hashes=[hash_secret("new")], retiring_group_secrets=[retiring])
+    registry.apply("id-checkout", to_bytes(profile))
+    assert registry.by_group_secret("old", "checkout").slug == "checkout"
+    now[0] = NOW + timedelta(hours=1, seconds=1)
+    assert registry.by_group_secret("old", "checkout") is None
+    assert registry.by_group_secret("new", "checkout").slug == "checkout"
+
+
 def test_group_secret_finds_an_app_of_the_group_by_slug_or_name() -> None:
     registry = _registry([NOW])
     profile = _profile(group_secret_hashes=[hash_secret("group")])

@@ -87,9 +87,13 @@ class AppRegistry:
         return None
 
     def by_group_secret(self, group_secret: str, app_name: str) -> AppProfile | None:
-        for app_id in self._by_group_hash.get(hash_secret(group_secret), ()):
+        secret_hash = hash_secret(group_secret)
+        now = self._clock()
+        for app_id in self._by_group_hash.get(secret_hash, ()):
             profile = self._apps[app_id]
-            if app_name in (profile.slug, profile.name):
+            if app_name in (profile.slug, profile.name) and profile.accepts_group_secret_hash(
+                secret_hash, now=now
+            ):
                 return profile
         return None
 
@@ -124,7 +128,11 @@ class AppRegistry:
         hashes = {*profile.secret_hashes, *(old.hash for old in profile.retiring_secrets)}
         for secret_hash in hashes:
             self._by_hash.setdefault(secret_hash, set()).add(app_id)
-        for secret_hash in profile.group_secret_hashes:
+        group_hashes = {
+            *profile.group_secret_hashes,
+            *(old.hash for old in profile.retiring_group_secrets),
+        }
+        for secret_hash in group_hashes:
             self._by_group_hash.setdefault(secret_hash, set()).add(app_id)
 
     def _forget(self, app_id: str) -> None:

@@ -144,8 +144,12 @@ class AppProfile(_Payload):
     )
     group_secret_hashes: list[SecretHash] = Field(
         default_factory=list,
-        description="SHA-256 of the owning group's secret(s): with X-App-Group-Secret and "
+        description="SHA-256 of the owning group's secret: with X-App-Group-Secret and "
         "X-App-Name, any app of the group can be written to with the group's secret.",
+    )
+    retiring_group_secrets: list[RetiringSecret] = Field(
+        default_factory=list,
+        description="Group secrets replaced by a rotation, each valid until its deadline.",
     )
     tps: int = Field(gt=0, description="Events per second the app may send.")
     topic: NonEmptyStr = Field(description="Kafka topic holding the app's log chunks.")
@@ -162,9 +166,17 @@ class AppProfile(_Payload):
         """Whether this app's own secret (current or still in its grace period) matches."""
         if secret_hash in self.secret_hashes:
             return True
-        return any(
-            old.hash == secret_hash and now < old.valid_until for old in self.retiring_secrets
-        )
+        return _retiring_accepts(self.retiring_secrets, secret_hash, now)
+
+    def accepts_group_secret_hash(self, secret_hash: str, *, now: datetime) -> bool:
+        """Whether the owning group's secret (current or still in its grace period) matches."""
+        if secret_hash in self.group_secret_hashes:
+            return True
+        return _retiring_accepts(self.retiring_group_secrets, secret_hash, now)
+
+
+def _retiring_accepts(retiring: list[RetiringSecret], secret_hash: str, now: datetime) -> bool:
+    return any(old.hash == secret_hash and now < old.valid_until for old in retiring)
 
 
 class ProvisionCommandKind(StrEnum):

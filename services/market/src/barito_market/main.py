@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,7 +17,6 @@ from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
 from barito_market.observers import start_observers
 from barito_market.publisher import Publisher
-from barito_market.secret_expiry import expire_group_secrets_forever
 from barito_market.settings import MarketSettings, get_settings
 from barito_market.spa import install_spa
 
@@ -47,17 +44,10 @@ def create_app(settings: MarketSettings | None = None) -> FastAPI:
         app.state.publisher = publisher
         await publisher.start()
         observers = await start_observers(app, settings)
-        sweeping = asyncio.create_task(
-            expire_group_secrets_forever(app.state.sessionmaker, publisher, settings),
-            name="group-secret-sweep",
-        )
         database = DatabaseProbe(engine)
         try:
             yield [Dependency("kafka", kafka.check), Dependency(database.name, database.check)]
         finally:
-            sweeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeping
             await observers.stop()
             await publisher.stop()
             await kafka.close()

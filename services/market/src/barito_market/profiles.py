@@ -9,16 +9,7 @@ from barito_common.schemas import AppProfile
 from barito_market.models import App, AppGroup
 from barito_market.secret_rotation import live_retiring
 
-__all__ = ["app_profile", "group_secret_hashes"]
-
-
-def group_secret_hashes(group: AppGroup, *, now: datetime) -> list[str]:
-    # group_secret_hashes carries no deadline, so a retiring group secret is
-    # listed only while its grace lasts; the expiry sweep republishes the
-    # group's apps when it runs out (see secret_expiry).
-    hashes = [group.secret_hash] if group.secret_hash else []
-    hashes += [old.hash for old in live_retiring(group.retiring_secrets, now=now)]
-    return hashes
+__all__ = ["app_profile"]
 
 
 def app_profile(
@@ -34,7 +25,8 @@ def app_profile(
         status=app.status,
         secret_hashes=[app.secret_hash],
         retiring_secrets=live_retiring(app.retiring_secrets, now=now),
-        group_secret_hashes=group_secret_hashes(group, now=now),
+        group_secret_hashes=[group.secret_hash] if group.secret_hash else [],
+        retiring_group_secrets=live_retiring(group.retiring_secrets, now=now),
         tps=app.tps,
         topic=topics.logs(app.slug),
         index_prefix=f"{index_prefix}{app.slug}",

@@ -43,11 +43,6 @@ class MarketSettings(ServiceSettings):
         ge=0,
         description="How long a rotated app or group secret keeps working, in seconds.",
     )
-    secret_sweep_interval_s: float = Field(
-        60,
-        gt=0,
-        description="How often group secrets whose grace ended are removed from the registry.",
-    )
     session_lifetime_s: float = Field(
         7 * 24 * 3600, gt=0, description="How long a login session lasts, in seconds."
     )
