@@ -86,6 +86,11 @@ class ServiceSettings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on.")
+    trusted_proxies: str = Field(
+        "127.0.0.1,::1",
+        description="Comma-separated addresses or networks (10.0.0.0/8) of the proxies whose "
+        "X-Forwarded-For names the client; '*' trusts any sender.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level of log records written."
     )

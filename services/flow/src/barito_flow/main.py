@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
@@ -26,6 +25,7 @@ from barito_common.kafka import (
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.search import create_search_adapter
 from barito_common.service_app import Dependency, create_service_app
+from barito_common.serving import serve
 from barito_common.usage_windows import UsageWindows
 from barito_flow.consumer.batch_indexer import BatchIndexer
 from barito_flow.consumer.worker import FlowWorker
@@ -135,7 +135,7 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
 def run() -> None:
     settings = get_settings()
     configure_logging("flow", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from barito_common.capacity import load_templates
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
+from barito_common.serving import serve
 from barito_market.api import admin, apps, auth, groups, installation, search, status
 from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
@@ -62,7 +62,7 @@ def create_app(settings: MarketSettings | None = None) -> FastAPI:
 def run() -> None:
     settings = get_settings()
     configure_logging("market", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

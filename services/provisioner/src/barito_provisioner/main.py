@@ -14,13 +14,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
 from fastapi import FastAPI
 
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe, Topics, create_producer
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.service_app import Dependency, create_service_app
+from barito_common.serving import serve
 from barito_provisioner.command_handler import CommandHandler, Reporter
 from barito_provisioner.consumer.command_consumer import CommandConsumer
 from barito_provisioner.drivers import Driver, create_driver
@@ -128,7 +128,7 @@ def create_app(settings: ProvisionerSettings | None = None) -> FastAPI:
 def run() -> None:
     settings = get_settings()
     configure_logging("provisioner", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
 from fastapi import FastAPI
 
 from barito_common.app_registry import AppRegistry
@@ -16,6 +15,7 @@ from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe, Topics, create_producer
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.service_app import Dependency, create_service_app
+from barito_common.serving import serve
 from barito_receiver.api.logs import router
 from barito_receiver.ingest import Ingestor
 from barito_receiver.settings import ReceiverSettings, get_settings
@@ -77,7 +77,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
 def run() -> None:
     settings = get_settings()
     configure_logging("receiver", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from barito_common.app_registry import AppRegistry
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
+from barito_common.serving import serve
 from barito_server.api.tail import router
 from barito_server.market_access import MarketAccess
 from barito_server.metrics import TailMetrics
@@ -64,11 +64,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 def run() -> None:
     settings = get_settings()
     configure_logging("server", settings.log_level)
-    uvicorn.run(
+    serve(
         create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
+        settings,
         # A tail never ends by itself: without this, uvicorn would wait for
         # every open stream forever at shutdown. Clients resume with their token.
         timeout_graceful_shutdown=settings.shutdown_grace_s,
