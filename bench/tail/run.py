@@ -1,14 +1,16 @@
 """Tail benchmark: latency from the receiver's 200 to the frame at the client, 1/10/100 clients.
 
     uv run python bench/tail/run.py [--rate 5000] [--seconds 20] [--clients 1,10,100]
+                                    [--transport ndjson|websocket]
 
 Needs the local stack's Kafka (`uv run barito stack up kafka`). It registers a
 throw-away app under a unique topic prefix, starts one receiver and one tail
 server process (one uvicorn worker each), and for each client count opens
-that many NDJSON tails, spread over two client processes. The load
-generator posts batches of 100 events at the given rate and notes when each
-200 arrives; each client notes the arrival of the first event of every read
-from its socket (see ``_TailStream``). The
+that many tails (NDJSON streams, or websockets as the Web UI opens them),
+spread over two client processes. The load generator posts batches of 100
+events at the given rate and notes when each 200 arrives; each client notes
+the arrival of the first event of every socket read or websocket message
+(see ``_Tail``). The
 baseline is a raw aiokafka consumer in the load generator's process: the
 same latency measured from the receiver's 200 to the record's arrival.
 Printed: p50/p99 for the baseline and the tail, the ratio, and the CPU
@@ -34,11 +36,15 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import orjson
+import websockets
+import websockets.asyncio.client
 from aiokafka import TopicPartition
 
 from barito_common.app_registry import AppRegistry, publish_profile
@@ -85,13 +91,14 @@ def percentile(values: list[float], q: int) -> float:
 # --- client process ------------------------------------------------------------------------
 
 
-class _TailStream(asyncio.Protocol):
-    """One NDJSON tail read straight off the socket: the client side must cost next to nothing.
+class _Tail:
+    """What one tail client saw: the client side must cost next to nothing.
 
-    Each read notes the arrival time of its first event (the one that waited
-    longest, so the figure errs high) instead of parsing every frame: on a
-    2-core machine, parsing 500,000 frames/s for 100 clients would measure
-    the benchmark's own clients, not the server.
+    Each read (a socket read of the NDJSON stream, or a websocket message)
+    notes the arrival time of its first event (the one that waited longest,
+    so the figure errs high) instead of parsing every frame: on a 2-core
+    machine, parsing 500,000 frames/s for 100 clients would measure the
+    benchmark's own clients, not the server.
     """
 
     def __init__(self, arrivals: list[tuple[int, float]]) -> None:
@@ -101,7 +108,7 @@ class _TailStream(asyncio.Protocol):
         self.stopped = asyncio.Event()
         self.last = time.monotonic()
 
-    def data_received(self, data: bytes) -> None:
+    def note(self, data: bytes) -> None:
         self.last = now = time.monotonic()
         first = SEQ.search(data)
         if first:
@@ -114,20 +121,60 @@ class _TailStream(asyncio.Protocol):
             self.stopped.set()
 
 
-async def client_process(url: str, secret: str, count: int) -> None:
-    """Open ``count`` tails, say "ready", read until the stop event or 10 quiet s, report."""
-    arrivals: list[tuple[int, float]] = []
+class _NdjsonTail(_Tail, asyncio.Protocol):
+    """An NDJSON tail read straight off the socket (what `curl -N` and the CLI use)."""
+
+    def data_received(self, data: bytes) -> None:
+        self.note(data)
+
+
+async def _open_ndjson(url: str, secret: str, arrivals: list[tuple[int, float]]) -> _Closable:
     host, port_path = url.split("//", 1)[1].split(":", 1)
     port, path = port_path.split("/", 1)
     request = (f"GET /{path} HTTP/1.1\r\nHost: {host}\r\nX-App-Secret: {secret}\r\n\r\n").encode()
-    loop = asyncio.get_running_loop()
-    streams = []
-    for _ in range(count):
-        transport, stream = await loop.create_connection(
-            lambda: _TailStream(arrivals), host, int(port)
-        )
-        transport.write(request)
-        streams.append((transport, stream))
+    transport, tail = await asyncio.get_running_loop().create_connection(
+        lambda: _NdjsonTail(arrivals), host, int(port)
+    )
+    transport.write(request)
+    return _Closable(tail, transport.close)
+
+
+async def _open_websocket(url: str, secret: str, arrivals: list[tuple[int, float]]) -> _Closable:
+    """A websocket tail, as the Web UI opens one (permessage-deflate offered, as browsers do)."""
+    connection = await websockets.asyncio.client.connect(
+        "ws" + url.removeprefix("http"), additional_headers={"X-App-Secret": secret}, max_size=None
+    )
+    tail = _Tail(arrivals)
+
+    async def read() -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                # Bytes, undecoded: what a browser would decode is not the server's cost.
+                tail.note(await connection.recv(decode=False))
+
+    reading = asyncio.create_task(read())
+
+    def close() -> None:
+        reading.cancel()
+        asyncio.get_running_loop().create_task(connection.close())
+
+    return _Closable(tail, close)
+
+
+@dataclass
+class _Closable:
+    tail: _Tail
+    close: Callable[[], None]
+
+
+OPENERS = {"ndjson": _open_ndjson, "websocket": _open_websocket}
+
+
+async def client_process(url: str, secret: str, count: int, transport: str) -> None:
+    """Open ``count`` tails, say "ready", read until the stop event or 10 quiet s, report."""
+    arrivals: list[tuple[int, float]] = []
+    opened = [await OPENERS[transport](url, secret, arrivals) for _ in range(count)]
+    streams = [(tail.close, tail.tail) for tail in opened]
     for _, stream in streams:
         await stream.started.wait()
     print("ready", flush=True)
@@ -138,8 +185,8 @@ async def client_process(url: str, secret: str, count: int) -> None:
         while not stream.stopped.is_set() and time.monotonic() - stream.last < 10:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stream.stopped.wait(), 0.5)
-    for transport, _ in streams:
-        transport.close()
+    for close, _ in streams:
+        close()
     dropped = sum(stream.dropped for _, stream in streams)
     # Its own CPU share: near 100% would mean the clients, not the server, set the pace.
     cpu = (time.process_time() - cpu_before) / (time.monotonic() - wall_before)
@@ -251,7 +298,7 @@ async def run_case(args, clients: int, receiver_url: str, tail_url: str, secret:
     split = [clients // 2 + clients % 2, clients // 2] if clients > 1 else [1]
     for count in split:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--client", tail_url, secret, str(count),
+            sys.executable, __file__, "--client", tail_url, secret, str(count), args.transport,
             stdout=subprocess.PIPE, limit=1 << 30,
         )  # fmt: skip
         assert proc.stdout is not None
@@ -300,6 +347,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=5000, help="events/s posted")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", default="1,10,100")
+    parser.add_argument("--transport", choices=sorted(OPENERS), default="ndjson")
     parser.add_argument("--bootstrap", default="127.0.0.1:19092")
     args = parser.parse_args()
 
@@ -324,7 +372,10 @@ async def main() -> None:
     try:
         await wait_ready(receiver_url)
         await wait_ready(server_url)
-        print(f"{args.rate} events/s for {args.seconds:g}s, batches of {BATCH}, 2 partitions")
+        print(
+            f"{args.rate} events/s for {args.seconds:g}s, batches of {BATCH}, 2 partitions,"
+            f" {args.transport} clients"
+        )
         tail_url = f"{server_url}/api/v1/tail/bench"
         for clients in (int(c) for c in args.clients.split(",")):
             await run_case(args, clients, receiver_url, tail_url, secret, kafka, profile.topic,
@@ -337,6 +388,6 @@ async def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--client":
-        asyncio.run(client_process(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+        asyncio.run(client_process(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]))
     else:
         asyncio.run(main())
