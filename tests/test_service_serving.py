@@ -7,23 +7,15 @@ sending that header directly.
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 
 from barito_common.serving import uvicorn_options
 from barito_common.settings import ServiceSettings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.uvicorn_server import serve
 
 
 @asynccontextmanager
@@ -34,18 +26,9 @@ async def _served(**settings: str) -> AsyncIterator[str]:
     async def who(request: Request) -> dict[str, str | None]:
         return {"client": request.client.host if request.client else None}
 
-    config = ServiceSettings(port=_free_port(), **settings)  # type: ignore[arg-type]
-    server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options(config)))
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        await serving
+    options = uvicorn_options(ServiceSettings(**settings))  # type: ignore[arg-type]
+    async with serve(app, **options) as url:
+        yield url
 
 
 async def _client_seen(url: str, forwarded_for: str | None) -> str:

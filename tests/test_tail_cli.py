@@ -23,7 +23,7 @@ from barito_common.settings import KafkaSettings
 from barito_receiver.main import create_app as create_receiver
 from barito_receiver.settings import ReceiverSettings
 from tests.support.apps import App, Apps
-from tests.support.tail_stack import free_port
+from tests.support.uvicorn_server import free_port
 
 pytestmark = pytest.mark.stack
 

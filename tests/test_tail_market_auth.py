@@ -29,7 +29,8 @@ from tests.support.market import (
     postgres_database,
     running_market,
 )
-from tests.support.tail_stack import TailStack, free_port, ndjson_tail, serve, tail_stack
+from tests.support.tail_stack import TailStack, ndjson_tail, tail_stack
+from tests.support.uvicorn_server import free_port, serve
 
 pytestmark = pytest.mark.stack
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,7 +21,6 @@ from urllib.parse import urlencode
 
 import httpx
 import orjson
-import uvicorn
 import websockets
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
@@ -34,43 +32,7 @@ from barito_receiver.settings import ReceiverSettings
 from barito_server.main import create_app as create_server
 from barito_server.settings import ServerSettings
 from tests.support.apps import App, Apps
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@asynccontextmanager
-async def serve(app: FastAPI, *, lifespan: str = "on") -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free port in this event loop; yield its base URL.
-
-    ``lifespan="off"`` serves an app whose lifespan already runs elsewhere
-    (e.g. the market of ``tests.support.market``, reached in-process too).
-    """
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            lifespan=lifespan,
-            timeout_graceful_shutdown=5,
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+from tests.support.uvicorn_server import serve
 
 
 @dataclass
