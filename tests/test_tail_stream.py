@@ -223,3 +223,24 @@ async def test_an_idle_tail_gets_heartbeats_and_is_closed_after_the_idle_timeout
                 while "closed" not in (frame := await stream.next()):
                     pass
             assert frame["closed"]["code"] == "idle_timeout"
+
+
+async def test_websocket_tails_are_sent_uncompressed_unless_the_server_is_told_to(
+    tail, stack
+) -> None:
+    # The client offers permessage-deflate, as browsers do.
+    app = await tail.register(partitions=1)
+    async with websockets.connect(
+        tail.url(app.profile.slug, ws=True), additional_headers=app.headers
+    ) as plain:
+        assert plain.response.headers.get("Sec-WebSocket-Extensions") is None
+
+    async with tail_stack(stack, websocket_compression=True) as compressing:
+        app = await compressing.register(partitions=1)
+        async with websocket_tail(
+            compressing.url(app.profile.slug, ws=True), app.headers
+        ) as frames:
+            assert "permessage-deflate" in frames.extensions
+            await frames.started()
+            await compressing.post(app, batch("z", 30))
+            assert seqs(await frames.events(30)) == list(range(30))

@@ -30,6 +30,7 @@ from barito_common.settings import KafkaSettings
 from barito_receiver.main import create_app as create_receiver
 from barito_receiver.settings import ReceiverSettings
 from barito_server.main import create_app as create_server
+from barito_server.main import uvicorn_extras
 from barito_server.settings import ServerSettings
 from tests.support.apps import App, Apps
 from tests.support.uvicorn_server import serve
@@ -89,10 +90,11 @@ async def tail_stack(
         topic_prefix=topic_prefix or f"tail{uuid.uuid4().hex[:8]}.",
     )
     receiver_app = create_receiver(ReceiverSettings(kafka=kafka, produce_timeout_s=10.0))
-    server_app = create_server(ServerSettings(kafka=kafka, **server_settings))
+    settings = ServerSettings(kafka=kafka, **server_settings)
+    server_app = create_server(settings)
     async with (
         LifespanManager(receiver_app, startup_timeout=30, shutdown_timeout=30) as manager,
-        serve(server_app) as server_url,
+        serve(server_app, **uvicorn_extras(settings)) as server_url,
     ):
         receiver_registry: AppRegistry = receiver_app.state.registry
         server_registry: AppRegistry = server_app.state.tail.registry
@@ -113,6 +115,8 @@ class Frames:
     """The frames of one tail, read as the client wants them."""
 
     read_chunk: Callable[[], Awaitable[str]]
+    extensions: str = ""
+    """The websocket extensions the server agreed to (``Sec-WebSocket-Extensions``)."""
     seen: list[dict[str, Any]] = field(default_factory=list)
     _lines: list[str] = field(default_factory=list)
 
@@ -177,4 +181,5 @@ async def websocket_tail(
             assert isinstance(message, str)
             return message
 
-        yield Frames(read_chunk)
+        agreed = connection.response.headers.get("Sec-WebSocket-Extensions", "")
+        yield Frames(read_chunk, extensions=agreed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -61,16 +62,20 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     return app
 
 
+def uvicorn_extras(settings: ServerSettings) -> dict[str, Any]:
+    """uvicorn's settings particular to the tail server."""
+    return {
+        # A tail never ends by itself: without this, uvicorn would wait for
+        # every open stream forever at shutdown. Clients resume with their token.
+        "timeout_graceful_shutdown": settings.shutdown_grace_s,
+        "ws_per_message_deflate": settings.websocket_compression,
+    }
+
+
 def run() -> None:
     settings = get_settings()
     configure_logging("server", settings.log_level)
-    serve(
-        create_app(settings),
-        settings,
-        # A tail never ends by itself: without this, uvicorn would wait for
-        # every open stream forever at shutdown. Clients resume with their token.
-        timeout_graceful_shutdown=settings.shutdown_grace_s,
-    )
+    serve(create_app(settings), settings, **uvicorn_extras(settings))
 
 
 if __name__ == "__main__":

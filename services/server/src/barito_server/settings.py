@@ -11,6 +11,13 @@ class ServerSettings(ServiceSettings):
     """The tail server: streams an app's logs from Kafka."""
 
     port: int = Field(18084, ge=1, le=65535, description="Port the server listens on.")
+    websocket_compression: bool = Field(
+        False,
+        description="Agree to permessage-deflate when a websocket client offers it (browsers "
+        "do): less bandwidth, but one compressor per client, which at 100 clients costs the "
+        "server more than all else together (docs/performance.md). NDJSON tails are not "
+        "compressed either.",
+    )
     market_url: str = Field(
         "http://127.0.0.1:18080",
         description="Base URL of the market, asked whether a session or API token may read an "
