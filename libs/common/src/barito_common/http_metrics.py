@@ -55,8 +55,9 @@ class HttpMetricsMiddleware:
 
         try:
             await self._app(scope, receive, observe)
-        except BaseException:
-            # The server's own error handler answers 500 outside this middleware.
+        except Exception:
+            # The server's own error handler answers 500 outside this middleware. A
+            # cancelled request (the server shutting down) was never answered: not counted.
             if not answered:
                 self._record(scope, 500, started)
             raise
