@@ -128,7 +128,7 @@ class _NdjsonTail(_Tail, asyncio.Protocol):
         self.note(data)
 
 
-async def _open_ndjson(url: str, secret: str, arrivals: list[tuple[int, float]]) -> _Closable:
+async def _open_ndjson(url: str, secret: str, arrivals: list[tuple[int, float]]) -> _Opened:
     host, port_path = url.split("//", 1)[1].split(":", 1)
     port, path = port_path.split("/", 1)
     request = (f"GET /{path} HTTP/1.1\r\nHost: {host}\r\nX-App-Secret: {secret}\r\n\r\n").encode()
@@ -136,10 +136,10 @@ async def _open_ndjson(url: str, secret: str, arrivals: list[tuple[int, float]])
         lambda: _NdjsonTail(arrivals), host, int(port)
     )
     transport.write(request)
-    return _Closable(tail, transport.close)
+    return _Opened(tail, transport.close)
 
 
-async def _open_websocket(url: str, secret: str, arrivals: list[tuple[int, float]]) -> _Closable:
+async def _open_websocket(url: str, secret: str, arrivals: list[tuple[int, float]]) -> _Opened:
     """A websocket tail, as the Web UI opens one (permessage-deflate offered, as browsers do)."""
     connection = await websockets.asyncio.client.connect(
         "ws" + url.removeprefix("http"), additional_headers={"X-App-Secret": secret}, max_size=None
@@ -158,11 +158,13 @@ async def _open_websocket(url: str, secret: str, arrivals: list[tuple[int, float
         reading.cancel()
         asyncio.get_running_loop().create_task(connection.close())
 
-    return _Closable(tail, close)
+    return _Opened(tail, close)
 
 
 @dataclass
-class _Closable:
+class _Opened:
+    """An open tail: what it saw, and how to end it."""
+
     tail: _Tail
     close: Callable[[], None]
 
@@ -174,20 +176,20 @@ async def client_process(url: str, secret: str, count: int, transport: str) -> N
     """Open ``count`` tails, say "ready", read until the stop event or 10 quiet s, report."""
     arrivals: list[tuple[int, float]] = []
     opened = [await OPENERS[transport](url, secret, arrivals) for _ in range(count)]
-    streams = [(tail.close, tail.tail) for tail in opened]
-    for _, stream in streams:
-        await stream.started.wait()
+    tails = [stream.tail for stream in opened]
+    for tail in tails:
+        await tail.started.wait()
     print("ready", flush=True)
     cpu_before, wall_before = time.process_time(), time.monotonic()
-    for _, stream in streams:
+    for tail in tails:
         # The stop event may be skipped for a client that fell behind: ten
         # quiet seconds end its case too.
-        while not stream.stopped.is_set() and time.monotonic() - stream.last < 10:
+        while not tail.stopped.is_set() and time.monotonic() - tail.last < 10:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stream.stopped.wait(), 0.5)
-    for close, _ in streams:
-        close()
-    dropped = sum(stream.dropped for _, stream in streams)
+                await asyncio.wait_for(tail.stopped.wait(), 0.5)
+    for stream in opened:
+        stream.close()
+    dropped = sum(tail.dropped for tail in tails)
     # Its own CPU share: near 100% would mean the clients, not the server, set the pace.
     cpu = (time.process_time() - cpu_before) / (time.monotonic() - wall_before)
     print(json.dumps({"arrivals": arrivals, "dropped": dropped, "cpu": cpu}), flush=True)
