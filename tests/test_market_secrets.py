@@ -265,12 +265,13 @@ async def test_the_group_secret_writes_to_any_app_of_its_group_and_rotates_with_
 async def test_a_rotated_group_secret_stops_working_at_its_deadline_with_the_market_away(
     platform: Platform, stack: Any
 ) -> None:
-    # A second market on the same database and topics, with a short grace.
+    # A second market on the same database and topics, with a short grace
+    # (long enough for a slow machine to see the old secret still work first).
     settings = market_settings(
         kafka_bootstrap=stack.kafka_bootstrap,
         database_url=platform.database_url,
         topic_prefix=platform.prefix,
-        secret_grace_s=3,
+        secret_grace_s=6,
     )
     app = await register(platform)
     path = f"/api/v1/groups/{app['group']}/secret"

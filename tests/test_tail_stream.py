@@ -230,10 +230,8 @@ async def test_websocket_tails_are_sent_uncompressed_unless_the_server_is_told_t
 ) -> None:
     # The client offers permessage-deflate, as browsers do.
     app = await tail.register(partitions=1)
-    async with websockets.connect(
-        tail.url(app.profile.slug, ws=True), additional_headers=app.headers
-    ) as plain:
-        assert plain.response.headers.get("Sec-WebSocket-Extensions") is None
+    async with websocket_tail(tail.url(app.profile.slug, ws=True), app.headers) as plain:
+        assert plain.extensions == ""
 
     async with tail_stack(stack, websocket_compression=True) as compressing:
         app = await compressing.register(partitions=1)
