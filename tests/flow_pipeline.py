@@ -83,15 +83,18 @@ async def pipeline(
         receiver = await exits.enter_async_context(
             LifespanManager(receiver_app, startup_timeout=30, shutdown_timeout=30)
         )
-        registry = receiver_app.state.registry
-        await registry.wait_loaded(30)
+        registries = [receiver_app.state.registry]
+        await registries[0].wait_loaded(30)
         clients = [
             httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app), base_url="http://r")
         ]
         if with_flow:
+            flow_app = create_flow(flow_settings)
             flow = await exits.enter_async_context(
-                LifespanManager(create_flow(flow_settings), startup_timeout=30, shutdown_timeout=60)
+                LifespanManager(flow_app, startup_timeout=30, shutdown_timeout=60)
             )
+            # Apps.register then waits until the flow knows an app too.
+            registries.append(flow_app.state.registry)
             clients.append(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=flow.app), base_url="http://f")
             )
@@ -100,7 +103,7 @@ async def pipeline(
         search = create_search_adapter(search_settings)
         exits.push_async_callback(search.close)
         exits.push_async_callback(search.delete_index, f"{prefix}-*")
-        apps = Apps(kafka, registry)
+        apps = Apps(kafka, *registries)
         await apps.producer.start()
         exits.push_async_callback(apps.producer.stop)
         yield Pipeline(

@@ -140,8 +140,6 @@ async def test_retention_deletes_indices_past_the_apps_retention_and_keeps_the_r
 ) -> None:
     async with pipeline(stack, engine) as p:
         app = await p.apps.register(retention_days=3)
-        # The flow's registry must know the retention before it applies it.
-        await asyncio.sleep(1)
         today = datetime.now(UTC).date()
         prefix = app.profile.index_prefix
         old = f"{prefix}-{today - timedelta(days=3):%Y.%m.%d}"

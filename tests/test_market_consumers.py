@@ -55,10 +55,18 @@ class Consumers:
     async def eventually(
         self, read: Callable[[AsyncSession], Awaitable[T]], done: Callable[[T], bool]
     ) -> T:
-        """Poll the database until ``done(read(session))``; the last value read."""
+        """Poll the database until ``done(read(session))``; the last value read.
+
+        Each poll reads one snapshot: under read-committed, a read of several
+        statements could see a consumer's transaction half, e.g. a timeline
+        line committed after the infrastructure row was read.
+        """
         async with asyncio.timeout(60):
             while True:
                 async with self.sessions() as session:
+                    await session.connection(
+                        execution_options={"isolation_level": "REPEATABLE READ"}
+                    )
                     value = await read(session)
                 if done(value):
                     return value

@@ -42,10 +42,10 @@ class App:
 class Apps:
     """Registers apps the way the market will, and reads back what landed in Kafka."""
 
-    def __init__(self, kafka: KafkaSettings, registry: AppRegistry | None = None) -> None:
+    def __init__(self, kafka: KafkaSettings, *registries: AppRegistry) -> None:
         self.kafka = kafka
         self.topics = Topics(kafka.topic_prefix)
-        self.registry = registry
+        self.registries = registries
         self.producer = create_producer(kafka)
 
     async def register(self, *, tps: int = 100_000, partitions: int = 1, **changes: Any) -> App:
@@ -74,12 +74,10 @@ class Apps:
         return App(profile, secret)
 
     async def publish(self, profile: AppProfile) -> None:
-        """Publish a profile and wait until the watched registry (if any) holds that version."""
+        """Publish a profile and wait until every watched registry holds that version."""
         await publish_profile(self.producer, self.topics, profile)
-        if self.registry is None:
-            return
         async with asyncio.timeout(15):
-            while self.registry.by_slug(profile.slug) != profile:
+            while any(registry.by_slug(profile.slug) != profile for registry in self.registries):
                 await asyncio.sleep(0.05)
 
     async def rotate(self, app: App, *, grace: timedelta) -> App:

@@ -46,17 +46,12 @@ class TailStack:
     kafka: KafkaSettings
 
     async def register(self, **changes: Any) -> App:
-        app = await self.apps.register(**changes)
-        async with asyncio.timeout(15):
-            while self.server_registry.by_slug(app.profile.slug) != app.profile:
-                await asyncio.sleep(0.05)
-        return app
+        return await self.apps.register(**changes)
 
     async def wait_registered(self, slug: str, secret: str) -> App:
         """An app the market registered, once the receiver and the server both know it."""
-        registries = [self.server_registry, self.apps.registry]
         async with asyncio.timeout(15):
-            while any(r is None or r.by_slug(slug) is None for r in registries):
+            while any(r.by_slug(slug) is None for r in self.apps.registries):
                 await asyncio.sleep(0.05)
         profile = self.server_registry.by_slug(slug)
         assert profile is not None
@@ -100,7 +95,7 @@ async def tail_stack(
         server_registry: AppRegistry = server_app.state.tail.registry
         await receiver_registry.wait_loaded(30)
         await server_registry.wait_loaded(30)
-        apps = Apps(kafka, receiver_registry)
+        apps = Apps(kafka, receiver_registry, server_registry)
         await apps.producer.start()
         transport = httpx.ASGITransport(app=manager.app)
         try:
