@@ -34,8 +34,10 @@ lint: install
 	$(UV) run mypy libs/common/src libs/cli/src services/market/src services/receiver/src \
 		services/provisioner/src services/flow/src services/server/src
 
+# Engines already running are reused; the others start from empty data, so a
+# run never inherits (and waits for Kafka to reload) every earlier run's topics.
 test: install lint web web-test tools
-	$(UV) run barito stack up
+	$(UV) run barito stack up --fresh
 	$(UV) run pytest $(PYTEST_ARGS)
 
 # The Go programs the deploy tests read deploy files with (helm, compose-go,

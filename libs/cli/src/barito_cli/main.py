@@ -57,11 +57,16 @@ def stack() -> None:
     type=click.Choice(list(OPTIONAL_ENGINES)),
     help="Also start an optional part: kubernetes (etcd + kube-apiserver, built once).",
 )
-def stack_up_command(engines: tuple[str, ...], extras: tuple[str, ...]) -> None:
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Start each engine that is not running from empty data (what make test does).",
+)
+def stack_up_command(engines: tuple[str, ...], extras: tuple[str, ...], fresh: bool) -> None:
     """Fetch (once) and start the engines; return when each answers."""
     started = time.monotonic()
     names = [*(engines or ENGINE_NAMES), *(n for extra in extras for n in OPTIONAL_ENGINES[extra])]
-    stack_up(load_config(), names, echo=click.echo)
+    stack_up(load_config(), names, echo=click.echo, fresh=fresh)
     click.echo(f"stack ready in {time.monotonic() - started:.1f}s")
 
 

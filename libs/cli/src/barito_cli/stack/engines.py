@@ -49,6 +49,10 @@ class Engine:
     def url(self) -> str:
         raise NotImplementedError
 
+    def forget(self) -> None:
+        """Drop the engine's data and configuration, so its next start is a first one."""
+        shutil.rmtree(self.home, ignore_errors=True)
+
     def prepare(self) -> Launch:
         """Fetch what is missing, write configuration, return how to start it."""
         raise NotImplementedError

@@ -48,7 +48,7 @@ def log_tail(config: StackConfig, name: str, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _start(engine: Engine, echo: Echo) -> None:
+def _start(engine: Engine, echo: Echo, *, fresh: bool) -> None:
     config = engine.config
     if running_pid(config.pid_file(engine.name)) is not None:
         echo(f"{engine.name}: already running")
@@ -58,6 +58,9 @@ def _start(engine: Engine, echo: Echo) -> None:
             f"{engine.name}: port {engine.port} is taken by a process this stack did not start; "
             "stop it or change the port in deploy/local/stack.yaml"
         )
+    if fresh:
+        echo(f"{engine.name}: forgetting the data of its last run")
+        engine.forget()
     echo(f"{engine.name}: preparing")
     launch = engine.prepare()
     start_process(
@@ -71,9 +74,19 @@ def _start(engine: Engine, echo: Echo) -> None:
 
 
 def stack_up(
-    config: StackConfig, names: Iterable[str] = ENGINE_NAMES, *, echo: Echo, timeout_s: float = 240
+    config: StackConfig,
+    names: Iterable[str] = ENGINE_NAMES,
+    *,
+    echo: Echo,
+    timeout_s: float = 240,
+    fresh: bool = False,
 ) -> list[EngineStatus]:
-    """Start what is not running and wait until every engine answers its real check."""
+    """Start what is not running and wait until every engine answers its real check.
+
+    ``fresh`` starts each engine that was not running from empty data: a test
+    run must not inherit the topics and indices of every run before it, which
+    on a reused machine grow until Kafka cannot even load them in time.
+    """
     for directory in (config.cache_dir, config.state_dir):
         directory.mkdir(parents=True, exist_ok=True)
         # The unprivileged engines must reach their files through these folders.
@@ -81,7 +94,7 @@ def stack_up(
         directory.parent.chmod(0o755)
     engines = [engine_for(name, config) for name in names]
     for engine in engines:
-        _start(engine, echo)
+        _start(engine, echo, fresh=fresh)
     waiting = {engine.name: engine for engine in engines}
     deadline = time.monotonic() + timeout_s
     problems: dict[str, str] = {}
