@@ -76,8 +76,12 @@ async def pipeline(
         engine=engine, url=stack.search_urls[engine], index_prefix=f"{prefix}-"
     )
     receiver_app = create_receiver(ReceiverSettings(kafka=kafka))
+    # A group of its own: pipelines of other tests joining would rebalance it.
     flow_settings = FlowSettings(
-        kafka=kafka, search=search_settings, retry_cap_s=2.0, **flow_overrides
+        kafka=kafka,
+        search=search_settings,
+        retry_cap_s=2.0,
+        **{"group_id": f"{prefix}-flow", **flow_overrides},
     )
     async with AsyncExitStack() as exits:
         receiver = await exits.enter_async_context(

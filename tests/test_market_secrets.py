@@ -271,7 +271,7 @@ async def test_a_rotated_group_secret_stops_working_at_its_deadline_with_the_mar
         kafka_bootstrap=stack.kafka_bootstrap,
         database_url=platform.database_url,
         topic_prefix=platform.prefix,
-        secret_grace_s=6,
+        secret_grace_s=15,
     )
     app = await register(platform)
     path = f"/api/v1/groups/{app['group']}/secret"

@@ -22,7 +22,9 @@ PADDING = "x" * 400
 
 @pytest.fixture(scope="module")
 async def tail(stack: Any) -> AsyncIterator[TailStack]:
-    async with tail_stack(stack, client_queue_events=200, max_clients_per_app=100) as running:
+    # Room for two 500-event chunks: the reading client must never fall
+    # behind by a whole chunk on a loaded machine, the stalled one still does.
+    async with tail_stack(stack, client_queue_events=1000, max_clients_per_app=100) as running:
         yield running
 
 
@@ -48,10 +50,12 @@ async def test_a_client_that_stops_reading_is_told_what_it_missed_and_slows_no_o
         await stalled.started()
         await reader.started()
         total = 20 * 500
+        # The reading client reads while the events arrive, as a live tail does.
+        reading = asyncio.create_task(reader.events(total))
         for start in range(0, total, 500):
             await tail.post(app, [{"seq": i, "pad": PADDING} for i in range(start, start + 500)])
         # The reading client gets everything, in order, while the other stalls.
-        frames = await reader.events(total)
+        frames = await reading
         assert [f["event"]["seq"] for f in frames] == list(range(total))
 
         # The stalled client now reads: some events, then a count of the skipped ones.
@@ -122,6 +126,10 @@ async def test_the_server_wide_limit_refuses_a_websocket_with_429(stack) -> None
                     pass
             assert refused.value.response.status_code == 429
             assert b"too_many_tails" in refused.value.response.body
-        # Slots are given back when tails end.
+        # Slots are given back when tails end (the server sees the disconnects
+        # a moment after the clients leave).
+        async with asyncio.timeout(15):
+            while gauge(await small.metrics(), "barito_tail_clients", one.profile.slug) != 0:
+                await asyncio.sleep(0.1)
         async with ndjson_tail(small.url(two.profile.slug), two.headers) as c:
             await c.started()

@@ -85,11 +85,13 @@ async def market(stack: Any) -> AsyncIterator[ServedMarket]:
 
 @pytest.fixture(scope="module")
 async def tail(stack: Any, market: ServedMarket) -> AsyncIterator[TailStack]:
-    # A "no" is not cached, so every refused question reaches the market and is counted.
+    # A "no" is not cached, so every refused question reaches the market and is
+    # counted; a "yes" outlives any test, however slow the machine.
     async with tail_stack(
         stack,
         topic_prefix=market.market.settings.kafka.topic_prefix,
         market_url=market.url,
+        market_cache_s=300,
         market_negative_cache_s=0,
     ) as running:
         yield running

@@ -213,7 +213,7 @@ async def test_a_refused_websocket_gets_the_status_and_json_error(tail) -> None:
 
 
 async def test_an_idle_tail_gets_heartbeats_and_is_closed_after_the_idle_timeout(stack) -> None:
-    async with tail_stack(stack, heartbeat_s=0.2, idle_timeout_s=1.0) as quick:
+    async with tail_stack(stack, heartbeat_s=0.2, idle_timeout_s=4.0) as quick:
         app = await quick.register()
         async with ndjson_tail(quick.url(app.profile.slug), app.headers) as stream:
             await stream.started()

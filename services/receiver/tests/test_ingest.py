@@ -6,7 +6,7 @@ import asyncio
 import gzip
 import json
 import zlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import msgpack
 import orjson
@@ -168,10 +168,13 @@ async def test_rotated_secret_works_and_the_old_one_stops_after_the_grace_period
     receiver,
 ) -> None:
     old = await receiver.apps.register()
-    new = await receiver.apps.rotate(old, grace=timedelta(seconds=2))
+    # A grace long enough for a loaded machine to publish and see the old
+    # secret work first; then a sleep to the deadline the profile carries.
+    new = await receiver.apps.rotate(old, grace=timedelta(seconds=10))
     assert (await _post(receiver, new, b'{"k":"new"}', "application/json")).status_code == 200
     assert (await _post(receiver, old, b'{"k":"old"}', "application/json")).status_code == 200
-    await asyncio.sleep(2.2)
+    deadline = new.profile.retiring_secrets[0].valid_until
+    await asyncio.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.3)
     assert (await _post(receiver, old, b'{"k":"late"}', "application/json")).status_code == 401
     assert (await _post(receiver, new, b'{"k":"still"}', "application/json")).status_code == 200
     records = _records(await receiver.apps.events(old, expect=3))

@@ -57,7 +57,10 @@ def create_engine(settings: MarketSettings) -> AsyncEngine:
 
 def engine_for_url(url: str) -> AsyncEngine:
     # pool_pre_ping replaces connections that died while Postgres restarted.
-    engine = create_async_engine(url, pool_pre_ping=True)
+    # SQLite has one writer: a second one waits for it (up to 30 s) instead
+    # of failing at once with "database is locked".
+    connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+    engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _enforce_sqlite_foreign_keys)
     return engine
