@@ -56,32 +56,39 @@ def _psql(config: StackConfig, sql: str) -> str:
     return result.stdout.strip()
 
 
+def _has_table(config: StackConfig, table: str) -> bool:
+    return _psql(config, f"SELECT to_regclass('{table}') IS NOT NULL") == "t"
+
+
+def _up(config: StackConfig, *, fresh: bool = False) -> None:
+    stack_up(config, ["postgres"], echo=lambda _line: None, timeout_s=120, fresh=fresh)
+
+
 def _restart(config: StackConfig, *, fresh: bool) -> None:
-    quiet = lambda _line: None  # noqa: E731
-    stack_down(config, ["postgres"], echo=quiet)
-    stack_up(config, ["postgres"], echo=quiet, timeout_s=120, fresh=fresh)
+    stack_down(config, ["postgres"], echo=lambda _line: None)
+    _up(config, fresh=fresh)
 
 
 def test_a_plain_start_keeps_the_data_and_a_fresh_one_forgets_it(
     private_postgres: StackConfig,
 ) -> None:
     config = private_postgres
-    stack_up(config, ["postgres"], echo=lambda _line: None, timeout_s=120)
+    _up(config)
     _psql(config, "CREATE TABLE left_by_last_run (id int)")
 
     _restart(config, fresh=False)
-    assert _psql(config, "SELECT to_regclass('left_by_last_run') IS NOT NULL") == "t"
+    assert _has_table(config, "left_by_last_run")
 
     _restart(config, fresh=True)
-    assert _psql(config, "SELECT to_regclass('left_by_last_run') IS NOT NULL") == "f"
+    assert not _has_table(config, "left_by_last_run")
 
 
 def test_fresh_leaves_a_running_engine_and_its_data_alone(
     private_postgres: StackConfig,
 ) -> None:
     config = private_postgres
-    stack_up(config, ["postgres"], echo=lambda _line: None, timeout_s=120)
+    _up(config)
     _psql(config, "CREATE TABLE still_in_use (id int)")
 
-    stack_up(config, ["postgres"], echo=lambda _line: None, timeout_s=120, fresh=True)
-    assert _psql(config, "SELECT to_regclass('still_in_use') IS NOT NULL") == "t"
+    _up(config, fresh=True)
+    assert _has_table(config, "still_in_use")
