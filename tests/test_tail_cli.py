@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -86,7 +87,9 @@ async def server_process(setup: Setup) -> AsyncIterator[None]:
                 await asyncio.sleep(0.2)
         yield
     finally:
-        process.terminate()
+        # It may have exited already (a port taken, a crash): its code then tells.
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
         await process.wait()
 
 
@@ -98,6 +101,19 @@ async def server_knows(setup: Setup, app: App) -> None:
             await asyncio.sleep(0.1)
 
 
+def _as_from_a_terminal() -> None:
+    """Give the child Ctrl-C back: a suite started as a background job of a shell
+    without job control (as a CI script may be) runs with SIGINT ignored, and its
+    children inherit that; a user's terminal never does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+async def interrupted(process: Any) -> int:
+    """Ctrl-C, then the exit code (bounded, so a CLI that ignores it fails fast)."""
+    process.send_signal(signal.SIGINT)
+    return int(await asyncio.wait_for(process.wait(), 30))
+
+
 @asynccontextmanager
 async def barito_tail(setup: Setup, app: App, *args: str) -> AsyncIterator[Any]:
     env = {**os.environ, "BARITO_TAIL_SECRET": app.secret, "BARITO_CONFIG": "/nonexistent"}
@@ -107,6 +123,7 @@ async def barito_tail(setup: Setup, app: App, *args: str) -> AsyncIterator[Any]:
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_as_from_a_terminal,
     )
     try:
         assert process.stderr is not None
@@ -139,8 +156,7 @@ async def test_barito_tail_prints_events_and_exits_0_on_sigint(setup) -> None:
             printed = [json.loads(line) for line in await lines(process, 5)]
             assert [e["seq"] for e in printed] == list(range(5))
             assert all("@timestamp" in e for e in printed)
-            process.send_signal(signal.SIGINT)
-            assert await process.wait() == 0
+            assert await interrupted(process) == 0
             assert b"--resume" in await process.stderr.read()
 
 
@@ -160,8 +176,7 @@ async def test_barito_tail_filters_and_colours_by_level(setup) -> None:
             # Not a terminal, so click leaves the colours out.
             assert line.endswith("ERROR broken code=7")
             assert line[:4].isdigit()
-            process.send_signal(signal.SIGINT)
-            assert await process.wait() == 0
+            assert await interrupted(process) == 0
 
 
 async def test_barito_tail_reconnects_with_its_token_across_a_server_restart(setup) -> None:
@@ -178,8 +193,7 @@ async def test_barito_tail_reconnects_with_its_token_across_a_server_restart(set
         async with server_process(setup):
             await setup.post(app, [{"seq": i} for i in range(10, 15)])
             seen += [json.loads(line)["seq"] for line in await lines(process, 10)]
-            process.send_signal(signal.SIGINT)
-            assert await process.wait() == 0
+            assert await interrupted(process) == 0
             rest = (await process.stdout.read()).decode().split()
     assert sorted(seen) == list(range(15))
     assert rest == []
