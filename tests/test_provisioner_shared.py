@@ -171,14 +171,12 @@ class Market:
 
 
 def _settings(stack: Any, kafka: KafkaSettings, engine: str, **changes: Any) -> ProvisionerSettings:
+    defaults: dict[str, Any] = {"poll_interval_s": 0.5, "step_attempts": 2, "retry_base_s": 0.2}
     return ProvisionerSettings(
         kafka=kafka,
         search=SearchSettings(engine=engine, url=stack.search_urls[engine]),
         consumer_group=f"{kafka.topic_prefix}provisioner",
-        poll_interval_s=0.5,
-        step_attempts=2,
-        retry_base_s=0.2,
-        **changes,
+        **{**defaults, **changes},
     )
 
 
