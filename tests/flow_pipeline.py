@@ -35,12 +35,21 @@ class Pipeline:
     kafka: KafkaSettings
     search_settings: SearchSettings
 
-    async def send_ndjson(self, app: App, events: list[dict[str, Any]]) -> None:
+    async def send_ndjson(
+        self,
+        app: App,
+        events: list[dict[str, Any]],
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> None:
         """Send as fluentd out_http does (NDJSON), retrying 429/503 as it is told to."""
         body = b"".join(orjson.dumps(event) + b"\n" for event in events)
-        headers = {**app.headers, "Content-Type": "application/x-ndjson"}
+        sent = {**app.headers, "Content-Type": "application/x-ndjson", **(headers or {})}
         for _ in range(120):
-            response = await self.receiver.post("/api/v1/logs", content=body, headers=headers)
+            response = await self.receiver.post(
+                "/api/v1/logs", content=body, headers=sent, params=params
+            )
             if response.status_code == 200:
                 assert response.json() == {"accepted": len(events)}
                 return

@@ -176,6 +176,39 @@ async def test_a_request_sent_again_after_an_unconfirmed_write_is_indexed_once(s
         assert sum(r.events for r in reports) == 60
 
 
+async def test_a_named_request_sent_again_is_indexed_once_though_its_events_have_no_time(
+    stack,
+) -> None:
+    # fluentd's out_http sends records without their time, so every attempt is
+    # stamped anew on receipt; only the request's name (its buffer chunk id)
+    # says that the second attempt is the first one again.
+    async with pipeline(stack, "elasticsearch") as p:
+        app = await p.apps.register()
+        lines = [{"seq": n, "message": "no time"} for n in range(5)]
+        await p.send_ndjson(app, lines, headers={"Idempotency-Key": '"chunk-1"'})
+        await asyncio.sleep(0.01)
+        await p.send_ndjson(app, lines, params={"idempotency_key": "chunk-1"})
+        # A request of several chunks, sent twice: each chunk keeps its own ids.
+        padded = [{"seq": 1000 + n, "pad": "p" * 2000} for n in range(1000)]
+        for _ in range(2):
+            await p.send_ndjson(app, padded, headers={"Idempotency-Key": "chunk-2"})
+        # The first two requests are a chunk each, the big one two chunks or more.
+        assert await p.apps.chunk_count(app) >= 2 + 2 * 2
+        # Another request that holds the same lines, and a key reused by mistake
+        # for other lines: neither is a retry, and both are kept.
+        await p.send_ndjson(app, lines, headers={"Idempotency-Key": "chunk-3"})
+        others = [{"seq": 100 + n, "message": "no time"} for n in range(5)]
+        await p.send_ndjson(app, others, headers={"Idempotency-Key": "chunk-1"})
+
+        assert await p.wait_for_count(app, 1015) == 1015
+        seqs = await _unique_seqs(p.search, f"{app.profile.index_prefix}-*", 2000)
+        assert seqs == {
+            **dict.fromkeys(range(5), 2),
+            **dict.fromkeys(range(100, 105), 1),
+            **dict.fromkeys(range(1000, 2000), 1),
+        }
+
+
 async def test_the_flow_keeps_the_provisioners_index_template_and_stands_in_without_one(
     stack,
 ) -> None:

@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -87,10 +88,13 @@ def fluentd_target(config: str) -> tuple[str, dict[str, str]]:
 def send_like_fluentd(config: str, events: list[dict[str, Any]]) -> None:
     """POST events as that fluentd section would: NDJSON (json_array false), gzip, its headers.
 
-    A 401 right after registration means the receiver has not read the new
-    profile from the registry topic yet; fluentd retries, and so do we.
+    ``${chunk_id}`` in the endpoint becomes a buffer chunk's id, 32 hex digits,
+    the same on every retry of the chunk. A 401 right after registration means
+    the receiver has not read the new profile from the registry topic yet;
+    fluentd retries, and so do we.
     """
     endpoint, headers = fluentd_target(config)
+    endpoint = endpoint.replace("${chunk_id}", uuid.uuid4().hex)
     body = gzip.compress(b"".join(json.dumps(e).encode() + b"\n" for e in events))
     deadline = time.monotonic() + 60
     while True:

@@ -199,6 +199,38 @@ async def test_bad_bodies_get_the_documented_status_and_write_nothing(receiver) 
         assert await receiver.apps.chunk_count(app) == 0, name
 
 
+UNUSABLE_KEYS = {
+    "too long": ({"Idempotency-Key": "k" * 256}, {}),
+    "empty": ({}, {"idempotency_key": ""}),
+    "not ascii": ({}, {"idempotency_key": "clé"}),
+    "a control character": ({}, {"idempotency_key": "a\tb"}),
+    "two different keys": ({"Idempotency-Key": "a"}, {"idempotency_key": "b"}),
+}
+
+
+async def test_an_unusable_idempotency_key_is_400_naming_it_and_writes_nothing(receiver) -> None:
+    app = await receiver.apps.register()
+    body = b'{"message":"m"}\n'
+    for name, (headers, params) in UNUSABLE_KEYS.items():
+        response = await receiver.client.post(
+            "/api/v1/logs",
+            content=body,
+            headers={**app.headers, "Content-Type": "application/x-ndjson", **headers},
+            params=params,
+        )
+        assert response.status_code == 400, (name, response.text)
+        assert "idempotency" in response.json()["error"]["message"].lower(), name
+    assert await receiver.apps.chunk_count(app) == 0
+    # The draft writes the key as a quoted string: quoted or not, it is one key.
+    response = await receiver.client.post(
+        "/api/v1/logs",
+        content=body,
+        headers={**app.headers, "Content-Type": "application/x-ndjson", "Idempotency-Key": '"a"'},
+        params={"idempotency_key": "a"},
+    )
+    assert response.json() == {"accepted": 1}
+
+
 async def test_gzip_bomb_is_413_not_an_outage(receiver) -> None:
     app = await receiver.apps.register()
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)

@@ -35,6 +35,7 @@ import msgpack
 __all__ = [
     "CHUNK_VERSION",
     "DEFAULT_MAX_CHUNK_BYTES",
+    "REQUEST_ID_HEADER",
     "ChunkError",
     "ChunkTooLarge",
     "CorruptChunk",
@@ -48,6 +49,16 @@ __all__ = [
 
 CHUNK_VERSION = 1
 DEFAULT_MAX_CHUNK_BYTES = 1024 * 1024
+
+REQUEST_ID_HEADER = "barito-request-id"
+"""Kafka record header of a chunk whose client named its request (an idempotency key).
+
+Its value is ``<request id>/<n>``: the receiver's id of the request (the key and
+the body it came with) and the chunk's place among the request's chunks. The
+flow derives the chunk's document ids from it instead of from the content, so
+the same request sent again is indexed once even when its events were stamped
+on receipt and so differ between the attempts.
+"""
 
 # A chunk is the 2-element array header, the packed version, an array header
 # for the events and the events packed back to back. Building it from these

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from barito_common.chunk_codec import Event
+from barito_common.chunk_codec import REQUEST_ID_HEADER, Event
 
 __all__ = ["Document", "chunk_documents", "chunk_id", "index_name"]
 
@@ -48,21 +49,37 @@ class Document(NamedTuple):
 _tuple_new = tuple.__new__
 
 
-def chunk_id(chunk: bytes) -> str:
-    """The id of a chunk's content: 96 bits of BLAKE2b, URL-safe base64 (16 characters).
+def chunk_id(chunk: bytes, headers: Sequence[tuple[str, bytes]] = ()) -> str:
+    """The id of a chunk: 96 bits of BLAKE2b, URL-safe base64 (16 characters).
 
-    A document's ``_id`` derives from its chunk's content, not from where Kafka
-    stored it. A chunk read again after a crash has the same content, and so has
-    a chunk the receiver wrote twice because its client retried after an
-    ambiguous 503 (a write Kafka took but could not confirm in time): both land
-    on the ids already indexed, and ``op_type=create`` adds nothing. The cost:
-    two requests whose events are identical, times to the millisecond included,
-    are one set of documents.
+    A document's ``_id`` derives from its chunk, not from where Kafka stored it.
+    A chunk read again after a crash is the same chunk, and so is one the
+    receiver wrote again because its client retried after an ambiguous 503 (a
+    write Kafka took but could not confirm in time): both land on the ids
+    already indexed, and ``op_type=create`` adds nothing.
+
+    * A chunk of a request its client named (an idempotency key) is identified
+      by its :data:`~barito_common.chunk_codec.REQUEST_ID_HEADER`: the retry of
+      such a request is recognised even though its events were stamped on
+      receipt anew.
+    * Any other chunk is identified by its content. The cost: two requests whose
+      events are identical, times to the millisecond included, are one set of
+      documents.
+
+    The two kinds hash under different personalisations, so they never collide.
 
     >>> chunk_id(b"chunk") == chunk_id(b"chunk"), chunk_id(b"chunk") == chunk_id(b"chunk!")
     (True, False)
+    >>> named = [(REQUEST_ID_HEADER, b"hNN2GT1uuAoWdlRe/0")]
+    >>> chunk_id(b"attempt 1", named) == chunk_id(b"attempt 2", named)
+    True
     """
-    digest = hashlib.blake2b(chunk, digest_size=12).digest()
+    for name, value in headers:
+        if name == REQUEST_ID_HEADER:
+            digest = hashlib.blake2b(value, digest_size=12, person=b"barito-request").digest()
+            break
+    else:
+        digest = hashlib.blake2b(chunk, digest_size=12).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
@@ -92,8 +109,9 @@ def chunk_documents(
     """The documents of one chunk, in event order.
 
     * ``_id`` is ``<chunk_id>-<n>``, ``n`` the event's position in the chunk and
-      ``chunk_id`` that of its content (:func:`chunk_id`): the same chunk read or
-      written again targets the same ids, and with ``op_type=create`` adds nothing.
+      ``chunk_id`` that of its request or content (:func:`chunk_id`): the same
+      chunk read or written again targets the same ids, and with
+      ``op_type=create`` adds nothing.
     * The index is the day of the event's own time in UTC, so an event that
       arrives late lands in the index of the day it happened.
     * The source is the record plus two fields Barito owns (see below).

@@ -3,6 +3,9 @@
 They follow docs/agents.md, which services/receiver/tests/test_agent_payloads.py
 keeps honest: NDJSON over HTTP, the secret in X-App-Secret, gzip, and
 retries on 429 and 5xx (fluentd retries only the codes it is told to).
+fluentd names each request by its buffer chunk's id, so a retry of a request
+Kafka took after all is indexed once: its records carry no time, and would
+otherwise be stamped anew on every attempt.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ class AgentConfigs(BaseModel):
 
 
 def fluentd_config(*, ingest_url: str, secret: str, app_slug: str) -> str:
+    separator = "&" if "?" in ingest_url else "?"
     return f"""<match {app_slug}.**>
   @type http
-  endpoint {ingest_url}
+  endpoint {ingest_url}{separator}idempotency_key=${{chunk_id}}
   headers {{"X-App-Secret":"{secret}"}}
   open_timeout 5
   read_timeout 60

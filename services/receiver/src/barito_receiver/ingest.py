@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from aiokafka.errors import KafkaError
 
-from barito_common.chunk_codec import ChunkError, EventTooLarge, encode_chunks
+from barito_common.chunk_codec import REQUEST_ID_HEADER, ChunkError, EventTooLarge, encode_chunks
 from barito_common.errors import ApiError
 from barito_common.kafka import Topics, create_topics_if_missing, usage_topic_spec
 from barito_common.kafka_producer import RecoveringProducer
@@ -28,6 +28,7 @@ from barito_common.schemas import AppProfile
 from barito_receiver.body_formats import parse_events
 from barito_receiver.decode_errors import BodyError
 from barito_receiver.decompression import decompress
+from barito_receiver.idempotency import request_id
 from barito_receiver.settings import ReceiverSettings
 from barito_receiver.token_bucket import RateLimiter
 from barito_receiver.usage import UsageMeter
@@ -66,6 +67,7 @@ class Ingestor:
         *,
         content_type: str | None,
         content_encoding: str | None,
+        idempotency_key: str | None = None,
     ) -> int:
         settings = self.settings
         try:
@@ -108,7 +110,8 @@ class Ingestor:
                 headers={"Retry-After": str(retry_after)},
             )
 
-        await self._produce(app, chunks)
+        request = request_id(idempotency_key, raw) if idempotency_key is not None else None
+        await self._produce(app, chunks, request)
         self.usage.accepted(app.app_id, app.slug, len(events), len(raw))
         return len(events)
 
@@ -116,14 +119,19 @@ class Ingestor:
         topics = Topics(self.settings.kafka.topic_prefix)
         await create_topics_if_missing(self.settings.kafka, [usage_topic_spec(topics)])
 
-    async def _produce(self, app: AppProfile, chunks: list[bytes]) -> None:
+    async def _produce(self, app: AppProfile, chunks: list[bytes], request: str | None) -> None:
         try:
             async with asyncio.timeout(self.settings.produce_timeout_s):
                 partitions = sorted(await self.producer.partitions_for(app.topic))
                 partition = partitions[next(self._spread) % len(partitions)]
                 acks = [
-                    await self.producer.send(app.topic, chunk, partition=partition)
-                    for chunk in chunks
+                    await self.producer.send(
+                        app.topic,
+                        chunk,
+                        partition=partition,
+                        headers=_request_headers(request, n),
+                    )
+                    for n, chunk in enumerate(chunks)
                 ]
                 await asyncio.gather(*acks)
         except (TimeoutError, KafkaError) as err:
@@ -135,12 +143,19 @@ class Ingestor:
             # Some chunks may have been written before the failure; the client's
             # retry then writes them again. Kafka has no cross-chunk atomicity
             # short of transactions, which would serialise every request; the
-            # flow indexes a chunk by its content's id, so the copy adds nothing.
+            # flow indexes a chunk by its request id or its content's id, so
+            # the copy adds nothing.
             raise ApiError(
                 503,
                 "Kafka did not acknowledge the logs in time; nothing is confirmed, retry.",
                 headers={"Retry-After": str(self.settings.retry_after_s)},
             ) from err
+
+
+def _request_headers(request: str | None, n: int) -> list[tuple[str, bytes]] | None:
+    if request is None:
+        return None
+    return [(REQUEST_ID_HEADER, f"{request}/{n}".encode("ascii"))]
 
 
 def _reason(status: int) -> str:

@@ -104,7 +104,7 @@ class BatchIndexer:
                 continue
             chunk_bytes += len(record.value or b"")
             self.metrics.received.labels(app.slug).inc(len(events))
-            record_chunk_id = chunk_id(record.value)
+            record_chunk_id = chunk_id(record.value, record.headers)
             offsets[record_chunk_id] = record.offset
             documents.extend(
                 chunk_documents(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
 from barito_common.errors import ApiError
 from barito_common.schemas import AppProfile
+from barito_receiver import idempotency
 from barito_receiver.auth import authenticate
 from barito_receiver.ingest import Ingestor
 
@@ -31,7 +32,10 @@ def _error(description: str) -> dict[str, Any]:
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _error("Malformed body or an event that is not an object; nothing was written."),
+    400: _error(
+        "Malformed body, an event that is not an object, or an unusable idempotency key; "
+        "nothing was written."
+    ),
     401: _error("No secret, or an unknown one."),
     403: _error("The app is inactive or deleted."),
     413: _error("Body, event or decompression ratio over the limit."),
@@ -51,8 +55,32 @@ def _app(request: Request) -> AppProfile:
     return authenticate(state.registry, request.headers, retry_after_s=state.settings.retry_after_s)
 
 
+def _idempotency_key(
+    header: Annotated[
+        str | None,
+        Header(
+            alias=idempotency.HEADER,
+            description=(
+                "Names the request: sent again with the same key and body, "
+                "its events are indexed once."
+            ),
+        ),
+    ] = None,
+    query: Annotated[
+        str | None,
+        Query(
+            alias=idempotency.QUERY,
+            description=f"The same as the {idempotency.HEADER} header, for agents "
+            "that can template only their URL.",
+        ),
+    ] = None,
+) -> str | None:
+    return idempotency.idempotency_key(header, query)
+
+
 IngestorDep = Annotated[Ingestor, Depends(_ingestor)]
 AppDep = Annotated[AppProfile, Depends(_app)]
+KeyDep = Annotated[str | None, Depends(_idempotency_key)]
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -67,30 +95,35 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-async def _ingest(request: Request, ingestor: Ingestor, app: AppProfile) -> Accepted:
+async def _ingest(
+    request: Request, ingestor: Ingestor, app: AppProfile, key: str | None
+) -> Accepted:
     body = await _read_body(request, ingestor.settings.max_request_bytes)
     accepted = await ingestor.ingest(
         app,
         body,
         content_type=request.headers.get("content-type"),
         content_encoding=request.headers.get("content-encoding"),
+        idempotency_key=key,
     )
     return Accepted(accepted=accepted)
 
 
 @router.post("/api/v1/logs", response_model=Accepted, responses=RESPONSES)
-async def post_logs(request: Request, ingestor: IngestorDep, app: AppDep) -> Accepted:
+async def post_logs(request: Request, ingestor: IngestorDep, app: AppDep, key: KeyDep) -> Accepted:
     """Ingest a batch: JSON object or array, NDJSON, concatenated JSON, msgpack; gzip/zstd."""
-    return await _ingest(request, ingestor, app)
+    return await _ingest(request, ingestor, app, key)
 
 
 @router.post("/produce_batch", response_model=Accepted, responses=RESPONSES)
-async def produce_batch(request: Request, ingestor: IngestorDep, app: AppDep) -> Accepted:
+async def produce_batch(
+    request: Request, ingestor: IngestorDep, app: AppDep, key: KeyDep
+) -> Accepted:
     """Drop-in for the original Barito agents: a `{"items": [...]}` batch."""
-    return await _ingest(request, ingestor, app)
+    return await _ingest(request, ingestor, app, key)
 
 
 @router.post("/produce", response_model=Accepted, responses=RESPONSES)
-async def produce(request: Request, ingestor: IngestorDep, app: AppDep) -> Accepted:
+async def produce(request: Request, ingestor: IngestorDep, app: AppDep, key: KeyDep) -> Accepted:
     """Drop-in for the original Barito agents: one event."""
-    return await _ingest(request, ingestor, app)
+    return await _ingest(request, ingestor, app, key)
