@@ -6,7 +6,9 @@ Needs the local stack's Kafka (`uv run barito stack up kafka`). It registers
 a throw-away app under a unique topic prefix, starts one receiver process
 (one uvicorn worker), and sends NDJSON batches of 1,000 events of about 250
 bytes, plain and gzip. The baseline writes the very chunks the receiver would
-write, with the same idempotent acks=all producer, straight to Kafka. Printed:
+write, with the same idempotent acks=all producer, straight to Kafka. The
+plain bodies are sent twice, the second time each request named by an
+Idempotency-Key, which costs the receiver a BLAKE2b of the body. Printed:
 events/s of each, their ratio, the receiver's events per CPU-second (its
 "per core" rate, from /proc), and p50/p99 request latency.
 """
@@ -91,20 +93,29 @@ async def register(kafka: KafkaSettings) -> tuple[AppProfile, str]:
     return profile, secret
 
 
-async def drive(url: str, secret: str, bodies: list[bytes], gzipped: bool, concurrency: int):
+async def drive(
+    url: str,
+    secret: str,
+    bodies: list[bytes],
+    gzipped: bool,
+    concurrency: int,
+    keyed: bool = False,
+):
     headers = {"X-App-Secret": secret, "Content-Type": "application/x-ndjson"}
     if gzipped:
         headers["Content-Encoding"] = "gzip"
     latencies: list[float] = []
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
+    queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
+    for n, body in enumerate(bodies):
+        queue.put_nowait((n, body))
+    run = uuid.uuid4().hex
 
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
-            body = queue.get_nowait()
+            n, body = queue.get_nowait()
+            sent = {**headers, "Idempotency-Key": f"{run}-{n}"} if keyed else headers
             started = time.perf_counter()
-            response = await client.post(f"{url}/api/v1/logs", content=body, headers=headers)
+            response = await client.post(f"{url}/api/v1/logs", content=body, headers=sent)
             latencies.append(time.perf_counter() - started)
             if response.status_code != 200:
                 raise RuntimeError(f"receiver answered {response.status_code}: {response.text}")
@@ -191,14 +202,20 @@ async def main() -> None:
         base_elapsed = await baseline(kafka, profile.topic, bodies, args.concurrency)
         base_rate = args.requests * EVENTS_PER_REQUEST / base_elapsed
         print(f"{'raw aiokafka producer':<24} {base_rate:>12,.0f} events/s")
-        for gzipped in (False, True):
+        variants = [
+            ("receiver, plain", False, False),
+            ("receiver, gzip", True, False),
+            ("receiver, plain, keyed", False, True),
+        ]
+        for label, gzipped, keyed in variants:
             payloads = [gzip.compress(b, 6) for b in bodies] if gzipped else bodies
             cpu_before = cpu_seconds(receiver.pid)
-            elapsed, latencies = await drive(url, secret, payloads, gzipped, args.concurrency)
+            elapsed, latencies = await drive(
+                url, secret, payloads, gzipped, args.concurrency, keyed
+            )
             cpu = cpu_seconds(receiver.pid) - cpu_before
             events = args.requests * EVENTS_PER_REQUEST
             rate = events / elapsed
-            label = "receiver, gzip" if gzipped else "receiver, plain"
             print(
                 f"{label:<24} {rate:>12,.0f} events/s  ratio {rate / base_rate:.2f}  "
                 f"{events / cpu:>10,.0f} events/CPU-s  "
