@@ -186,6 +186,7 @@ async def test_a_named_request_sent_again_is_indexed_once_though_its_events_have
         app = await p.apps.register()
         lines = [{"seq": n, "message": "no time"} for n in range(5)]
         await p.send_ndjson(app, lines, headers={"Idempotency-Key": '"chunk-1"'})
+        # Past the millisecond: the attempts' stamps, and so their contents, differ.
         await asyncio.sleep(0.01)
         await p.send_ndjson(app, lines, params={"idempotency_key": "chunk-1"})
         # A request of several chunks, sent twice: each chunk keeps its own ids.

@@ -71,3 +71,16 @@ def test_endpoints_fill_the_app_and_group_into_the_templates() -> None:
 def test_a_template_with_an_unknown_placeholder_is_refused_at_start_up() -> None:
     with pytest.raises(ValidationError, match=r"\{app\}, \{group\}"):
         MarketSettings(viewer_url_template="https://{tenant}.logs.example.com")
+
+
+def test_fluentd_names_each_request_by_its_buffer_chunk_after_the_operators_own_query() -> None:
+    def endpoint(ingest_url: str) -> str:
+        config = fluentd_config(ingest_url=ingest_url, secret="s", app_slug="shop")
+        return dict(_settings(config))["endpoint"]
+
+    assert endpoint("https://logs.example.com/api/v1/logs") == (
+        "https://logs.example.com/api/v1/logs?idempotency_key=${chunk_id}"
+    )
+    assert endpoint("https://logs.example.com/api/v1/logs?app=shop") == (
+        "https://logs.example.com/api/v1/logs?app=shop&idempotency_key=${chunk_id}"
+    )

@@ -45,6 +45,7 @@ __all__ = [
     "encode_chunk",
     "encode_chunks",
     "format_event_time",
+    "request_id_headers",
 ]
 
 CHUNK_VERSION = 1
@@ -59,6 +60,16 @@ flow derives the chunk's document ids from it instead of from the content, so
 the same request sent again is indexed once even when its events were stamped
 on receipt and so differ between the attempts.
 """
+
+
+def request_id_headers(request_id: str, n: int) -> list[tuple[str, bytes]]:
+    """The record headers of chunk ``n`` of the request ``request_id``.
+
+    >>> request_id_headers("hNN2GT1uuAoWdlRe", 1)
+    [('barito-request-id', b'hNN2GT1uuAoWdlRe/1')]
+    """
+    return [(REQUEST_ID_HEADER, f"{request_id}/{n}".encode("ascii"))]
+
 
 # A chunk is the 2-element array header, the packed version, an array header
 # for the events and the events packed back to back. Building it from these

@@ -70,7 +70,8 @@ def chunk_id(chunk: bytes, headers: Sequence[tuple[str, bytes]] = ()) -> str:
 
     >>> chunk_id(b"chunk") == chunk_id(b"chunk"), chunk_id(b"chunk") == chunk_id(b"chunk!")
     (True, False)
-    >>> named = [(REQUEST_ID_HEADER, b"hNN2GT1uuAoWdlRe/0")]
+    >>> from barito_common.chunk_codec import request_id_headers
+    >>> named = request_id_headers("hNN2GT1uuAoWdlRe", 0)
     >>> chunk_id(b"attempt 1", named) == chunk_id(b"attempt 2", named)
     True
     """

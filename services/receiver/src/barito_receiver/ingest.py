@@ -20,7 +20,12 @@ from datetime import UTC, datetime
 
 from aiokafka.errors import KafkaError
 
-from barito_common.chunk_codec import REQUEST_ID_HEADER, ChunkError, EventTooLarge, encode_chunks
+from barito_common.chunk_codec import (
+    ChunkError,
+    EventTooLarge,
+    encode_chunks,
+    request_id_headers,
+)
 from barito_common.errors import ApiError
 from barito_common.kafka import Topics, create_topics_if_missing, usage_topic_spec
 from barito_common.kafka_producer import RecoveringProducer
@@ -67,7 +72,7 @@ class Ingestor:
         *,
         content_type: str | None,
         content_encoding: str | None,
-        idempotency_key: str | None = None,
+        idempotency_key: str | None,
     ) -> int:
         settings = self.settings
         try:
@@ -129,7 +134,7 @@ class Ingestor:
                         app.topic,
                         chunk,
                         partition=partition,
-                        headers=_request_headers(request, n),
+                        headers=request_id_headers(request, n) if request else None,
                     )
                     for n, chunk in enumerate(chunks)
                 ]
@@ -150,12 +155,6 @@ class Ingestor:
                 "Kafka did not acknowledge the logs in time; nothing is confirmed, retry.",
                 headers={"Retry-After": str(self.settings.retry_after_s)},
             ) from err
-
-
-def _request_headers(request: str | None, n: int) -> list[tuple[str, bytes]] | None:
-    if request is None:
-        return None
-    return [(REQUEST_ID_HEADER, f"{request}/{n}".encode("ascii"))]
 
 
 def _reason(status: int) -> str:
