@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from aiokafka.errors import KafkaConnectionError
 
 from barito_common.schemas import hash_secret
+from barito_server import tail_request
 from tests.support.tail_stack import TailStack, ndjson_tail, tail_stack, websocket_tail
 
 pytestmark = pytest.mark.stack
@@ -210,6 +212,41 @@ async def test_a_refused_websocket_gets_the_status_and_json_error(tail) -> None:
             pass
     assert refused.value.response.status_code == 401
     assert b'"unauthenticated"' in refused.value.response.body
+
+
+async def test_a_bug_preparing_a_tail_is_a_logged_500_and_only_kafka_trouble_is_a_503(
+    tail, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = await tail.register()
+    url = tail.url(app.profile.slug)
+
+    def broken_session(*_: Any, **__: Any) -> None:
+        # Stands in for any bug of ours past the Kafka start point.
+        raise AttributeError("a bug in the tail path")
+
+    monkeypatch.setattr(tail_request, "TailSession", broken_session)
+    async with httpx.AsyncClient(timeout=30) as client:
+        answer = await client.get(url, headers=app.headers)
+    assert answer.status_code == 500
+    assert answer.json()["error"]["code"] == "internal"
+    logged = [r for r in caplog.records if r.getMessage() == "Preparing a tail failed unexpectedly."]
+    assert logged and "a bug in the tail path" in str(logged[0].exc_info)
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websocket_tail(tail.url(app.profile.slug, ws=True), app.headers):
+            pass
+    assert refused.value.response.status_code == 500
+    assert b'"internal"' in refused.value.response.body
+
+    def kafka_away(*_: Any, **__: Any) -> None:
+        # What aiokafka raises when the brokers drop the connection.
+        raise KafkaConnectionError("brokers went away")
+
+    monkeypatch.setattr(tail_request, "TailSession", kafka_away)
+    async with httpx.AsyncClient(timeout=30) as client:
+        answer = await client.get(url, headers=app.headers)
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "5"
+    assert "Kafka is not answering" in answer.json()["error"]["message"]
 
 
 async def test_an_idle_tail_gets_heartbeats_and_is_closed_after_the_idle_timeout(stack) -> None:

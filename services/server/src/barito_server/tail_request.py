@@ -3,17 +3,20 @@
 Everything that can fail does so here, before the first byte is streamed,
 so a bad filter, token or ``since`` is a 400, a refused caller a 401/404, a
 full server a 429 and a Kafka problem a 503, each with a JSON error, and
-never a stream that opens and silently shows nothing.
+never a stream that opens and silently shows nothing. Anything else is a bug:
+a 500, logged with its traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from time import time
 
+from aiokafka.errors import KafkaError
 from starlette.datastructures import Headers
 
 from barito_common.app_registry import AppRegistry
@@ -29,6 +32,13 @@ from barito_server.settings import ServerSettings
 from barito_server.tail_session import SessionLimits, TailSession
 
 __all__ = ["PreparedTail", "TailOptions", "TailServices", "parse_options", "prepare_tail"]
+
+log = logging.getLogger(__name__)
+
+# What a Kafka that is away or slow raises through aiokafka: only these mean
+# "retry shortly". Anything else is a bug of ours, and calling it a Kafka
+# outage would send the operator to look at a healthy Kafka.
+_KAFKA_TROUBLE = (KafkaError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -136,10 +146,21 @@ async def prepare_tail(
     except TopicMissing as err:
         await resources.aclose()
         raise ApiError(404, f"App '{app}' has no logs yet: {err}.") from err
-    except Exception as err:
+    except _KAFKA_TROUBLE as err:
         with contextlib.suppress(Exception):
             await resources.aclose()
         raise ApiError(
             503, "Kafka is not answering; retry shortly.", headers={"Retry-After": "5"}
+        ) from err
+    except Exception as err:
+        with contextlib.suppress(Exception):
+            await resources.aclose()
+        # Raised as an ApiError rather than left to the app's handler, because a
+        # websocket has no exception handler: it would be dropped without a word.
+        log.error(
+            "Preparing a tail failed unexpectedly.", exc_info=err, extra={"ctx": {"app": app}}
+        )
+        raise ApiError(
+            500, "The server failed on this request; it has been logged.", code="internal"
         ) from err
     return PreparedTail(session, resources)
