@@ -229,7 +229,8 @@ async def test_a_bug_preparing_a_tail_is_a_logged_500_and_only_kafka_trouble_is_
         answer = await client.get(url, headers=app.headers)
     assert answer.status_code == 500
     assert answer.json()["error"]["code"] == "internal"
-    logged = [r for r in caplog.records if r.getMessage() == "Preparing a tail failed unexpectedly."]
+    failed = "Preparing a tail failed unexpectedly."
+    logged = [r for r in caplog.records if r.getMessage() == failed]
     assert logged and "a bug in the tail path" in str(logged[0].exc_info)
     with pytest.raises(websockets.InvalidStatus) as refused:
         async with websocket_tail(tail.url(app.profile.slug, ws=True), app.headers):
