@@ -327,6 +327,24 @@ async def test_invalid_registrations_are_422_naming_the_field(
     assert field in {f["field"] for f in response.json()["error"]["fields"]}
 
 
+@pytest.mark.parametrize(("name", "reason"), [("DLQ", "dead-letter topic"), ("new", "/apps/new")])
+async def test_a_name_whose_slug_is_reserved_is_422_saying_why_and_nothing_is_made(
+    market: Market, name: str, reason: str
+) -> None:
+    owner = await market.create_user()
+    group = unique("g")
+    response = await market.client.post(
+        "/api/v1/apps", headers=owner.headers, json={"name": name, "new_group": group}
+    )
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["error"]["fields"]
+    assert problem["field"] == "body.name"
+    assert reason in problem["message"]
+    assert "dlq, events, new, usage" in problem["message"]  # the whole list, to choose around
+    async with market.sessionmaker() as session:
+        assert await session.scalar(select(AppGroup).where(AppGroup.name == group)) is None
+
+
 async def test_a_group_is_deleted_only_when_empty(market: Market) -> None:
     owner = await market.create_user()
     app = await market.client.post(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from barito_common.app_registry import AppRegistry, publish_profile
+import pytest
+
+from barito_common.app_registry import AmbiguousAppName, AppRegistry, publish_profile
 from barito_common.kafka import Topics, create_producer
 from barito_common.schemas import AppProfile, AppStatus, RetiringSecret, hash_secret, to_bytes
 from barito_common.settings import KafkaSettings
@@ -90,6 +93,73 @@ def test_group_secret_finds_an_app_of_the_group_by_slug_or_name() -> None:
     assert registry.by_group_secret("group", "Checkout").slug == "checkout"
     assert registry.by_group_secret("group", "other") is None
     assert registry.by_group_secret("wrong", "checkout") is None
+
+
+def _group_app(slug: str, name: str, status: AppStatus = AppStatus.ACTIVE) -> AppProfile:
+    return _profile(
+        slug,
+        secret=f"secret-{slug}",
+        name=name,
+        status=status,
+        group_secret_hashes=[hash_secret("group")],
+    )
+
+
+def test_group_secret_reaches_the_app_registered_again_under_a_deleted_apps_name() -> None:
+    # A deleted app keeps its profile and its group's secret; the new app of
+    # the same name has a new slug. Which of the two a set yields first is
+    # chance, so twenty names make a lucky pass of the old lookup unlikely.
+    registry = _registry([NOW])
+    for n in range(20):
+        for slug, status in ((f"api-{n}", AppStatus.DELETED), (f"api-{n}-b7c1", AppStatus.ACTIVE)):
+            registry.apply(f"id-{slug}", to_bytes(_group_app(slug, f"API {n}", status)))
+    for n in range(20):
+        assert registry.by_group_secret("group", f"API {n}").slug == f"api-{n}-b7c1"
+
+
+def test_group_secret_tries_the_slug_before_the_display_name() -> None:
+    registry = _registry([NOW])
+    registry.apply("id-shop", to_bytes(_group_app("shop", "Storefront")))
+    registry.apply("id-shop-9f3a", to_bytes(_group_app("shop-9f3a", "shop")))
+    assert registry.by_group_secret("group", "shop").slug == "shop"
+    assert registry.by_group_secret("group", "Storefront").slug == "shop"
+
+
+def test_a_name_only_inactive_or_deleted_apps_have_finds_one_so_it_can_be_refused() -> None:
+    registry = _registry([NOW])
+    registry.apply("id-old", to_bytes(_group_app("old", "Old", AppStatus.DELETED)))
+    registry.apply("id-paused", to_bytes(_group_app("paused", "Paused", AppStatus.INACTIVE)))
+    assert registry.by_group_secret("group", "Old").status is AppStatus.DELETED
+    assert registry.by_group_secret("group", "paused").status is AppStatus.INACTIVE
+
+
+def test_two_active_apps_of_one_display_name_are_ambiguous_naming_their_slugs() -> None:
+    registry = _registry([NOW])
+    for slug in ("shop-b", "shop-a"):
+        registry.apply(f"id-{slug}", to_bytes(_group_app(slug, "Shop")))
+    registry.apply("id-shop-c", to_bytes(_group_app("shop-c", "Shop", AppStatus.DELETED)))
+    with pytest.raises(AmbiguousAppName) as ambiguous:
+        registry.by_group_secret("group", "Shop")
+    assert ambiguous.value.slugs == ["shop-a", "shop-b"]
+    assert "shop-a, shop-b" in str(ambiguous.value)
+    assert registry.by_group_secret("group", "shop-a").slug == "shop-a"
+
+
+def test_a_reserved_slug_is_logged_once_as_an_error_naming_what_it_collides_with(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    registry = _registry([NOW])
+    with caplog.at_level(logging.ERROR, logger="barito_common.app_registry"):
+        registry.apply("id-dlq", to_bytes(_profile("dlq")))
+        registry.apply("id-dlq", to_bytes(_profile("dlq", secret="rotated")))
+        registry.apply("id-checkout", to_bytes(_profile("checkout")))
+        registry.apply("id-new", to_bytes(_profile("new", status=AppStatus.DELETED)))
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    context = errors[0].ctx  # type: ignore[attr-defined]
+    assert (context["app"], context["app_id"]) == ("dlq", "id-dlq")
+    assert "dead-letter topic" in context["collides_with"]
+    assert registry.by_slug("dlq") is not None  # still known, so it can be refused by name
 
 
 def test_an_unreadable_profile_is_skipped_not_fatal() -> None:

@@ -19,6 +19,7 @@ from barito_common.search import (
     SearchRequestError,
     create_search_adapter,
 )
+from barito_common.search.app_indices import delete_app_indices, list_app_indices
 from barito_common.search.log_query import LogSearch
 from barito_common.settings import SearchSettings
 
@@ -206,3 +207,16 @@ async def test_index_sizes_count_documents_and_bytes_per_index(
     assert sizes[f"{prefix}-shop-2025.01.31"].bytes > 0
     assert await search.index_sizes(f"{prefix}-nothing-*") == {}
     assert await search.index_sizes(f"{prefix}-nothing") == {}
+
+
+async def test_deleting_an_apps_indices_leaves_those_of_an_app_whose_slug_extends_it(
+    search: SearchAdapter, prefix: str
+) -> None:
+    await index_shop_and_its_nested_neighbour(search, prefix)
+    shop, api = f"{prefix}-shop", f"{prefix}-shop-api"
+
+    assert await list_app_indices(search, shop) == [f"{shop}-2025.01.31"]
+    assert await delete_app_indices(search, shop) == [f"{shop}-2025.01.31"]
+
+    assert await search.list_indices(f"{shop}-*") == [f"{api}-2025.01.31"]
+    assert await search.count(f"{api}-*") == 1

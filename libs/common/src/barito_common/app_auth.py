@@ -5,6 +5,10 @@ An app secret comes in ``X-App-Secret`` or as ``Authorization: Bearer
 ``X-App-Name``. The receiver accepts only these; the tail server also treats
 a bearer value that is no app secret as a market token.
 
+A group secret with a display name that two active apps of the group share
+is refused with 409 naming their slugs, in every service alike: picking one
+of them would write to, or show, an app the sender may not have meant.
+
 Example::
 
     credentials = AppCredentials.from_headers(request.headers)
@@ -16,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from barito_common.app_registry import AppRegistry
+from barito_common.app_registry import AmbiguousAppName, AppRegistry
+from barito_common.errors import ApiError
 from barito_common.schemas import AppProfile
 
 __all__ = ["HOW_TO_AUTHENTICATE", "AppCredentials"]
@@ -48,13 +53,25 @@ class AppCredentials:
             app_name=headers.get("x-app-name") or None,
         )
 
-    def app_in(self, registry: AppRegistry) -> AppProfile | None:
-        """The app these credentials name: by its secret, or by group secret and name."""
+    def app_in(
+        self, registry: AppRegistry, *, default_name: str | None = None
+    ) -> AppProfile | None:
+        """The app these credentials name: by its secret, or by group secret and name.
+
+        ``default_name`` stands in for a missing X-App-Name (the tail's path
+        names the app). Raises ``ApiError`` 409 for a name two active apps share.
+        """
         if self.secret:
             return registry.by_secret(self.secret)
-        if self.group_secret and self.app_name:
-            return registry.by_group_secret(self.group_secret, self.app_name)
-        return None
+        app_name = self.app_name or default_name
+        if not (self.group_secret and app_name):
+            return None
+        try:
+            return registry.by_group_secret(self.group_secret, app_name)
+        except AmbiguousAppName as err:
+            raise ApiError(
+                409, str(err), code="ambiguous_app_name", details={"slugs": err.slugs}
+            ) from err
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

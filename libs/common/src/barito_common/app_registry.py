@@ -25,16 +25,47 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from barito_common.kafka import Topics, TopicSpec, create_consumer, create_topics_if_missing
-from barito_common.schemas import AppProfile, PayloadError, from_bytes, hash_secret, to_bytes
+from barito_common.reserved_names import reserved_app_slug
+from barito_common.schemas import (
+    AppProfile,
+    AppStatus,
+    PayloadError,
+    from_bytes,
+    hash_secret,
+    to_bytes,
+)
 from barito_common.settings import KafkaSettings
 
-__all__ = ["AppRegistry", "RegistryNotLoaded", "apps_topic_spec", "publish_profile"]
+__all__ = [
+    "AmbiguousAppName",
+    "AppRegistry",
+    "RegistryNotLoaded",
+    "apps_topic_spec",
+    "publish_profile",
+]
 
 log = logging.getLogger(__name__)
 
 
 class RegistryNotLoaded(RuntimeError):
     """The registry has not yet read the apps topic up to its end."""
+
+
+class AmbiguousAppName(LookupError):
+    """Two or more active apps of one group have the display name a request gave."""
+
+    def __init__(self, name: str, slugs: list[str]) -> None:
+        super().__init__(
+            f"More than one active app of the group is named '{name}': "
+            f"{', '.join(slugs)}. Send the app's slug in X-App-Name instead."
+        )
+        self.name = name
+        self.slugs = slugs
+
+
+def _slug_first(profiles: list[AppProfile], app_name: str) -> list[AppProfile]:
+    """The app whose slug is ``app_name`` (slugs are unique), else all of ``profiles``."""
+    return [p for p in profiles if p.slug == app_name] or profiles
 
 
 def apps_topic_spec(topics: Topics) -> TopicSpec:
@@ -64,6 +95,7 @@ class AppRegistry:
         self._by_hash: dict[str, set[str]] = {}
         self._by_group_hash: dict[str, set[str]] = {}
         self._by_slug: dict[str, str] = {}
+        self._reported_reserved: set[str] = set()
         self._loaded = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -87,14 +119,32 @@ class AppRegistry:
         return None
 
     def by_group_secret(self, group_secret: str, app_name: str) -> AppProfile | None:
+        """The group's app named ``app_name``: by its slug first, else by its display name.
+
+        Active apps come first: a deleted app keeps its profile (and its name is
+        free again), so after a delete and a new registration under the same
+        name, both carry the group's secret and the name must reach the new one.
+        Only when no active app matches is an inactive or deleted one returned,
+        so that the caller can say why it is refused.
+
+        Raises AmbiguousAppName when two active apps of the group have that
+        display name, rather than picking one of them by chance.
+        """
         secret_hash = hash_secret(group_secret)
         now = self._clock()
-        for app_id in self._by_group_hash.get(secret_hash, ()):
-            profile = self._apps[app_id]
-            if app_name in (profile.slug, profile.name) and profile.accepts_group_secret_hash(
-                secret_hash, now=now
-            ):
-                return profile
+        named = [
+            profile
+            for app_id in self._by_group_hash.get(secret_hash, ())
+            if app_name in ((profile := self._apps[app_id]).slug, profile.name)
+            and profile.accepts_group_secret_hash(secret_hash, now=now)
+        ]
+        active = _slug_first([p for p in named if p.status is AppStatus.ACTIVE], app_name)
+        if len(active) > 1:
+            raise AmbiguousAppName(app_name, sorted(p.slug for p in active))
+        if active:
+            return active[0]
+        if named:  # only refusals are left: the one changed last says why
+            return max(_slug_first(named, app_name), key=lambda p: p.updated_at)
         return None
 
     def by_slug(self, slug: str) -> AppProfile | None:
@@ -125,6 +175,7 @@ class AppRegistry:
             return
         self._apps[app_id] = profile
         self._by_slug[profile.slug] = app_id
+        self._report_reserved(profile)
         hashes = {*profile.secret_hashes, *(old.hash for old in profile.retiring_secrets)}
         for secret_hash in hashes:
             self._by_hash.setdefault(secret_hash, set()).add(app_id)
@@ -134,6 +185,32 @@ class AppRegistry:
         }
         for secret_hash in group_hashes:
             self._by_group_hash.setdefault(secret_hash, set()).add(app_id)
+
+    def _report_reserved(self, profile: AppProfile) -> None:
+        # A registry written before the market refused these names may hold
+        # one; say so once per app, where an operator reads every service's logs.
+        reserved = reserved_app_slug(profile.slug)
+        if (
+            reserved is None
+            or profile.status is AppStatus.DELETED
+            or profile.app_id in self._reported_reserved
+        ):
+            return
+        self._reported_reserved.add(profile.app_id)
+        log.error(
+            "An app's slug is reserved for the installation; the team should register it "
+            "again under another name.",
+            extra={
+                "ctx": {
+                    "app_id": profile.app_id,
+                    "app": profile.slug,
+                    "group": profile.group_slug,
+                    "collides_with": reserved.collides_with,
+                    "consequence": reserved.breaks,
+                    "ingest_refused": reserved.loses_logs,
+                }
+            },
+        )
 
     def _forget(self, app_id: str) -> None:
         forgotten = self._apps.pop(app_id, None)

@@ -2,7 +2,9 @@
 
 An index ``<index_prefix>-YYYY.MM.DD`` holds the events of that UTC day; it
 is deleted when that day is ``retention_days`` or more days before today, so
-an app with 7 days keeps today and the 6 days before it.
+an app with 7 days keeps today and the 6 days before it. Only the app's own
+daily indices are considered (``barito_common.search.app_indices``): its
+pattern also matches those of apps whose slug extends its own.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from barito_common.schemas import AppProfile
 from barito_common.search import SearchAdapter
+from barito_common.search.app_indices import app_index_day, list_app_indices
 
 __all__ = ["delete_expired_indices", "expired_indices"]
 
@@ -25,14 +28,8 @@ def expired_indices(
     oldest_kept = today - timedelta(days=retention_days - 1)
     expired = []
     for name in names:
-        suffix = name.removeprefix(f"{index_prefix}-")
-        if suffix == name:
-            continue
-        try:
-            day = datetime.strptime(suffix, "%Y.%m.%d").date()
-        except ValueError:
-            continue  # not one of ours (another app whose slug extends this one)
-        if day < oldest_kept:
+        day = app_index_day(name, index_prefix=index_prefix)
+        if day is not None and day < oldest_kept:
             expired.append(name)
     return sorted(expired)
 
@@ -44,7 +41,7 @@ async def delete_expired_indices(
     today = today or datetime.now(UTC).date()
     deleted: list[str] = []
     for app in apps:
-        names = await search.list_indices(f"{app.index_prefix}-*")
+        names = await list_app_indices(search, app.index_prefix)
         for name in expired_indices(
             names, index_prefix=app.index_prefix, retention_days=app.retention_days, today=today
         ):

@@ -5,6 +5,9 @@ topic is created and its profile published, and only then is the
 transaction committed and the secret shown. So ingest works the moment the
 secret is on screen, even before any provisioner has run; and if Kafka does
 not answer, the request fails with 503 and nothing is kept.
+
+A name whose slug the installation reserved (``barito_common.reserved_names``)
+is refused before anything is written: its app would lose its logs or its page.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.capacity import CapacityTemplate
 from barito_common.errors import ApiError
+from barito_common.reserved_names import RESERVED_APP_SLUGS, reserved_app_slug
 from barito_common.schemas import AppStatus
 from barito_market import app_groups, audit_log
 from barito_market.access import readable_group, require_role
@@ -29,15 +33,33 @@ from barito_market.publisher import Publisher
 from barito_market.registry_sync import publish_app
 from barito_market.schemas.apps import AppCreate
 from barito_market.settings import MarketSettings
-from barito_market.slugs import unique_slug
+from barito_market.slugs import slugify, unique_slug
 
-__all__ = ["Registered", "ensure_name_free", "register_app"]
+__all__ = ["Registered", "ensure_name_allowed", "ensure_name_free", "register_app"]
 
 
 @dataclass(frozen=True)
 class Registered:
     app: App
     secret: str
+
+
+def ensure_name_allowed(name: str) -> None:
+    """Refuse (422 on ``body.name``) a name whose slug the installation keeps for itself."""
+    slug = slugify(name)
+    reserved = reserved_app_slug(slug)
+    if reserved is None:
+        return
+    message = (
+        f"the name '{name}' gives the app slug '{slug}', which is reserved: "
+        f"{reserved.explanation}. Choose another name; the reserved slugs are "
+        f"{', '.join(sorted(RESERVED_APP_SLUGS))}."
+    )
+    raise ApiError(
+        422,
+        f"body.name: {message}",
+        details={"fields": [{"field": "body.name", "message": message}]},
+    )
 
 
 async def ensure_name_free(session: AsyncSession, group: AppGroup, name: str) -> None:
@@ -59,6 +81,7 @@ async def register_app(
     user: User,
     body: AppCreate,
 ) -> Registered:
+    ensure_name_allowed(body.name)
     sizing = choose_sizing(templates, capacity=body.capacity, tps=body.tps)
     if body.group is not None:
         group = await readable_group(session, user, body.group)

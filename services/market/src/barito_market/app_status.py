@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.search import SearchAdapter, SearchError
+from barito_common.search.app_indices import app_index_pattern, own_app_indices
 from barito_common.search.log_query import APP_FIELD
 from barito_market.models import App, UsageMinute
 from barito_market.schemas.status import AppStatusPublic, StoredLogs, UsagePoint
@@ -27,18 +27,12 @@ async def stored_logs(search: SearchAdapter, index_prefix: str, slug: str) -> St
     # The pattern also matches the indices of apps whose slug extends this one
     # ("shop" and "shop-api"): the count filters by the app field, the sizes
     # keep only this app's own daily index names.
-    pattern = f"{index_prefix}-*"
-    own_index = re.compile(rf"^{re.escape(index_prefix)}-\d{{4}}\.\d{{2}}\.\d{{2}}$")
+    pattern = app_index_pattern(index_prefix)
     count = await search.count(pattern, query={"term": {APP_FIELD: slug}})
-    sizes = {
-        name: size
-        for name, size in (await search.index_sizes(pattern)).items()
-        if own_index.match(name)
-    }
+    sizes = await search.index_sizes(pattern)
+    own = [sizes[name] for name in own_app_indices(sizes, index_prefix=index_prefix)]
     return StoredLogs(
-        log_count=count,
-        bytes_stored=sum(size.bytes for size in sizes.values()),
-        indices=len(sizes),
+        log_count=count, bytes_stored=sum(size.bytes for size in own), indices=len(own)
     )
 
 

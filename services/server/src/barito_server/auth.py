@@ -5,7 +5,9 @@ registry alone, so tails by secret keep working while the market is down.
 Anything else that could be a user's credential (a bearer value that is no
 app secret, or a session cookie) is put to the market. A secret of another
 app, an unknown app or a market "not yours" all answer 404, so names of
-other tenants do not leak (architecture §5).
+other tenants do not leak (architecture §5). A group secret with an
+X-App-Name that two active apps of the group share answers 409 naming them,
+as at the receiver (``barito_common.app_auth``).
 """
 
 from __future__ import annotations
@@ -38,10 +40,8 @@ async def authorize(
     if profile is not None and profile.status is AppStatus.DELETED:
         profile = None
     credentials = AppCredentials.from_headers(headers)
-    named = credentials.app_in(registry)
-    if named is None and credentials.group_secret and not credentials.app_name:
-        # The path names the app, so X-App-Name is optional here.
-        named = registry.by_group_secret(credentials.group_secret, app)
+    # The path names the app, so X-App-Name is optional here.
+    named = credentials.app_in(registry, default_name=app)
     if named is not None:
         if profile is None or named.app_id != profile.app_id:
             raise _not_found(app)

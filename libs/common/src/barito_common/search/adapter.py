@@ -13,7 +13,7 @@ responses. Errors::
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
@@ -348,14 +348,22 @@ class SearchAdapter(abc.ABC):
         return sizes
 
     async def delete_index(self, index_or_pattern: str) -> None:
-        """Delete an index, or every index matching a pattern; missing ones are ignored."""
+        """Delete an index, or every index matching a pattern; missing ones are ignored.
+
+        An app's pattern also matches the indices of apps whose slug extends
+        its own: delete an app's indices with ``app_indices.delete_app_indices``.
+        """
         if "*" not in index_or_pattern:
             await self._delete_indices(index_or_pattern)
             return
         # Elasticsearch 8 refuses wildcard deletes (action.destructive_requires_name
         # defaults to true), so resolve the pattern and delete the names it matches.
+        await self.delete_indices(await self.list_indices(index_or_pattern))
+
+    async def delete_indices(self, names: Iterable[str]) -> None:
+        """Delete these concrete indices, in as few requests as fit; missing ones are ignored."""
         batch: list[str] = []
-        for name in await self.list_indices(index_or_pattern):
+        for name in names:
             if batch and sum(len(n) + 1 for n in batch) + len(name) > _MAX_DELETE_LINE_CHARS:
                 await self._delete_indices(",".join(batch))
                 batch = []

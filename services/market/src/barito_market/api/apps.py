@@ -48,6 +48,10 @@ _MANAGED: dict[int | str, dict[str, Any]] = {
         **_MANAGED,
         404: {"description": "No such group that you can see."},
         409: {"description": "The group already has an app of that name."},
+        422: {
+            "description": "An invalid field, named in error.fields; e.g. a name whose slug "
+            "is reserved."
+        },
     },
 )
 async def register(

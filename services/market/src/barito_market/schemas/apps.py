@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from barito_common.reserved_names import RESERVED_APP_SLUGS
 from barito_common.schemas import AppStatus, InfrastructureState
 from barito_market.agent_configs import AgentConfigs
 from barito_market.endpoints import AppEndpoints
@@ -52,7 +53,10 @@ class _Sizing(_Body):
 
 
 class AppCreate(_Sizing):
-    name: AppName = Field(description="Unique within the group; the slug is derived from it.")
+    name: AppName = Field(
+        description="Unique within the group; the slug is derived from it, and may not be "
+        f"one the installation keeps for itself: {', '.join(sorted(RESERVED_APP_SLUGS))}."
+    )
     group: str | None = Field(None, description="Slug of an existing group you administer.")
     new_group: GroupName | None = Field(
         None, description="Name of a new group to create on the spot (you become its owner)."

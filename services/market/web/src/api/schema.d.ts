@@ -661,7 +661,7 @@ export interface components {
             retention_days?: number | null;
             /**
              * Name
-             * @description Unique within the group; the slug is derived from it.
+             * @description Unique within the group; the slug is derived from it, and may not be one the installation keeps for itself: apps, commands, dlq, events, new, usage.
              */
             name: string;
             /**
@@ -2413,14 +2413,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description An invalid field, named in error.fields; e.g. a name whose slug is reserved. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
+                content?: never;
             };
             /** @description Kafka did not answer; nothing changed. */
             503: {

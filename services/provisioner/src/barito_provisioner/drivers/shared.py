@@ -7,6 +7,9 @@ group gets is its apps' log topics, sized by the template (partitions raised,
 never lowered; replication capped by the brokers present), and each app's
 index template (replicas capped by the search nodes present).
 
+Deleting a group deletes only its apps' own daily indices: the pattern of
+an app ``shop`` also matches those of ``shop-api``, which another group may own.
+
 The market creates each app's log topic when it registers the app, so that
 ingest works before any provisioner ran: creating it here is create-if-missing.
 """
@@ -23,6 +26,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 from barito_common.kafka import Topics, create_admin, ensure_topics, log_topic_spec
 from barito_common.schemas import AppProfile, Component, ComponentKind, ComponentState
 from barito_common.search import SearchAdapter, SearchError
+from barito_common.search.app_indices import delete_app_indices
 from barito_common.search.index_template import index_template_body, template_name
 from barito_common.settings import KafkaSettings
 from barito_provisioner.drivers.base import Driver, DriverError, InfrastructureSpec
@@ -91,7 +95,7 @@ class SharedDriver(Driver):
         for app in apps:
             try:
                 await self._search.delete_index_template(template_name(app.index_prefix))
-                await self._search.delete_index(f"{app.index_prefix}-*")
+                await delete_app_indices(self._search, app.index_prefix)
             except SearchError as err:
                 raise DriverError(
                     f"could not delete the indices of app {app.slug}: {err}. "

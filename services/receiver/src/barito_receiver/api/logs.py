@@ -37,7 +37,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "nothing was written."
     ),
     401: _error("No secret, or an unknown one."),
-    403: _error("The app is inactive or deleted."),
+    403: _error(
+        "The app is inactive or deleted, or its slug is reserved (code reserved_name): "
+        "register it again under another name."
+    ),
+    409: _error("X-App-Name is the display name of two active apps of the group; send the slug."),
     413: _error("Body, event or decompression ratio over the limit."),
     415: _error("Unsupported Content-Type or Content-Encoding."),
     429: _error("Over the app's events/s; see Retry-After."),

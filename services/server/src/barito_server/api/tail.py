@@ -41,6 +41,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _error("Invalid filter, since or resume token."),
     401: _error("No credentials, or unknown ones."),
     404: _error("No such app, or not one these credentials may read."),
+    409: _error("X-App-Name is the display name of two active apps of the group; send a slug."),
     429: _error("Too many tails of this app or on this server."),
     503: _error("Registry loading, market or Kafka unreachable; see Retry-After."),
 }
