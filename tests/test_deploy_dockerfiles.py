@@ -1,4 +1,4 @@
-"""The services' Dockerfiles, read by BuildKit's own Dockerfile parser.
+"""The services' Dockerfiles and the canary's, read by BuildKit's own Dockerfile parser.
 
 No Docker engine runs here, so nothing is built: ``tools/dockerfilecheck``
 parses each file with ``github.com/moby/buildkit/frontend/dockerfile`` (what
@@ -25,9 +25,11 @@ from barito_market.settings import MarketSettings
 from barito_market.spa import DEFAULT_DIST_DIR
 from barito_provisioner.settings import ProvisionerSettings
 from tests.support.deploy import (
+    CANARY_DOCKERFILE,
     REPO,
     SERVICES,
     SETTINGS,
+    canary_env_names,
     dockerfile_reports,
     env_names,
     load_json,
@@ -38,6 +40,14 @@ from tests.support.deploy import (
 pytestmark = pytest.mark.timeout(1800)
 
 DOCKERFILES = {service: REPO / "services" / service / "Dockerfile" for service in SERVICES}
+# Every image: the five services and the canary (`barito-canary`, from the CLI package).
+IMAGES = {**DOCKERFILES, "canary": CANARY_DOCKERFILE}
+# Each image's workspace member (its folder, the project `uv sync --package` names)
+# and what it runs (the module its command starts, the command).
+MEMBERS = {
+    **{s: (f"services/{s}", f"barito-{s}", f"barito_{s}.main", f"barito-{s}") for s in SERVICES},
+    "canary": ("libs/cli", "barito-cli", "barito_cli.canary", "barito-canary"),
+}
 # Where the repository sits in every image (WORKDIR of the final stage).
 APP = Path("/app")
 SECRET_NAME = re.compile(
@@ -46,9 +56,15 @@ SECRET_NAME = re.compile(
 
 
 @pytest.fixture(scope="module")
-def reports() -> dict[str, dict[str, Any]]:
-    parsed = load_json(dockerfile_reports(*DOCKERFILES.values()))
-    return {service: report for service, report in zip(SERVICES, parsed, strict=True)}
+def images() -> dict[str, dict[str, Any]]:
+    parsed = load_json(dockerfile_reports(*IMAGES.values()))
+    return {image: report for image, report in zip(IMAGES, parsed, strict=True)}
+
+
+@pytest.fixture(scope="module")
+def reports(images: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The services' images only."""
+    return {service: images[service] for service in SERVICES}
 
 
 def _final(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -130,9 +146,9 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 
 
 def test_buildkit_parses_every_dockerfile_without_warnings(
-    reports: dict[str, dict[str, Any]],
+    images: dict[str, dict[str, Any]],
 ) -> None:
-    for service, report in reports.items():
+    for service, report in images.items():
         assert report["warnings"] == [], f"{service}: {report['warnings']}"
         assert len(report["stages"]) >= 2, f"{service}: not a multi-stage build"
         assert report["stages"][-1]["base"].startswith("python:3.11-slim"), service
@@ -146,8 +162,8 @@ def test_buildkit_refuses_a_broken_dockerfile(tmp_path: Path) -> None:
     assert str(broken) in result.stderr
 
 
-def test_every_image_runs_as_a_numeric_non_root_user(reports: dict[str, dict[str, Any]]) -> None:
-    problems = {service: _root_user(report) for service, report in reports.items()}
+def test_every_image_runs_as_a_numeric_non_root_user(images: dict[str, dict[str, Any]]) -> None:
+    problems = {service: _root_user(report) for service, report in images.items()}
     assert {service: p for service, p in problems.items() if p} == {}
 
 
@@ -178,8 +194,8 @@ def test_every_image_checks_its_own_healthz(reports: dict[str, dict[str, Any]]) 
         assert _env(report)["BARITO_PORT"] == str(SETTINGS[service].model_fields["port"].default)
 
 
-def test_no_image_bakes_a_secret_into_env_or_arg(reports: dict[str, dict[str, Any]]) -> None:
-    assert {s: _baked_secrets(r) for s, r in reports.items() if _baked_secrets(r)} == {}
+def test_no_image_bakes_a_secret_into_env_or_arg(images: dict[str, dict[str, Any]]) -> None:
+    assert {s: _baked_secrets(r) for s, r in images.items() if _baked_secrets(r)} == {}
 
 
 def test_a_secret_in_env_or_arg_is_caught(tmp_path: Path) -> None:
@@ -202,19 +218,20 @@ def test_image_settings_are_settings_the_service_reads(reports: dict[str, dict[s
         assert env["BARITO_HOST"] == "0.0.0.0", service
 
 
-def test_each_image_installs_only_barito_common_and_its_service(
-    reports: dict[str, dict[str, Any]],
+def test_each_image_installs_only_barito_common_and_its_own_package(
+    images: dict[str, dict[str, Any]],
 ) -> None:
-    for service, report in reports.items():
+    for image, report in images.items():
+        folder, project, _, _ = MEMBERS[image]
         runs = " ".join(
             c["text"] for stage in report["stages"] for c in stage["commands"]
             if c["instruction"] == "run"
         )  # fmt: skip
         syncs = re.findall(r"uv sync ([^&;]*)", runs)
-        assert syncs, f"{service}: no uv sync"
+        assert syncs, f"{image}: no uv sync"
         for sync in syncs:
-            assert "--frozen" in sync and "--no-dev" in sync, f"{service}: {sync}"
-            assert f"--package barito-{service}" in sync, f"{service}: {sync}"
+            assert "--frozen" in sync and "--no-dev" in sync, f"{image}: {sync}"
+            assert f"--package {project}" in sync, f"{image}: {sync}"
         sources = {
             path
             for stage, paths, _ in _copies(report)
@@ -222,15 +239,15 @@ def test_each_image_installs_only_barito_common_and_its_service(
             for path in paths
             if path.endswith("/src")
         }
-        assert sources == {"libs/common/src", f"services/{service}/src"}, service
+        assert sources == {"libs/common/src", f"{folder}/src"}, image
 
 
 def test_every_copied_path_exists_and_is_not_dockerignored(
-    reports: dict[str, dict[str, Any]],
+    images: dict[str, dict[str, Any]],
 ) -> None:
     patterns = _dockerignore()
     assert ".git" in patterns and "**/node_modules" in patterns
-    for service, report in reports.items():
+    for service, report in images.items():
         for stage, paths, _ in _copies(report):
             if stage is not None:
                 continue
@@ -240,12 +257,12 @@ def test_every_copied_path_exists_and_is_not_dockerignored(
                 assert not hidden, f"{service}: COPY {path}: .dockerignore hides it"
 
 
-def test_nothing_git_ignores_is_sent_into_an_image(reports: dict[str, dict[str, Any]]) -> None:
+def test_nothing_git_ignores_is_sent_into_an_image(images: dict[str, dict[str, Any]]) -> None:
     """Caches, builds and local state under a copied folder stay out of the build context."""
     patterns = _dockerignore()
     sources = {
         path
-        for report in reports.values()
+        for report in images.values()
         for stage, paths, _ in _copies(report)
         if stage is None
         for path in paths
@@ -329,21 +346,23 @@ def _replay_builder(report: dict[str, Any], root: Path) -> Path:
     return workdir
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_the_image_install_step_gives_the_service_and_barito_common_only(
-    reports: dict[str, dict[str, Any]], service: str, tmp_path: Path
+@pytest.mark.parametrize("image", list(IMAGES))
+def test_the_image_install_step_gives_its_own_package_and_barito_common_only(
+    images: dict[str, dict[str, Any]], image: str, tmp_path: Path
 ) -> None:
     """The builder stage's own steps, replayed here: what would the image hold?"""
-    report = reports[service]
+    report = images[image]
+    _, _, module, command = MEMBERS[image]
     runs = " ".join(c["text"] for c in report["stages"][0]["commands"])
     uv_version = re.search(r"^UV_VERSION := (\S+)$", (REPO / "Makefile").read_text(), re.M)
     assert uv_version and f"uv=={uv_version.group(1)}" in runs, "uv differs from the Makefile's"
     app = _replay_builder(report, tmp_path)
     python = app / ".venv" / "bin" / "python"
-    others = [f"barito_{other}" for other in (*SERVICES, "cli") if other != service]
+    package = module.split(".")[0]
+    others = [f"barito_{o}" for o in (*SERVICES, "cli") if f"barito_{o}" != package]
     probe = (
         "import importlib.util, sys\n"
-        f"import barito_{service}.main, barito_common\n"
+        f"import {module}, barito_common\n"
         f"present = [m for m in {[*others, 'pytest', 'ruff']!r} if importlib.util.find_spec(m)]\n"
         "print(','.join(present))\n"
     )
@@ -351,6 +370,32 @@ def test_the_image_install_step_gives_the_service_and_barito_common_only(
         [str(python), "-c", probe], capture_output=True, text=True, check=False, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "", f"{service}'s image would also hold {result.stdout}"
+    assert result.stdout.strip() == "", f"{image}'s image would also hold {result.stdout}"
     # The command the image runs exists.
-    assert (app / ".venv" / "bin" / f"barito-{service}").is_file()
+    assert (app / ".venv" / "bin" / command).is_file()
+    if image == "canary":
+        # `barito` imports the market for its admin commands; the canary's own
+        # command must run without it (a service's would start serving).
+        result = subprocess.run(
+            [str(app / ".venv" / "bin" / command), "--help"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "BARITO_CANARY_SECRET" in result.stdout
+
+
+def test_the_canary_image_checks_its_healthz_and_sets_only_options_the_canary_reads(
+    images: dict[str, dict[str, Any]],
+) -> None:
+    report = images["canary"]
+    checks = [c["healthcheck"] for c in _final(report) if c["instruction"] == "healthcheck"]
+    assert checks and checks[-1][0] == "CMD"
+    # The port it asks is the one the canary serves /metrics and /healthz on.
+    assert "/healthz" in " ".join(checks[-1]) and "BARITO_CANARY_LISTEN" in " ".join(checks[-1])
+    env = _env(report)
+    assert {key for key in env if key.startswith("BARITO_")} <= canary_env_names()
+    # In a container, 127.0.0.1 would take no scrape from outside it.
+    assert env["BARITO_CANARY_LISTEN"].startswith("0.0.0.0:")

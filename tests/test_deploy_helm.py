@@ -4,9 +4,11 @@
 and cached. The chart is rendered with its default values and with a
 production-like values file (``ci/production-values.yaml``), and what it
 renders is held to the code: every BARITO_ setting it gives a service is one
-that service reads and accepts, probes ask ``/healthz`` and ``/readyz``, and
-the values schema refuses a mistyped value. The server-side dry run against
-a real API server is ``test_deploy_kubernetes_dry_run.py``.
+that service reads and accepts (and every BARITO_CANARY_ one an option of
+``barito canary``), probes ask ``/healthz`` and ``/readyz``, and the values
+schema refuses a mistyped value. The production values turn the canary on.
+The server-side dry run against a real API server is
+``test_deploy_kubernetes_dry_run.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from tests.support.deploy import (
     PRODUCTION_VALUES,
     SERVICES,
     SETTINGS,
+    canary_env_names,
+    canary_options_from,
     env_names,
     render_chart,
     run_helm,
@@ -36,7 +40,11 @@ VALUES = {"default": [], "production": ["-f", str(PRODUCTION_VALUES)]}
 FROM_SECRET = {
     "BARITO_DATABASE__URL": "postgresql+asyncpg://barito:x@db:5432/barito",
     "BARITO_SEARCH__PASSWORD": "x",
+    "BARITO_CANARY_SECRET": "x",
+    "BARITO_CANARY_TOKEN": "x",
 }
+# The components each rendering runs: the canary is off by default.
+COMPONENTS = {"default": set(SERVICES), "production": {*SERVICES, "canary"}}
 
 
 @pytest.fixture(scope="module", params=list(VALUES))
@@ -77,7 +85,7 @@ def test_the_chart_renders_every_object_a_service_needs(
 ) -> None:
     values, objects = rendered
     for kind in ("Deployment", "Service", "ConfigMap"):
-        assert set(_by_kind(objects, kind)) == set(SERVICES), (values, kind)
+        assert set(_by_kind(objects, kind)) == COMPONENTS[values], (values, kind)
     assert {"receiver", "flow"} <= set(_by_kind(objects, "HorizontalPodAutoscaler")), values
     # Replicated services keep one pod through a node drain.
     assert {"market", "receiver", "flow", "server"} <= set(_by_kind(objects, "PodDisruptionBudget"))
@@ -89,7 +97,7 @@ def test_the_chart_renders_every_object_a_service_needs(
     }
     assert {"barito-market", "barito-receiver"} <= backends
     monitors = set(_by_kind(objects, "ServiceMonitor"))
-    assert monitors == (set(SERVICES) if values == "production" else set())
+    assert monitors == (COMPONENTS[values] if values == "production" else set())
     # Deployments with an autoscaler leave the replica count to it.
     for service in _by_kind(objects, "HorizontalPodAutoscaler"):
         assert "replicas" not in _by_kind(objects, "Deployment")[service]["spec"]
@@ -139,6 +147,47 @@ def test_pods_are_probed_resourced_and_not_root(
             assert "valueFrom" in entry, (values, service, entry["name"])
 
 
+def test_the_canarys_settings_are_options_it_reads_and_point_at_the_services(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    values, objects = rendered
+    if values == "default":
+        objects = render_chart("--set", "canary.enabled=true", "--set", "canary.existingSecret=c")
+    env = _service_env(objects, "canary")
+    unknown = set(env) - canary_env_names()
+    assert not unknown, f"{values}: barito canary does not read {sorted(unknown)}"
+    options = canary_options_from(env)  # refused as `barito-canary` would refuse it
+    ports = _by_kind(objects, "Service")["canary"]["spec"]["ports"]
+    assert [p["port"] for p in ports] == [options["listen"][1]], values
+    assert options["listen"][0] == "0.0.0.0"
+    # By default the canary reaches the chart's own Services; production goes
+    # through the public URLs, ingress and TLS included.
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    for option, target in (
+        ("ingest_url", "receiver"),
+        ("tail_url", "server"),
+        ("market_url", "market"),
+    ):
+        url = options[option]
+        if values == "production":
+            assert url.startswith("https://"), (option, url)
+            continue
+        host, port = url.removeprefix("http://").split(":")
+        assert services[host]["metadata"]["labels"]["app.kubernetes.io/component"] == target
+        assert services[host]["spec"]["ports"][0]["port"] == int(port)
+    # SIGTERM lets it drain its last markers, up to one deadline.
+    pod = _by_kind(objects, "Deployment")["canary"]["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] > options["deadline"]
+
+
+def test_the_canary_is_off_by_default_and_needs_a_secret_when_on() -> None:
+    objects = render_chart()
+    assert not [o for o in objects if "canary" in o["metadata"]["name"]]
+    result = run_helm("template", "barito", CHART, "--set", "canary.enabled=true", check=False)
+    assert result.returncode != 0
+    assert "canary.existingSecret is required" in result.stderr
+
+
 def test_secrets_come_from_the_operators_secret_when_one_is_named() -> None:
     objects = render_chart("-f", str(PRODUCTION_VALUES))
     assert not [o for o in objects if o["kind"] == "Secret"]
@@ -153,6 +202,8 @@ def test_the_values_schema_refuses_mistakes_before_anything_is_applied(tmp_path:
         "search.engine=solr": "search/engine",
         "market.env.SIGNUP=false": "does not match pattern",
         "receiver.autoscaling.maxReplicas=0": "maxReplicas",
+        "canary.intervalSeconds=0": "intervalSeconds",
+        "canary.env.BARITO_PORT=1": "does not match pattern",
     }
     for assignment, message in mistakes.items():
         result = run_helm("template", "barito", CHART, "--set", assignment, check=False)

@@ -12,7 +12,9 @@ cached under ``$BARITO_CACHE_DIR/tools`` (``barito_cli.stack.go_tools``)::
 The settings side is derived from the code, so the tests stay true as
 settings change: ``env_names(MarketSettings)`` is every ``BARITO_`` variable
 the market reads, and ``settings_from(MarketSettings, env)`` builds the
-settings exactly as the service would at start-up.
+settings exactly as the service would at start-up. The canary is a CLI
+command whose options read ``BARITO_CANARY_`` variables:
+``canary_env_names()`` and ``canary_options_from(env)`` are the same for it.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import click
 import yaml
 from pydantic import BaseModel
 
+from barito_cli.canary import canary_command
 from barito_cli.stack.config import load_config
 from barito_cli.stack.go_tools import go_tool
 from barito_common.settings import ServiceSettings
@@ -41,12 +45,15 @@ from barito_receiver.settings import ReceiverSettings
 from barito_server.settings import ServerSettings
 
 __all__ = [
+    "CANARY_DOCKERFILE",
     "CHART",
     "COMPOSE_FILE",
     "PRODUCTION_VALUES",
     "REPO",
     "SERVICES",
     "SETTINGS",
+    "canary_env_names",
+    "canary_options_from",
     "compose_project",
     "dockerfile_reports",
     "env_names",
@@ -63,6 +70,7 @@ REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 CHART = REPO / "deploy" / "helm" / "barito"
 PRODUCTION_VALUES = CHART / "ci" / "production-values.yaml"
+CANARY_DOCKERFILE = REPO / "libs" / "cli" / "Dockerfile"
 SERVICES = ("market", "receiver", "provisioner", "flow", "server")
 SETTINGS: dict[str, type[ServiceSettings]] = {
     "market": MarketSettings,
@@ -240,6 +248,18 @@ def settings_from(cls: type[ServiceSettings], env: Mapping[str, str]) -> Service
     """The settings the service builds at start-up from ``env`` (pydantic errors if refused)."""
     with _only_environment(env):
         return cls()
+
+
+def canary_env_names() -> set[str]:
+    """Every environment variable an option of ``barito canary`` reads."""
+    return {p.envvar for p in canary_command.params if isinstance(p.envvar, str)}
+
+
+def canary_options_from(env: Mapping[str, str]) -> dict[str, Any]:
+    """The options ``barito-canary`` would run with given ``env`` (click's errors if refused)."""
+    with _only_environment(env), click.Context(canary_command) as ctx:
+        canary_command.parse_args(ctx, [])
+        return dict(ctx.params)
 
 
 def build_tools() -> None:

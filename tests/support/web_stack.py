@@ -1,4 +1,4 @@
-"""The five services as real processes, for the web UI's browser tests.
+"""The five services as real processes, for the web UI's browser tests and the canary's.
 
 Each run gets its own ports, Kafka topic prefix, search index prefix, flow
 and provisioner consumer groups and Postgres database, so it shares nothing
@@ -8,6 +8,7 @@ receiver and tail server::
 
     with web_stack(stack, logs_dir) as services:
         page.goto(services.market_url)
+        services.restart("flow", signal.SIGKILL)   # a fault: killed, started again
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -23,7 +25,7 @@ import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +42,39 @@ __all__ = ["WebStack", "web_stack"]
 SERVICES = ("market", "receiver", "flow", "provisioner", "server")
 
 
+@dataclass
+class _Processes:
+    """The services' processes, each started again on its own port and log file when asked."""
+
+    environments: dict[str, dict[str, str]]
+    ports: dict[str, int]
+    logs_dir: Path
+    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def start(self, name: str) -> None:
+        # Appended to, so a restarted service's log keeps what came before.
+        with (self.logs_dir / f"{name}.log").open("ab") as out:
+            self.running[name] = subprocess.Popen(
+                [sys.executable, "-m", f"barito_{name}.main"],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **self.environments[name], "BARITO_PORT": str(self.ports[name])},
+            )
+
+    def wait_ready(self, name: str) -> None:
+        _wait_ready(name, self.url(name), self.running[name], self.logs_dir / f"{name}.log")
+
+
 @dataclass(frozen=True)
 class WebStack:
     urls: dict[str, str]
     admin_email: str
     admin_password: str
+    processes: _Processes
 
     @property
     def market_url(self) -> str:
@@ -53,6 +83,14 @@ class WebStack:
     @property
     def receiver_url(self) -> str:
         return self.urls["receiver"]
+
+    def restart(self, name: str, signum: int = signal.SIGTERM) -> None:
+        """Signal a service (SIGKILL: no clean-up at all), start it again, wait until ready."""
+        process = self.processes.running[name]
+        process.send_signal(signum)
+        process.wait(timeout=30)
+        self.processes.start(name)
+        self.processes.wait_ready(name)
 
 
 def _environments(
@@ -153,32 +191,22 @@ def web_stack(stack: Any, logs_dir: Path) -> Iterator[WebStack]:
         stack, ports, run=run, database_url=database_url, data_dir=logs_dir
     )
     logs_dir.mkdir(parents=True, exist_ok=True)
-    processes: dict[str, subprocess.Popen[bytes]] = {}
+    for name in SERVICES:
+        (logs_dir / f"{name}.log").unlink(missing_ok=True)
+    processes = _Processes(environments, ports, logs_dir)
     try:
         for name in SERVICES:
-            log = logs_dir / f"{name}.log"
-            with log.open("wb") as out:
-                processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", f"barito_{name}.main"],
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    env={
-                        **os.environ,
-                        **environments[name],
-                        "BARITO_PORT": str(ports[name]),
-                    },
-                )
-        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+            processes.start(name)
+        urls = {name: processes.url(name) for name in SERVICES}
         for name in SERVICES:
-            _wait_ready(name, urls[name], processes[name], logs_dir / f"{name}.log")
+            processes.wait_ready(name)
         admin_email, admin_password = f"admin@{run}.test", secrets.token_urlsafe(12)
         settings = MarketSettings(
             kafka=KafkaSettings(bootstrap_servers=stack.kafka_bootstrap, topic_prefix=f"{run}."),
             database=DatabaseSettings(url=database_url),
         )
         _run(create_user(settings, email=admin_email, password=admin_password, superadmin=True))
-        yield WebStack(urls, admin_email, admin_password)
+        yield WebStack(urls, admin_email, admin_password, processes)
     finally:
-        _stop(processes)
+        _stop(processes.running)
         _run(_database(stack.postgres_url, database, drop=True))
