@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
 from asgi_lifespan import LifespanManager
 
+from barito_common.kafka import create_consumer
+from barito_common.schemas import DeadLetter, UsageReport, from_bytes
 from barito_common.search import SearchAdapter, create_search_adapter
 from barito_common.settings import KafkaSettings, SearchSettings
 from barito_flow.main import create_app as create_flow
@@ -24,6 +26,8 @@ from barito_flow.settings import FlowSettings
 from barito_receiver.main import create_app as create_receiver
 from barito_receiver.settings import ReceiverSettings
 from tests.support.apps import App, Apps
+
+M = TypeVar("M", DeadLetter, UsageReport)
 
 
 @dataclass
@@ -34,6 +38,9 @@ class Pipeline:
     search: SearchAdapter
     kafka: KafkaSettings
     search_settings: SearchSettings
+    """The engine itself, as the test reads it (the flow may reach it through a proxy)."""
+    group_id: str
+    """The flow's consumer group, for flow processes the test starts itself."""
 
     async def send_ndjson(
         self,
@@ -74,11 +81,63 @@ class Pipeline:
                     return await self.search.count(pattern)
                 await asyncio.sleep(0.5)
 
+    async def dead_letters(self, app: App, *, expect: int) -> list[DeadLetter]:
+        """The app's dead letters, read until there are ``expect`` (and a little longer)."""
+
+        def mine(letters: list[DeadLetter]) -> list[DeadLetter]:
+            return [letter for letter in letters if letter.app_slug == app.profile.slug]
+
+        letters = await self._read(
+            self.apps.topics.dead_letters, DeadLetter, lambda read: len(mine(read)) >= expect
+        )
+        return mine(letters)
+
+    async def flow_usage(self, app: App, *, events: int, dead_lettered: int) -> list[UsageReport]:
+        """The flow's usage reports of the app, read until they add up to these totals."""
+
+        def mine(reports: list[UsageReport]) -> list[UsageReport]:
+            return [r for r in reports if r.source == "flow" and r.app_id == app.profile.app_id]
+
+        def reached(reports: list[UsageReport]) -> bool:
+            return (
+                sum(r.events for r in mine(reports)) >= events
+                and sum(r.dead_lettered for r in mine(reports)) >= dead_lettered
+            )
+
+        return mine(await self._read(self.apps.topics.usage, UsageReport, reached))
+
+    async def _read(self, topic: str, kind: type[M], enough: Callable[[list[M]], bool]) -> list[M]:
+        """``topic``'s messages from the start, read until ``enough`` of them (or 60 s)."""
+        consumer = create_consumer(self.kafka, topic, group_id=None)
+        await consumer.start()
+        read: list[M] = []
+        try:
+            async with asyncio.timeout(60):
+                while not enough(read):
+                    for records in (await consumer.getmany(timeout_ms=500)).values():
+                        read += [from_bytes(kind, record.value) for record in records]
+            # A little longer: anything counted or sent twice shows up here.
+            for records in (await consumer.getmany(timeout_ms=2500)).values():
+                read += [from_bytes(kind, record.value) for record in records]
+        finally:
+            await consumer.stop()
+        return read
+
 
 @asynccontextmanager
 async def pipeline(
-    stack: Any, engine: str, *, with_flow: bool = True, **flow_overrides: Any
+    stack: Any,
+    engine: str,
+    *,
+    with_flow: bool = True,
+    flow_search_url: str | None = None,
+    **flow_overrides: Any,
 ) -> AsyncIterator[Pipeline]:
+    """A receiver and (``with_flow``) a flow on the stack, with prefixes of their own.
+
+    The flow's settings take ``flow_overrides``; it reaches the engine at
+    ``flow_search_url`` (e.g. a proxy in front of it) when that is given.
+    """
     prefix = f"e{uuid.uuid4().hex[:8]}"
     kafka = KafkaSettings(bootstrap_servers=stack.kafka_bootstrap, topic_prefix=f"{prefix}.")
     search_settings = SearchSettings(
@@ -86,11 +145,12 @@ async def pipeline(
     )
     receiver_app = create_receiver(ReceiverSettings(kafka=kafka))
     # A group of its own: pipelines of other tests joining would rebalance it.
+    group_id = f"{prefix}-flow"
     flow_settings = FlowSettings(
         kafka=kafka,
-        search=search_settings,
-        retry_cap_s=2.0,
-        **{"group_id": f"{prefix}-flow", **flow_overrides},
+        search=search_settings.model_copy(update={"url": flow_search_url or search_settings.url}),
+        group_id=group_id,
+        **{"retry_cap_s": 2.0, **flow_overrides},
     )
     async with AsyncExitStack() as exits:
         receiver = await exits.enter_async_context(
@@ -126,4 +186,5 @@ async def pipeline(
             search=search,
             kafka=kafka,
             search_settings=search_settings,
+            group_id=group_id,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import random
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -10,7 +12,16 @@ from pydantic import ValidationError
 
 from barito_common.schemas import DeadLetter, from_bytes, to_bytes
 from barito_common.search import BulkItemResult, BulkOutcome, BulkResult
-from barito_flow.bulk_plan import Settlement, backoff_delay, dead_letter, settle
+from barito_flow.bulk_plan import (
+    Settlement,
+    WholeFailure,
+    after_whole_failure,
+    backoff_delay,
+    bulk_bytes,
+    dead_letter,
+    settle,
+    slices,
+)
 from barito_flow.documents import Document
 
 INDEX = "barito-shop-2025.01.31"
@@ -169,3 +180,71 @@ def test_dead_letter_refuses_a_naive_time() -> None:
             index_in_chunk=0,
             now=datetime(2025, 1, 31, 12, 0),
         )
+
+
+def sized(n: int, message_chars: int) -> Document:
+    return Document(INDEX, f"0-17-{n}", {"message": "x" * message_chars}, {})
+
+
+def test_bulk_bytes_is_what_the_document_adds_to_the_request_body_the_engines_get() -> None:
+    # What the search clients send: an action line and the source, compact JSON in
+    # UTF-8, each ended by a newline.
+    source = {
+        "message": "café ☕ 日本",
+        "n": 1.5,
+        "tags": ["a", None, True],
+        "barito": {"app": "s"},
+    }
+    document = Document(INDEX, "hNN2GT1uuAoWdlRe-12", source, {})
+    action = {"create": {"_index": document.index, "_id": document.id}}
+    body = b"".join(
+        json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        for line in (action, source)
+    )
+
+    assert bulk_bytes(document) == len(body)
+
+
+def test_slices_keep_every_document_in_order_within_both_limits() -> None:
+    documents = [sized(n, message_chars=n * 37 % 500) for n in range(300)]
+    max_bytes = 4_000
+
+    bulks = slices(documents, max_docs=25, max_bytes=max_bytes)
+
+    assert [doc for bulk in bulks for doc in bulk] == documents
+    assert all(1 <= len(bulk) <= 25 for bulk in bulks)
+    assert all(sum(bulk_bytes(doc) for doc in bulk) <= max_bytes for bulk in bulks)
+    # Each bulk is as full as the limits allow: the next document would not fit.
+    for bulk, following in itertools.pairwise(bulks):
+        size = sum(bulk_bytes(doc) for doc in bulk)
+        assert len(bulk) == 25 or size + bulk_bytes(following[0]) > max_bytes
+
+
+def test_a_document_over_max_bytes_gets_a_bulk_of_its_own() -> None:
+    small, huge = sized(0, 10), sized(1, 10_000)
+
+    bulks = slices([small, huge, sized(2, 10)], max_docs=100, max_bytes=1_000)
+
+    assert bulks == [[small], [huge], [sized(2, 10)]]
+
+
+def test_slices_of_nothing_are_no_bulks() -> None:
+    assert slices([], max_docs=10, max_bytes=1_000) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "documents", "expected"),
+    [
+        (413, 2_000, WholeFailure.SPLIT),
+        (413, 2, WholeFailure.SPLIT),
+        (413, 1, WholeFailure.DEAD_LETTER),
+        (401, 1, WholeFailure.RETRY),
+        (403, 10, WholeFailure.RETRY),
+        (400, 1, WholeFailure.RETRY),
+        (None, 1, WholeFailure.RETRY),
+    ],
+)
+def test_only_a_too_large_bulk_is_split_and_only_a_single_too_large_document_dead_lettered(
+    status: int | None, documents: int, expected: WholeFailure
+) -> None:
+    assert after_whole_failure(status, documents) is expected

@@ -1,4 +1,4 @@
-"""What to do with each document after a bulk request: done, retry or dead-letter.
+"""How a batch's documents become bulk requests, and what to do after each request.
 
     >>> from barito_common.search import BulkItemResult, BulkOutcome, BulkResult
     >>> doc = Document("barito-shop-2025.01.31", "0-17-0", {"n": "x"}, {"n": "x"})
@@ -9,31 +9,55 @@
     >>> [(doc.id, reason) for doc, reason in settle([doc], BulkResult(items=(rejected,))).dead]
     [('0-17-0', 'failed to parse field [n] of type [long]')]
 
-The rules: ``ok`` and ``conflict`` (the id exists: an earlier attempt indexed
-it) are done; ``retryable`` (429, 5xx, cluster block, no answer) is sent again
-after :func:`backoff_delay`, for as long as it takes, since the data is good
-and the engine will take it once it recovers; ``rejected`` (mapping conflict,
-parse error) is dead-lettered, since sending the same content again would only
-be refused again.
+The rules, per document: ``ok`` and ``conflict`` (the id exists: an earlier
+attempt indexed it) are done; ``retryable`` (429, 5xx, cluster block, no
+answer) is sent again after :func:`backoff_delay`, for as long as it takes,
+since the data is good and the engine will take it once it recovers;
+``rejected`` (mapping conflict, parse error) is dead-lettered, since sending
+the same content again would only be refused again.
+
+A request refused as a whole (:func:`after_whole_failure`) has no outcome per
+document. A ``413`` says it is too large: it is split in halves, down to single
+documents, and a single document still too large is dead-lettered. Anything
+else (bad credentials, a proxy's error page) is no document's fault: the same
+request is sent again after a backoff. Requests are cut (:func:`slices`) by
+count and by size, so that a ``413`` is the exception, not the rule.
 """
 
 from __future__ import annotations
 
+import enum
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
+
 from barito_common.schemas import DeadLetter
 from barito_common.search import BulkOutcome, BulkResult
 from barito_flow.documents import Document
 
-__all__ = ["Settlement", "backoff_delay", "dead_letter", "settle"]
+__all__ = [
+    "Settlement",
+    "WholeFailure",
+    "after_whole_failure",
+    "backoff_delay",
+    "bulk_bytes",
+    "dead_letter",
+    "settle",
+    "slices",
+]
 
 # The engine said no, but not why (an item without an error body).
 _NO_REASON = "rejected by the search engine without a reason"
 # 2.0 ** 1024 overflows a float; long before that the delay is at its cap.
 _MAX_EXPONENT = 1000
+# A document's action line, ``{"create":{"_index":"<index>","_id":"<id>"}}``, and
+# the two newlines that end it and the source, without the index and the id.
+_ACTION_BYTES = len('{"create":{"_index":"","_id":""}}') + 2
+# HTTP 413 Content Too Large: the engine (or a proxy in front of it) refuses the body.
+_TOO_LARGE = 413
 # The jitter's own generator, so that seeding the global one elsewhere (tests,
 # libraries) does not make every flow process retry in step.
 _random = random.Random()
@@ -57,6 +81,72 @@ class Settlement:
     def done(self) -> int:
         """How many are in the index now, by this request or before it."""
         return len(self.indexed) + len(self.existing)
+
+
+def bulk_bytes(document: Document) -> int:
+    """Bytes ``document`` adds to a bulk request's body: its action line and its source.
+
+    >>> bulk_bytes(Document("barito-shop-2025.01.31", "0-17-0", {"n": "x"}, {"n": "x"}))
+    72
+    """
+    # orjson writes what the search clients write (compact, UTF-8) in a fraction of
+    # the time the rest of a document's way costs. Records hold only what JSON
+    # holds; anything else (bytes) is measured by its text, the way it is sent.
+    source = orjson.dumps(document.source, default=str)
+    return len(source) + len(document.index) + len(document.id) + _ACTION_BYTES
+
+
+def slices(documents: Sequence[Document], *, max_docs: int, max_bytes: int) -> list[list[Document]]:
+    """``documents`` cut, in order, into bulks of at most ``max_docs`` and ``max_bytes``.
+
+    A document over ``max_bytes`` on its own gets a bulk of its own: whether it is
+    too large is the engine's call (:func:`after_whole_failure`).
+
+    >>> docs = [Document("i", str(n), {"n": "x" * 100}, {}) for n in range(5)]
+    >>> [len(bulk) for bulk in slices(docs, max_docs=2, max_bytes=10_000)]
+    [2, 2, 1]
+    >>> [len(bulk) for bulk in slices(docs, max_docs=100, max_bytes=300)]
+    [2, 2, 1]
+    """
+    bulks: list[list[Document]] = []
+    bulk: list[Document] = []
+    size = 0
+    for document in documents:
+        document_size = bulk_bytes(document)
+        if bulk and (len(bulk) == max_docs or size + document_size > max_bytes):
+            bulks.append(bulk)
+            bulk, size = [], 0
+        bulk.append(document)
+        size += document_size
+    if bulk:
+        bulks.append(bulk)
+    return bulks
+
+
+class WholeFailure(enum.Enum):
+    """What to do with a bulk request the engine refused as a whole."""
+
+    RETRY = "retry"
+    """Send it again after a backoff: the request's documents are not to blame."""
+    SPLIT = "split"
+    """Send each half of it: the request is too large."""
+    DEAD_LETTER = "dead_letter"
+    """Dead-letter its one document: it is too large on its own."""
+
+
+def after_whole_failure(status: int | None, documents: int) -> WholeFailure:
+    """What to do with a bulk of ``documents`` refused as a whole with HTTP ``status``.
+
+    ``status`` is ``None`` when there was no answer (or no status to read).
+
+    >>> [after_whole_failure(413, 2).name, after_whole_failure(413, 1).name]
+    ['SPLIT', 'DEAD_LETTER']
+    >>> after_whole_failure(401, 2).name, after_whole_failure(None, 1).name
+    ('RETRY', 'RETRY')
+    """
+    if status != _TOO_LARGE:
+        return WholeFailure.RETRY
+    return WholeFailure.SPLIT if documents > 1 else WholeFailure.DEAD_LETTER
 
 
 def settle(documents: Sequence[Document], result: BulkResult) -> Settlement:

@@ -18,7 +18,12 @@ class FlowSettings(ServiceSettings):
         2_000, ge=1, description="Most documents in one bulk request (see docs/performance.md)."
     )
     bulk_max_bytes: int = Field(
-        5 * 1024 * 1024, ge=1024, description="Most source bytes in one bulk request."
+        5 * 1024 * 1024,
+        ge=1024,
+        description="Most bytes in one bulk request's body (each document's action line and "
+        "JSON source). Keep it under any body-size limit in front of the engine (nginx's "
+        "client_max_body_size, a managed service's 10 MB); a bulk refused as too large (413) "
+        "is split in halves, and a single document still too large is dead-lettered.",
     )
     fetch_max_records: int = Field(
         200, ge=1, description="Most chunks taken from Kafka per poll, across partitions."
@@ -32,7 +37,12 @@ class FlowSettings(ServiceSettings):
         "app's indices until the provisioner has put its own index template.",
     )
     bulks_in_flight: int = Field(4, ge=1, description="Bulk requests running at once.")
-    retry_base_s: float = Field(0.5, gt=0, description="First retry delay (doubles, jittered).")
+    retry_base_s: float = Field(
+        0.5,
+        gt=0,
+        description="First retry delay (doubles, jittered) of a bulk, an index template put or "
+        "a failed batch's replay.",
+    )
     retry_cap_s: float = Field(30.0, gt=0, description="Longest delay between two retries.")
     topic_refresh_ms: int = Field(
         3_000,

@@ -6,8 +6,11 @@ chunk written twice by a client's retry, rewrites nothing), or in the
 dead-letter topic with the engine's reason. Only then may the caller commit
 the batch's offsets. Documents the engine cannot take now (429, 5xx, no
 answer) are sent again with exponential backoff and jitter, for as long as it
-takes; the caller has paused the partition meanwhile, so the other partitions
-keep flowing.
+takes, and so is the app's index template; the caller has paused the
+partition meanwhile, so the other partitions keep flowing. Bulks are cut by
+count and by size, and a bulk still too large for the engine (or a proxy in
+front of it: 413) is split until it fits, down to one document, which is then
+dead-lettered: one oversized event must not stall its partition for good.
 """
 
 from __future__ import annotations
@@ -28,10 +31,17 @@ from barito_common.chunk_codec import CorruptChunk, decode_chunk
 from barito_common.kafka import Topics
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.schemas import DeadLetter, to_bytes
-from barito_common.search import SearchAdapter
+from barito_common.search import BulkResult, SearchAdapter, SearchError
 from barito_common.search.index_template import index_template_body, template_name
 from barito_common.usage_windows import UsageWindows
-from barito_flow.bulk_plan import backoff_delay, dead_letter, settle
+from barito_flow.bulk_plan import (
+    WholeFailure,
+    after_whole_failure,
+    backoff_delay,
+    dead_letter,
+    settle,
+    slices,
+)
 from barito_flow.documents import Document, chunk_documents, chunk_id
 from barito_flow.settings import FlowSettings
 from barito_flow.telemetry import FlowMetrics
@@ -51,6 +61,17 @@ class AppIndexing:
     capacity: str
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where a batch's documents were read, for their dead letters."""
+
+    app: AppIndexing
+    topic: str
+    partition: int
+    offsets: dict[str, int]
+    """The offset of each chunk, by chunk id."""
+
+
 @dataclass
 class _Durable:
     """What became of a slice of documents once none is left to retry."""
@@ -58,6 +79,9 @@ class _Durable:
     added: int = 0
     """Put in the index by this flow: what usage counts."""
     dead: int = 0
+
+    def __add__(self, other: _Durable) -> _Durable:
+        return _Durable(self.added + other.added, self.dead + other.dead)
 
 
 @dataclass
@@ -117,12 +141,13 @@ class BatchIndexer:
                     fallback_day=datetime.fromtimestamp(record.timestamp / 1000, UTC).date(),
                 )
             )
-        settled = await asyncio.gather(
-            *(
-                self._index_until_durable(app, topic, partition, offsets, part)
-                for part in self._slices(documents)
-            )
+        origin = _Origin(app, topic, partition, offsets)
+        bulks = slices(
+            documents,
+            max_docs=self.settings.bulk_max_docs,
+            max_bytes=self.settings.bulk_max_bytes,
         )
+        settled = await asyncio.gather(*(self._index_until_durable(origin, bulk) for bulk in bulks))
         if documents:
             added = sum(part.added for part in settled)
             # Bytes are the events' encoded size in Kafka, shared out evenly: cheaper
@@ -134,45 +159,37 @@ class BatchIndexer:
                 dead_lettered=sum(part.dead for part in settled),
             )
 
-    def _slices(self, documents: list[Document]) -> list[list[Document]]:
-        size = self.settings.bulk_max_docs
-        return [documents[i : i + size] for i in range(0, len(documents), size)]
-
     async def _index_until_durable(
-        self,
-        app: AppIndexing,
-        topic: str,
-        partition: int,
-        offsets: dict[str, int],
-        documents: list[Document],
+        self, origin: _Origin, documents: list[Document], attempt: int = 0
     ) -> _Durable:
-        """Index until every document is in the index or dead-lettered."""
+        """Index until every document is in the index or dead-lettered.
+
+        ``attempt`` counts the tries these documents already had, as part of a
+        larger bulk the engine refused for its size.
+        """
+        app = origin.app
         pending = documents
-        attempt = 0
         durable = _Durable()
         while pending:
             async with self._bulk_slots:
                 started = time.perf_counter()
+                result: BulkResult | Exception
                 try:
                     result = await self.search.bulk_index(
                         [(doc.index, doc.id, doc.source) for doc in pending]
                     )
                 except Exception as err:
-                    # A whole-request failure (bad credentials, a body the client
-                    # cannot serialise) is no reason to drop the batch: keep trying
-                    # and make it loud, so an operator can act.
-                    self.metrics.errors.labels("bulk").inc()
-                    log.error(
-                        "Bulk request failed as a whole; retrying.",
-                        extra={"ctx": {"app": app.slug, "docs": len(pending), "error": repr(err)}},
-                    )
-                    result = None
+                    result = err
                 self.metrics.bulk_seconds.observe(time.perf_counter() - started)
-            if result is not None:
+            if isinstance(result, Exception):
+                refused = await self._refused_whole(origin, pending, result, attempt)
+                if refused is not None:
+                    return durable + refused
+            else:
                 settlement = settle(pending, result)
                 self.metrics.sent.labels(app.slug).inc(settlement.done)
                 for document, reason in settlement.dead:
-                    await self._dead_letter(app, topic, partition, offsets, document, reason)
+                    await self._dead_letter(origin, document, reason)
                 durable.dead += len(settlement.dead)
                 durable.added += len(settlement.indexed)
                 # Already there at the first attempt: a request the client sent again
@@ -185,36 +202,73 @@ class BatchIndexer:
             if pending:
                 attempt += 1
                 self.metrics.retries.labels(app.slug).inc(len(pending))
-                await asyncio.sleep(
-                    backoff_delay(
-                        attempt, base_s=self.settings.retry_base_s, cap_s=self.settings.retry_cap_s
-                    )
-                )
+                await asyncio.sleep(self._backoff(attempt))
         return durable
 
+    async def _refused_whole(
+        self, origin: _Origin, documents: list[Document], err: Exception, attempt: int
+    ) -> _Durable | None:
+        """Split or dead-letter a bulk refused as a whole; None: send it again as it is."""
+        app = origin.app
+        self.metrics.errors.labels("bulk").inc()
+        status = err.status if isinstance(err, SearchError) else None
+        failure = after_whole_failure(status, len(documents))
+        if failure is WholeFailure.SPLIT:
+            # Too large for the engine, or for a proxy in front of it. Nothing of it
+            # was indexed, so the halves go at once, with the attempts it had.
+            log.warning(
+                "Bulk request too large; splitting it.",
+                extra={"ctx": {"app": app.slug, "docs": len(documents), "error": repr(err)}},
+            )
+            middle = len(documents) // 2
+            halves = await asyncio.gather(
+                self._index_until_durable(origin, documents[:middle], attempt),
+                self._index_until_durable(origin, documents[middle:], attempt),
+            )
+            return halves[0] + halves[1]
+        if failure is WholeFailure.DEAD_LETTER:
+            # It would be refused forever, and its partition stalled with it.
+            (document,) = documents
+            refusal = err.reason if isinstance(err, SearchError) else repr(err)
+            reason = f"too large to index, even alone (HTTP 413): {refusal}"
+            log.warning(
+                "Document too large for the search engine; dead-lettering it.",
+                extra={"ctx": {"app": app.slug, "id": document.id, "error": reason}},
+            )
+            await self._dead_letter(origin, document, reason, kind="too_large")
+            return _Durable(dead=1)
+        # Any other whole-request failure (bad credentials, a body the client cannot
+        # serialise) is no reason to drop the batch: keep trying and make it loud,
+        # so an operator can act.
+        log.error(
+            "Bulk request failed as a whole; retrying.",
+            extra={"ctx": {"app": app.slug, "docs": len(documents), "error": repr(err)}},
+        )
+        return None
+
+    def _backoff(self, attempt: int) -> float:
+        return backoff_delay(
+            attempt, base_s=self.settings.retry_base_s, cap_s=self.settings.retry_cap_s
+        )
+
     async def _dead_letter(
-        self,
-        app: AppIndexing,
-        topic: str,
-        partition: int,
-        offsets: dict[str, int],
-        document: Document,
-        reason: str,
+        self, origin: _Origin, document: Document, reason: str, *, kind: str = "rejected"
     ) -> None:
+        """Dead-letter a document the engine refused; ``kind`` labels the drop metric."""
         # The chunk id is URL-safe base64, which may hold "-" itself.
         document_chunk_id, position = document.id.rsplit("-", 1)
         letter = dead_letter(
             document,
             reason,
-            app_id=app.app_id,
-            app_slug=app.slug,
-            topic=topic,
-            partition=partition,
-            offset=offsets[document_chunk_id],
+            app_id=origin.app.app_id,
+            app_slug=origin.app.slug,
+            topic=origin.topic,
+            partition=origin.partition,
+            offset=origin.offsets[document_chunk_id],
             index_in_chunk=int(position),
             now=datetime.now(UTC),
         )
-        await self._send_dead_letter(app, letter, "rejected")
+        await self._send_dead_letter(origin.app, letter, kind)
 
     async def _dead_letter_chunk(
         self, app: AppIndexing, topic: str, record: ConsumerRecord, reason: str
@@ -255,5 +309,22 @@ class BatchIndexer:
         # The provisioner's template, when there is one, knows the cluster (it
         # caps replicas by the nodes present): this one only stands in for it,
         # so that no document is ever indexed under default dynamic mappings.
-        await self.search.put_index_template(template_name(app.index_prefix), **body, replace=False)
+        # Hence no document of the app is sent before it is there: while the
+        # engine is away the put is retried like a bulk, with backoff, for as
+        # long as it takes, the partition paused meanwhile.
+        attempt = 0
+        while True:
+            try:
+                await self.search.put_index_template(
+                    template_name(app.index_prefix), **body, replace=False
+                )
+                break
+            except SearchError as err:
+                attempt += 1
+                self.metrics.errors.labels("template").inc()
+                log.warning(
+                    "Putting the index template failed; retrying.",
+                    extra={"ctx": {"app": app.slug, "attempt": attempt, "error": repr(err)}},
+                )
+                await asyncio.sleep(self._backoff(attempt))
         self._templates.add(app.index_prefix)

@@ -5,7 +5,10 @@ indexer its partition is paused, and resumed once the batch is durable and its
 offsets committed. So a search-engine outage or a retry pauses only the
 partitions it touches, offsets are committed strictly in order, and a crash at
 any moment replays at most the uncommitted batches — which rewrite the same
-``_id``s, so the index never holds a duplicate.
+``_id``s, so the index never holds a duplicate. A batch that failed (the
+indexer raised) is replayed from its first offset, but only after a backoff
+that grows with each failure in a row: its partition stays paused meanwhile,
+while the others keep flowing.
 
 On a rebalance the revoked partitions' batches get ``shutdown_grace_s`` to
 finish and be committed before the partitions move; on stop (SIGTERM) every
@@ -23,6 +26,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 
 from barito_common.kafka import Topics, create_consumer
+from barito_flow.bulk_plan import backoff_delay
 from barito_flow.consumer.batch_indexer import BatchIndexer
 from barito_flow.settings import FlowSettings
 from barito_flow.telemetry import FlowMetrics
@@ -52,6 +56,10 @@ class FlowWorker:
         self._in_flight: dict[TopicPartition, asyncio.Task[int]] = {}
         self._first_offset: dict[TopicPartition, int] = {}
         self._fetched: dict[TopicPartition, int] = {}
+        # Partitions whose last batch failed: failures in a row, and the loop time
+        # at which the partition may be read again.
+        self._failures: dict[TopicPartition, int] = {}
+        self._replay_at: dict[TopicPartition, float] = {}
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -81,17 +89,15 @@ class FlowWorker:
         )
         await consumer.start()
         self._consumer = consumer
+        # A new consumer starts with nothing paused and reads from the last commit.
+        self._failures.clear()
+        self._replay_at.clear()
         try:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(
                     timeout_ms=settings.poll_timeout_ms, max_records=settings.fetch_max_records
                 )
-                for tp, records in batches.items():
-                    if records:
-                        consumer.pause(tp)
-                        self._first_offset[tp] = records[0].offset
-                        self._fetched[tp] = records[-1].offset + 1
-                        self._in_flight[tp] = asyncio.create_task(self._index(tp, records))
+                self._start_batches(consumer, batches)
                 await self._commit_finished(consumer)
                 self._report_lag(consumer)
             await self.settle(set(self._in_flight))
@@ -102,6 +108,17 @@ class FlowWorker:
             self._in_flight.clear()
             await consumer.stop()  # leaves the group, so partitions move at once
 
+    def _start_batches(
+        self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> None:
+        """Index each partition's records, the partition paused until they are committed."""
+        for tp, records in batches.items():
+            if records:
+                consumer.pause(tp)
+                self._first_offset[tp] = records[0].offset
+                self._fetched[tp] = records[-1].offset + 1
+                self._in_flight[tp] = asyncio.create_task(self._index(tp, records))
+
     async def _index(self, tp: TopicPartition, records: list[ConsumerRecord]) -> int:
         await self._indexer.index_batch(tp.topic, tp.partition, records)
         return int(records[-1].offset) + 1
@@ -109,25 +126,50 @@ class FlowWorker:
     async def _commit_finished(self, consumer: AIOKafkaConsumer) -> None:
         finished = {tp: task for tp, task in self._in_flight.items() if task.done()}
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        now = asyncio.get_running_loop().time()
         for tp, task in finished.items():
             del self._in_flight[tp]
-            if task.cancelled() or task.exception() is not None:
-                # Replay the whole batch: its documents that did land are rewritten
-                # under the same ids, so nothing doubles.
-                self._metrics.errors.labels("index").inc()
-                log.error(
-                    "Indexing a batch failed; replaying it.",
-                    extra={"ctx": {"partition": str(tp), "error": repr(task.exception())}},
-                )
-                if tp in consumer.assignment():
-                    consumer.seek(tp, self._first_offset[tp])
-            else:
+            # A cancelled task has no exception to ask for: asking raises.
+            error = asyncio.CancelledError() if task.cancelled() else task.exception()
+            if error is None:
                 offsets[tp] = OffsetAndMetadata(task.result(), "")
+                self._failures.pop(tp, None)
+            else:
+                self._replay_later(consumer, tp, error, now)
         if offsets:
             await self._commit(consumer, offsets)
-        for tp in finished:
-            if tp in consumer.assignment():
+        assigned = consumer.assignment()
+        for tp in offsets:
+            if tp in assigned:
                 consumer.resume(tp)
+        for tp, replay_at in list(self._replay_at.items()):
+            if replay_at <= now:
+                del self._replay_at[tp]
+                if tp in assigned and tp not in self._in_flight:
+                    consumer.resume(tp)
+
+    def _replay_later(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, error: BaseException, now: float
+    ) -> None:
+        """Rewind ``tp`` to its failed batch, to be read again after a backoff."""
+        # Replay the whole batch: its documents that did land are rewritten under the
+        # same ids, so nothing doubles. Not at once, though: what failed it (e.g. the
+        # dead-letter topic away) most likely fails the next attempt too, and replays
+        # in a tight loop would hammer it thousands of times a second. The partition
+        # stays paused until the backoff is over, so the others keep flowing.
+        failures = self._failures.get(tp, 0) + 1
+        self._failures[tp] = failures
+        delay = backoff_delay(
+            failures, base_s=self._settings.retry_base_s, cap_s=self._settings.retry_cap_s
+        )
+        self._replay_at[tp] = now + delay
+        self._metrics.errors.labels("index").inc()
+        log.error(
+            "Indexing a batch failed; replaying it after a backoff.",
+            extra={"ctx": {"partition": str(tp), "delay_s": delay, "error": repr(error)}},
+        )
+        if tp in consumer.assignment():
+            consumer.seek(tp, self._first_offset[tp])
 
     async def _commit(
         self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]
@@ -143,6 +185,10 @@ class FlowWorker:
     async def settle(self, partitions: set[TopicPartition]) -> None:
         """Let the partitions' batches finish (bounded), and commit what became durable."""
         consumer = self._consumer
+        # Whoever owns them next reads them from the last commit, unpaused.
+        for tp in partitions:
+            self._failures.pop(tp, None)
+            self._replay_at.pop(tp, None)
         tasks = [self._in_flight[tp] for tp in partitions if tp in self._in_flight]
         if tasks:
             await asyncio.wait(tasks, timeout=self._settings.shutdown_grace_s)
