@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from barito_common.kafka import create_consumer
-from barito_common.schemas import DeadLetter, UsageReport, from_bytes
+from barito_common.schemas import DeadLetter, from_bytes
 from barito_common.search.index_template import index_template_body, template_name
 from tests.flow_pipeline import pipeline
 
@@ -105,33 +105,11 @@ async def test_a_mapping_conflict_goes_to_the_dead_letter_topic_and_its_chunk_ma
         assert "n" in letter.reason and "parse" in letter.reason.lower()
 
         # The flow's usage reports count the three indexed events and the dead letter.
-        reports = await _flow_usage(p, app.profile.app_id, until_events=3, until_dead=1)
+        reports = await p.flow_usage(app, events=3, dead_lettered=1)
         assert sum(r.events for r in reports) == 3
         assert sum(r.dead_lettered for r in reports) == 1
         assert sum(r.bytes for r in reports) > 0
         assert len({r.report_id for r in reports}) == len(reports)
-
-
-async def _flow_usage(p, app_id: str, *, until_events: int, until_dead: int) -> list[UsageReport]:
-    """The flow's usage reports for one app, read until they reach the totals (and a bit more)."""
-    consumer = create_consumer(p.kafka, p.apps.topics.usage, group_id=None)
-    await consumer.start()
-    reports: list[UsageReport] = []
-    try:
-        async with asyncio.timeout(60):
-            while (
-                sum(r.events for r in reports) < until_events
-                or sum(r.dead_lettered for r in reports) < until_dead
-            ):
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    reports += [from_bytes(UsageReport, r.value) for r in records]
-                reports = [r for r in reports if r.source == "flow" and r.app_id == app_id]
-        # Two more windows: a report counting anything twice would show up here.
-        for records in (await consumer.getmany(timeout_ms=2500)).values():
-            reports += [from_bytes(UsageReport, r.value) for r in records]
-    finally:
-        await consumer.stop()
-    return [r for r in reports if r.source == "flow" and r.app_id == app_id]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -172,7 +150,7 @@ async def test_a_request_sent_again_after_an_unconfirmed_write_is_indexed_once(s
         assert {seq: n for seq, n in seqs.items() if seq < 1000} == dict.fromkeys(range(50), 1)
         assert {seq: n for seq, n in seqs.items() if seq >= 1000} == {1000 + n: 2 for n in range(5)}
         # The team's log volume counts what is in the index, not what was retried.
-        reports = await _flow_usage(p, app.profile.app_id, until_events=60, until_dead=0)
+        reports = await p.flow_usage(app, events=60, dead_lettered=0)
         assert sum(r.events for r in reports) == 60
 
 
