@@ -54,6 +54,7 @@ __all__ = [
     "SETTINGS",
     "canary_env_names",
     "canary_options_from",
+    "compose_binary",
     "compose_project",
     "dockerfile_reports",
     "env_names",
@@ -83,6 +84,8 @@ PREFIX = "BARITO_"
 # The pinned helm module (tools/helm/go.mod); the cache key covers it.
 HELM_PACKAGE = "helm.sh/helm/v3/cmd/helm"
 CONTROLLER_GEN_PACKAGE = "sigs.k8s.io/controller-tools/cmd/controller-gen"
+# The Compose CLI (tools/compose/go.mod pins github.com/docker/compose/v5).
+COMPOSE_PACKAGE = "github.com/docker/compose/v5/cmd"
 
 
 @functools.cache
@@ -95,6 +98,11 @@ def _tool(name: str, package: str = ".", binary: str | None = None) -> Path:
 
 def helm_binary() -> Path:
     return _tool("helm", HELM_PACKAGE, "helm")
+
+
+def compose_binary() -> Path:
+    """The ``docker compose`` plugin (tests/support/compose.py installs it)."""
+    return _tool("compose", COMPOSE_PACKAGE, "docker-compose")
 
 
 def controller_gen_binary() -> Path:
@@ -269,6 +277,7 @@ def build_tools() -> None:
         _tool("composecheck"),
         _tool("dockerfilecheck"),
         controller_gen_binary(),
+        compose_binary(),
     ):
         print(f"tools: {built}")
 
