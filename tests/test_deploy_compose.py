@@ -25,6 +25,7 @@ from barito_receiver.settings import ReceiverSettings
 from barito_server.settings import ServerSettings
 from tests.support.deploy import (
     COMPOSE_FILE,
+    LOCAL_COMPOSE_OVERRIDE,
     REPO,
     SERVICES,
     SETTINGS,
@@ -220,3 +221,103 @@ def test_nothing_is_published_beyond_the_hosts_loopback(project: dict[str, Any])
     }
     assert published, "no port published"
     assert {where: ip for where, ip in published.items() if ip != "127.0.0.1"} == {}
+
+
+# --- deploy/docker/compose.local.yaml, merged over docker-compose.yml ---------
+
+LOCAL_STACK_PORTS = {19092, 19093, 19200, 19201, 19300, 19301, 15433, *range(18080, 18085)}
+
+
+@pytest.fixture(scope="module")
+def local_project() -> dict[str, Any]:
+    loaded: dict[str, Any] = load_json(compose_project(COMPOSE_FILE, LOCAL_COMPOSE_OVERRIDE))
+    return loaded
+
+
+def _port(address: str) -> int:
+    port = urlsplit(address if "//" in address else f"tcp://{address}").port
+    assert port is not None, address
+    return port
+
+
+def test_the_local_override_runs_every_container_on_the_hosts_network(
+    local_project: dict[str, Any],
+) -> None:
+    plain = load_json(compose_project(COMPOSE_FILE, LOCAL_COMPOSE_OVERRIDE, profiles=""))
+    # Kibana and OpenSearch Dashboards have no artifact without a registry.
+    assert set(plain["services"]) == set(SERVICES) | {"kafka", "elasticsearch", "postgres"}
+    for name, service in local_project["services"].items():
+        assert service.get("network_mode") == "host", name
+        assert not service.get("ports"), f"{name}: host networking publishes nothing"
+    engines = {name: local_project["services"][name] for name in ENGINES_WITH_DATA}
+    for name, engine in engines.items():
+        # Built here (barito_cli.stack.engine_images); a pull could only fail.
+        assert engine["image"].startswith("barito-local/"), name
+        assert engine["pull_policy"] == "never", name
+        assert "healthcheck" in engine, name
+    # The file users read keeps the official images.
+    official = load_json(compose_project())
+    assert official["services"]["kafka"]["image"].startswith("apache/kafka:")
+    assert official["services"]["kafka"].get("network_mode") is None
+
+
+def test_the_local_override_gives_every_service_settings_it_reads(
+    local_project: dict[str, Any], image_env: dict[str, dict[str, str]]
+) -> None:
+    services = local_project["services"]
+    unknown = {
+        service: sorted(set(_barito_env(services[service])) - env_names(cls))
+        for service, cls in SETTINGS.items()
+    }
+    assert {service: names for service, names in unknown.items() if names} == {}
+    ports: dict[str, int] = {}
+    for service, cls in SETTINGS.items():
+        env = {**image_env[service], **_barito_env(services[service])}
+        settings = settings_from(cls, env)  # raises as the service would
+        assert settings.environment == "production", service
+        # On the host's network every address is the loopback and a port.
+        assert settings.host == "127.0.0.1", service
+        assert settings.kafka.bootstrap_servers == "127.0.0.1:29092", service
+        search = getattr(settings, "search", None)
+        if search is not None:
+            assert search.url == "http://127.0.0.1:29200", service
+        ports[service] = settings.port
+    assert ports == dict(zip(SERVICES, range(28080, 28085), strict=True))
+    market = settings_from(MarketSettings, _barito_env(services["market"]))
+    assert isinstance(market, MarketSettings) and market.database.url is not None
+    assert _port(market.database.url) == 25433
+    # What app owners are shown points at this stack's receiver and tail server.
+    assert _port(market.ingest_url_template) == ports["receiver"]
+    assert _port(market.tail_url_template.format(app="a", group="g")) == ports["server"]
+    server = settings_from(ServerSettings, _barito_env(services["server"]))
+    assert isinstance(server, ServerSettings) and _port(server.market_url) == ports["market"]
+    provisioner = settings_from(ProvisionerSettings, _barito_env(services["provisioner"]))
+    assert isinstance(provisioner, ProvisionerSettings)
+    assert provisioner.shared.flow_url is not None
+    assert _port(provisioner.shared.flow_url) == ports["flow"]
+    assert not provisioner.shared.kibana_url, "no viewer runs without a registry"
+
+
+def test_the_local_override_stays_off_the_local_stacks_ports(
+    local_project: dict[str, Any],
+) -> None:
+    services = local_project["services"]
+    kafka = services["kafka"]["environment"]
+    listening = {
+        "kafka": {_port(a.split("://", 1)[1]) for a in kafka["KAFKA_LISTENERS"].split(",")},
+        "elasticsearch": {
+            int(services["elasticsearch"]["environment"][k])
+            for k in ("http.port", "transport.port")
+        },
+        "opensearch": {
+            int(services["opensearch"]["environment"][k]) for k in ("http.port", "transport.port")
+        },
+        "postgres": {int(services["postgres"]["environment"]["PGPORT"])},
+        **{s: {int(services[s]["environment"]["BARITO_PORT"])} for s in SERVICES},
+    }
+    assert listening["kafka"] == {29092, 29093}
+    every = [port for ports in listening.values() for port in ports]
+    assert len(every) == len(set(every)), listening
+    assert set(every) & LOCAL_STACK_PORTS == set()
+    # Kafka advertises the address its clients are given.
+    assert kafka["KAFKA_ADVERTISED_LISTENERS"] == "INTERNAL://127.0.0.1:29092"

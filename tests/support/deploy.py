@@ -48,6 +48,7 @@ __all__ = [
     "CANARY_DOCKERFILE",
     "CHART",
     "COMPOSE_FILE",
+    "LOCAL_COMPOSE_OVERRIDE",
     "PRODUCTION_VALUES",
     "REPO",
     "SERVICES",
@@ -69,6 +70,8 @@ __all__ = [
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
+# docker-compose.yml's override for machines without a registry.
+LOCAL_COMPOSE_OVERRIDE = REPO / "deploy" / "docker" / "compose.local.yaml"
 CHART = REPO / "deploy" / "helm" / "barito"
 PRODUCTION_VALUES = CHART / "ci" / "production-values.yaml"
 CANARY_DOCKERFILE = REPO / "libs" / "cli" / "Dockerfile"
@@ -166,15 +169,19 @@ def render_chart(*args: str) -> list[dict[str, Any]]:
 
 
 def compose_project(
-    path: Path = COMPOSE_FILE, *, profiles: str = "*", env: Mapping[str, str] | None = None
+    path: Path = COMPOSE_FILE,
+    *overrides: Path,
+    profiles: str = "*",
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """tools/composecheck on ``path``: its output is the project as JSON.
+    """tools/composecheck on ``path`` (``overrides`` merged over it): the project as JSON.
 
     ``env`` is what the user's shell would give the file's ``${...}`` (nothing else is read).
     """
     assignments = [f"-env={name}={value}" for name, value in (env or {}).items()]
+    files = [str(p) for p in (path, *overrides)]
     return subprocess.run(
-        [str(_tool("composecheck")), "-profiles", profiles, *assignments, str(path)],
+        [str(_tool("composecheck")), "-profiles", profiles, *assignments, *files],
         capture_output=True,
         text=True,
         check=False,

@@ -4,13 +4,14 @@
 // prints the normalized project as JSON so tests/test_deploy_compose.py can
 // check every BARITO_ variable against the settings the services read.
 //
-// Usage: composecheck [-profiles LIST] [-env NAME=VALUE]... FILE > project.json
+// Usage: composecheck [-profiles LIST] [-env NAME=VALUE]... FILE [OVERRIDE...] > project.json
 //
 // By default every profile is enabled ("*"), so services behind a profile are
 // checked too; -profiles "" loads what a plain `docker compose up` starts.
 // Only the defaults written in the file and the -env values are interpolated
 // (the caller's environment is not read), so the output is the same on every
-// machine.
+// machine. Further files are merged over the first, as `docker compose -f FILE
+// -f OVERRIDE` merges them (deploy/docker/compose.local.yaml).
 package main
 
 import (
@@ -34,8 +35,8 @@ func main() {
 		return nil
 	})
 	flag.Parse()
-	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: composecheck [-profiles LIST] [-env NAME=VALUE]... FILE")
+	if flag.NArg() < 1 {
+		fmt.Fprintln(os.Stderr, "usage: composecheck [-profiles LIST] [-env NAME=VALUE]... FILE [OVERRIDE...]")
 		os.Exit(2)
 	}
 	enabled := []string{}
@@ -43,7 +44,7 @@ func main() {
 		enabled = strings.Split(*profiles, ",")
 	}
 	options, err := cli.NewProjectOptions(
-		[]string{flag.Arg(0)},
+		flag.Args(),
 		cli.WithName("barito"),
 		cli.WithProfiles(enabled),
 		cli.WithEnv(environment),
