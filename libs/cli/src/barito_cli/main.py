@@ -3,6 +3,7 @@
 barito stack up|down|status|logs   the private local stack of real engines
 barito up | down | status          the stack plus the five services
 barito tail APP                    an app's live logs
+barito images bases|build         local bases and the images, without a registry
 barito canary                      markers written, tailed and searched; Prometheus metrics
 barito admin create-user|republish accounts and the app registry
 """
@@ -15,6 +16,7 @@ import click
 
 from barito_cli.admin import admin
 from barito_cli.canary import canary_command
+from barito_cli.images.commands import images
 from barito_cli.stack.config import StackError, load_config
 from barito_cli.stack.engines import ALL_ENGINE_NAMES, ENGINE_NAMES, OPTIONAL_ENGINES
 from barito_cli.stack.manager import (
@@ -136,6 +138,7 @@ def status_command() -> None:
 cli.add_command(tail_command)
 cli.add_command(canary_command)
 cli.add_command(admin)
+cli.add_command(images)
 
 
 if __name__ == "__main__":
