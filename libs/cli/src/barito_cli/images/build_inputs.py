@@ -37,6 +37,12 @@ def pinned_uv_version(repo: Path) -> str:
     return found.group(1)
 
 
+def _uv() -> list[str]:
+    """The uv running this command (`uv run` says where), else the one on PATH."""
+    found = os.environ.get("UV") or shutil.which("uv")
+    return [found] if found else [sys.executable, "-m", "uv"]
+
+
 def _digest(*parts: bytes) -> str:
     digest = hashlib.sha256()
     for part in parts:
@@ -75,15 +81,17 @@ def python_build_context(config: StackConfig) -> tuple[Path, str]:
         # The same sync the images do, for every package at once: uv keeps each
         # wheel (and the build backend's) in the cache under its locked URL.
         _run(
-            [sys.executable, "-m", "uv", "sync", "--frozen", "--no-dev", "--all-packages"],
+            [*_uv(), "sync", "--frozen", "--no-dev", "--all-packages"],
             cwd=repo,
             env={"UV_CACHE_DIR": str(into / "uv-cache"), "UV_PROJECT_ENVIRONMENT": str(venv)},
         )
         shutil.rmtree(venv)
+        # pip, run by uv, fetches the uv wheel the Dockerfiles' `pip install` wants.
         _run(
             [
-                sys.executable,
-                "-m",
+                *_uv(),
+                "tool",
+                "run",
                 "pip",
                 "download",
                 "--quiet",
