@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: install up down status stack test lint format clean web web-test api-client tools
+.PHONY: install up down status stack test lint format clean web web-test api-client tools images
 
 WEB := services/market/web
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html \
@@ -36,7 +36,7 @@ lint: install
 
 # Engines already running are reused; the others start from empty data, so a
 # run never inherits (and waits for Kafka to reload) every earlier run's topics.
-test: install lint web web-test tools
+test: install lint web web-test tools images
 	$(UV) run barito stack up --fresh
 	$(UV) run pytest $(PYTEST_ARGS)
 
@@ -46,6 +46,12 @@ test: install lint web web-test tools
 # a test's timeout.
 tools: install
 	$(UV) run python -m tests.support.deploy
+
+# The five service images and the canary (barito/<name>:dev), built over local
+# bases made with debootstrap (no registry needed; docs/deploy.md): once per
+# run, before pytest, so the image tests reuse them. Warm, nothing rebuilds.
+images: install
+	$(UV) run barito images build
 
 format: install
 	$(UV) run ruff check --fix libs services tests bench conftest.py
