@@ -47,11 +47,13 @@ test: install lint web web-test tools images
 tools: install
 	$(UV) run python -m tests.support.deploy
 
-# The five service images and the canary (barito/<name>:dev), built over local
-# bases made with debootstrap (no registry needed; docs/deploy.md): once per
-# run, before pytest, so the image tests reuse them. Warm, nothing rebuilds.
+# The five service images and the canary (barito/<name>:dev), then the engine
+# images of the compose override, built over local bases made with debootstrap
+# (no registry needed; docs/deploy.md): once per run, before pytest, so the
+# image tests reuse them. Warm, nothing rebuilds.
 images: install
 	$(UV) run barito images build
+	$(UV) run python -m barito_cli.stack.engine_images
 
 format: install
 	$(UV) run ruff check --fix libs services tests bench conftest.py
