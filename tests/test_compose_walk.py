@@ -84,9 +84,16 @@ def compose() -> Iterator[ComposeProject]:
         project.mounted = project.volumes_in_use()
         yield project
     finally:
-        (ARTIFACTS / "compose-walk.log").parent.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / "compose-walk.log").write_text(project.logs())
+        _keep_logs(project)
         project.run("down", "-v", "--remove-orphans", "--timeout", "30", check=False)
+
+
+def _keep_logs(project: ComposeProject) -> None:
+    """The containers' last log lines, as a test artifact (kept while they still exist)."""
+    logs = project.logs()
+    if logs.strip():
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "compose-walk.log").write_text(logs)
 
 
 def _sign_up(client: httpx.Client) -> tuple[str, str, str]:
@@ -277,7 +284,7 @@ def test_a_newcomer_runs_barito_from_the_compose_file_and_reads_its_logs(
             page.get_by_role("button", name="Log in").click()
             expect(page.get_by_role("button", name="Log out")).to_be_visible()
             page.goto(f"/apps/{slug}")
-            expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+            expect(page.get_by_role("heading", name="Checkout", exact=True)).to_be_visible()
             expect(page.get_by_test_id("log-count")).to_have_text(
                 str(len(expected)), timeout=SETTLE_S * 1000
             )
@@ -295,6 +302,7 @@ def compose_user(compose: ComposeProject, service: str) -> str:
 
 def test_down_leaves_no_container_volume_or_port_behind(compose: ComposeProject) -> None:
     assert compose.mounted, "no volume was mounted"
+    _keep_logs(compose)
     compose.run("down", "-v", "--remove-orphans", "--timeout", "30")
     assert compose.leftovers() == {}
     still = [v for v in compose.mounted if docker("volume", "inspect", v).returncode == 0]
