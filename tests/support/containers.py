@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-__all__ = ["Container", "docker", "require_images"]
+__all__ = ["TEST_LABEL", "Container", "docker", "require_images"]
+
+TEST_LABEL = "dev.barito.test"
 
 
 def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -55,7 +57,11 @@ class Container:
     def run(self) -> None:
         env = {"BARITO_HOST": "127.0.0.1", "BARITO_PORT": str(self.port), **self.env}
         flags = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
-        docker("run", "-d", "--name", self.name, "--network", "host", *flags, self.image)
+        # The label lets a CI teardown find containers a killed test left behind.
+        docker(
+            "run", "-d", "--name", self.name, "--network", "host",
+            "--label", f"{TEST_LABEL}=1", *flags, self.image,
+        )  # fmt: skip
 
     def stop(self, *, grace_s: int = 30) -> None:
         """SIGTERM, then SIGKILL after ``grace_s``: what an orchestrator does."""
