@@ -67,6 +67,12 @@ def _make_once(folder: Path, fill: Callable[[Path], None]) -> Path:
         partial.rename(folder)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+    # The caches of an older lock file are a few hundred MB each and never used
+    # again (a half-filled one of a concurrent run has a dot in its name).
+    kind = folder.name.rsplit("-", 1)[0]
+    for stale in folder.parent.glob(f"{kind}-*"):
+        if stale != folder and "." not in stale.name and stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
     return folder
 
 
