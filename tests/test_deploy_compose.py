@@ -1,6 +1,7 @@
 """docker-compose.yml, loaded by the Compose Specification's own loader.
 
-No Docker engine runs here: ``tools/composecheck`` loads the file with
+Before anything runs (``tests/test_compose_walk.py`` runs it),
+``tools/composecheck`` loads the file with
 ``github.com/compose-spec/compose-go`` (schema, interpolation, profiles,
 depends_on, volumes: what ``docker compose`` does before it starts anything)
 and prints the normalized project. These tests then hold it to the code:
