@@ -16,8 +16,9 @@ import click
 
 from barito_cli.admin import admin
 from barito_cli.canary import canary_command
+from barito_cli.cli_group import CliGroup
 from barito_cli.images.commands import images
-from barito_cli.stack.config import StackError, load_config
+from barito_cli.stack.config import load_config
 from barito_cli.stack.engines import ALL_ENGINE_NAMES, ENGINE_NAMES, OPTIONAL_ENGINES
 from barito_cli.stack.manager import (
     log_tail,
@@ -32,22 +33,12 @@ from barito_cli.tail import tail_command
 ENGINE_CHOICE = click.Choice(ALL_ENGINE_NAMES)
 
 
-class _Group(click.Group):
-    """Turns a StackError into a one-line message and exit code 1, not a traceback."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except StackError as err:
-            raise click.ClickException(str(err)) from err
-
-
-@click.group(cls=_Group)
+@click.group(cls=CliGroup)
 def cli() -> None:
     """Barito: a self-service, multi-tenant log platform."""
 
 
-@cli.group(cls=_Group)
+@cli.group(cls=CliGroup)
 def stack() -> None:
     """The private local stack: Kafka, Elasticsearch, OpenSearch, Postgres."""
 

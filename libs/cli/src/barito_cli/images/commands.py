@@ -6,24 +6,15 @@ import time
 
 import click
 
+from barito_cli.cli_group import CliGroup
 from barito_cli.images.bases import DERIVED, build_bases
 from barito_cli.images.service_images import SERVICE_IMAGES, build_service_images
-from barito_cli.stack.config import StackError, load_config
+from barito_cli.stack.config import load_config
 
 __all__ = ["images"]
 
 
-class _Group(click.Group):
-    """A StackError as a one-line message and exit code 1, not a traceback."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except StackError as err:
-            raise click.ClickException(str(err)) from err
-
-
-@click.group(cls=_Group)
+@click.group(cls=CliGroup)
 def images() -> None:
     """Build Barito's images on local bases (no container registry needed)."""
 
