@@ -75,6 +75,9 @@ def _rootfs_tarball(config: StackConfig, echo: Callable[[str], None]) -> Path:
     tarball.parent.mkdir(parents=True, exist_ok=True)
     echo(f"debootstrap {SUITE} (minbase): a few minutes, once")
     root = Path(tempfile.mkdtemp(prefix="rootfs.", dir=tarball.parent))
+    # mkdtemp makes its folder 0700, and that folder becomes the image's "/": every
+    # non-root user of every image on this base would then find nothing at all.
+    root.chmod(0o755)
     partial = tarball.with_suffix(".partial")
     try:
         # The mirror apt is configured with on this machine; debootstrap's default
