@@ -36,12 +36,10 @@ from barito_common.search.adapter import (
     Engine,
     IndexSize,
     SearchAdapter,
-    SearchError,
-    SearchRequestError,
-    SearchUnavailable,
     create_search_adapter,
 )
 from barito_common.search.bulk_result import BulkItemResult, BulkOutcome, BulkResult
+from barito_common.search.errors import SearchError, SearchRequestError, SearchUnavailable
 
 __all__ = [
     "BulkItemResult",

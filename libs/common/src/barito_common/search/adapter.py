@@ -3,11 +3,7 @@
 Everything is implemented once here, on the request style both clients accept
 (keyword arguments plus a JSON ``body=``). An engine module only says how to
 build its client, which exceptions that client raises and how to unwrap its
-responses. Errors::
-
-    SearchError                 (.status, .error_type)
-    ├── SearchUnavailable       no answer, timeout, 429 or 5xx: try again later
-    └── SearchRequestError      4xx: the engine refused this request
+responses. What it raises is drawn in :mod:`barito_common.search.errors`.
 """
 
 from __future__ import annotations
@@ -24,7 +20,12 @@ from barito_common.search.bulk_result import (
     BulkOutcome,
     BulkResult,
     classify_bulk_item,
-    describe_engine_error,
+)
+from barito_common.search.errors import (
+    SearchError,
+    SearchRequestError,
+    SearchUnavailable,
+    translated_error,
 )
 from barito_common.settings import SearchSettings
 
@@ -54,35 +55,6 @@ class IndexSize:
 
     documents: int
     bytes: int
-
-
-class SearchError(Exception):
-    """Base of every error the search adapter raises."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        error_type: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        """HTTP status of the engine's answer; ``None`` when there was no answer."""
-        self.error_type = error_type
-        """The engine's error type, e.g. ``index_not_found_exception``."""
-        self.reason = reason or message
-        """The engine's own explanation, without the action and the engine's address:
-        fit to show a user whose request (e.g. a query string) the engine refused."""
-
-
-class SearchUnavailable(SearchError):
-    """The engine did not answer, timed out, was overloaded (429) or failed (5xx)."""
-
-
-class SearchRequestError(SearchError):
-    """The engine refused the request (4xx); sending it again will not help."""
 
 
 class SearchAdapter(abc.ABC):
@@ -234,16 +206,16 @@ class SearchAdapter(abc.ABC):
         for index, doc_id, source in docs:
             operations.append({op_type: {"_index": index, "_id": doc_id}})
             operations.append(source)
-        # One raw _bulk call rather than the clients' bulk helpers: callers send
-        # one Kafka chunk (about 1 MiB) at a time, far below the engines' request
-        # limit, so the helpers' re-chunking buys nothing, and their failure paths
+        # One raw _bulk call rather than the clients' bulk helpers: callers cut
+        # their own bulks (the flow by count and bytes, splitting again on a 413),
+        # so the helpers' re-chunking buys nothing, and their failure paths
         # differ (Elasticsearch's helper lets a connection error escape even with
         # raise_on_exception=False, losing the outcomes of chunks already sent).
         # Here every document gets an outcome, in the order it was given.
         try:
             response = self._body(await self._client.bulk(body=operations, refresh=refresh))
         except self._client_errors as err:
-            error = self._translated(err, "bulk request")
+            error = translated_error(err, "bulk request", engine=self.engine, url=self._url)
             if isinstance(error, SearchRequestError):
                 raise error from err
             return BulkResult(
@@ -390,37 +362,10 @@ class SearchAdapter(abc.ABC):
         try:
             yield
         except self._client_errors as err:
-            error = self._translated(err, action)
+            error = translated_error(err, action, engine=self.engine, url=self._url)
             if missing_ok and error.status == 404:
                 return
             raise error from err
-
-    def _translated(self, err: Exception, action: str) -> SearchError:
-        # Both clients put the HTTP status on .status_code (OpenSearch puts "N/A"
-        # there for connection errors) and the decoded error body on .info.
-        status = getattr(err, "status_code", None)
-        status = status if isinstance(status, int) else None
-        body = getattr(err, "info", None)
-        if isinstance(body, Mapping) and "error" in body:
-            error = body["error"]
-            error_type, reason = describe_engine_error(error)
-            shard_error = _first_shard_failure(error)
-            if shard_error is not None:
-                # "all shards failed" says nothing; the shard's reason says what
-                # was wrong with the request (e.g. the query string's parse error).
-                error_type, reason = describe_engine_error(shard_error)
-                reason = _first_lines(reason)
-        else:
-            error_type, reason = None, str(err)
-            # Elasticsearch's transport errors keep the cause in .message and
-            # print only "Connection error": say what actually failed.
-            detail = getattr(err, "message", None)
-            if isinstance(detail, str) and detail not in reason:
-                reason = f"{reason}: {detail}"
-        message = f"{action} on {self.engine} at {self._url} failed: {reason}"
-        if status is None or status == 429 or status >= 500:
-            return SearchUnavailable(message, status=status, error_type=error_type)
-        return SearchRequestError(message, status=status, error_type=error_type, reason=reason)
 
 
 def create_search_adapter(settings: SearchSettings) -> SearchAdapter:
@@ -433,29 +378,6 @@ def create_search_adapter(settings: SearchSettings) -> SearchAdapter:
     from barito_common.search.opensearch_adapter import OpenSearchAdapter
 
     return OpenSearchAdapter.from_settings(settings)
-
-
-def _first_shard_failure(error: object) -> Mapping[str, Any] | None:
-    """The ``reason`` of a search's first failed shard, if the error carries one."""
-    if not isinstance(error, Mapping):
-        return None
-    shards = error.get("failed_shards")
-    if not shards or not isinstance(shards[0], Mapping):
-        return None
-    reason = shards[0].get("reason")
-    return reason if isinstance(reason, Mapping) else None
-
-
-def _first_lines(description: str) -> str:
-    """``describe_engine_error``'s "A (caused by B) (caused by C)" with one line per part."""
-    # Query parse errors append the parser's whole list of expected tokens,
-    # one per line, to each cause: keep only the line that says what is wrong.
-    parts = description.split(" (caused by ")
-    kept = [parts[0].split("\n", 1)[0]]
-    for part in parts[1:]:
-        line = part.split("\n", 1)[0]
-        kept.append(line if line.endswith(")") else f"{line})")
-    return " (caused by ".join(kept)
 
 
 def _hits_total(body: Mapping[str, Any]) -> int | None:
