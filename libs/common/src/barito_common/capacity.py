@@ -24,6 +24,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from barito_common.schemas import Placement
+
 __all__ = [
     "DEFAULT_TEMPLATES_DIR",
     "CapacityError",
@@ -87,6 +89,12 @@ class CapacityTemplate(_Part):
     flow: FlowCapacity
     kibana: KibanaCapacity
     retention_days: int = Field(ge=1, le=3650, description="Default days logs are kept.")
+    placement: Placement = Field(
+        Placement.SHARED,
+        description="Where groups of this template live: `shared` (the installation's own "
+        "cluster) or `dedicated` (a cluster of their own, made by the installation's "
+        "dedicated driver).",
+    )
 
 
 def load_templates(directory: Path | str) -> dict[str, CapacityTemplate]:

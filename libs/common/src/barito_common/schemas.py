@@ -46,12 +46,14 @@ __all__ = [
     "SCHEMA_VERSION",
     "AppProfile",
     "AppStatus",
+    "ClusterCoordinates",
     "Component",
     "ComponentKind",
     "ComponentState",
     "DeadLetter",
     "InfrastructureState",
     "PayloadError",
+    "Placement",
     "ProvisionCommand",
     "ProvisionCommandKind",
     "ProvisionEvent",
@@ -123,6 +125,37 @@ class RetiringSecret(BaseModel):
     valid_until: UtcDatetime = Field(description="End of the rotation's grace period (UTC).")
 
 
+class Placement(StrEnum):
+    """Where an app group's logs live (architecture §6)."""
+
+    SHARED = "shared"
+    """The installation's own Kafka and search engine."""
+    DEDICATED = "dedicated"
+    """A cluster of the group's own, made by the installation's dedicated driver."""
+
+
+class ClusterCoordinates(BaseModel):
+    """Where a dedicated group's cluster answers: its Kafka, search engine and viewer.
+
+    Every address is as the installation's services reach it. A shared group
+    has none: its apps use the installation's own Kafka and search engine.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    infrastructure_id: NonEmptyStr = Field(description="The infrastructure that is this cluster.")
+    kafka_bootstrap_servers: NonEmptyStr = Field(
+        description="Comma-separated host:port list of the cluster's Kafka brokers."
+    )
+    search_url: NonEmptyStr = Field(description="Base URL of the cluster's search engine.")
+    search_engine: Literal["elasticsearch", "opensearch"] = Field(
+        description="Which engine search_url is."
+    )
+    kibana_url: str | None = Field(
+        default=None, description="Base URL of the cluster's Kibana, when one runs."
+    )
+
+
 class AppProfile(_Payload):
     """An app's registry entry, published on the compacted ``barito.apps`` topic."""
 
@@ -161,6 +194,12 @@ class AppProfile(_Payload):
         description="Capacity template name: small, medium, large, or custom."
     )
     updated_at: UtcDatetime = Field(description="When the market last changed the app (UTC).")
+    # Absent in profiles older than dedicated clusters, which all meant "shared".
+    cluster: ClusterCoordinates | None = Field(
+        default=None,
+        description="The group's dedicated cluster, once it is ACTIVE: the app's topic, "
+        "indices and viewer live there. None: the installation's own cluster.",
+    )
 
     def accepts_secret_hash(self, secret_hash: str, *, now: datetime) -> bool:
         """Whether this app's own secret (current or still in its grace period) matches."""
@@ -197,6 +236,13 @@ class ProvisionCommand(_Payload):
     template: dict[str, Any] = Field(
         default_factory=dict,
         description="The capacity template's contents, so the provisioner needs no copy.",
+    )
+    # The market decides, not the template alone: a group once dedicated stays
+    # so when its template shrinks to a shared one, since its logs live there.
+    placement: Placement = Field(
+        default=Placement.SHARED,
+        description="Where the group's infrastructure lives: the installation's shared "
+        "cluster or a dedicated one.",
     )
     issued_at: UtcDatetime = Field(description="When the market issued the command (UTC).")
 
@@ -252,6 +298,11 @@ class ProvisionEvent(_Payload):
     )
     message: str | None = Field(default=None, description="Human-readable detail, e.g. an error.")
     at: UtcDatetime = Field(description="When the transition happened (UTC).")
+    cluster: ClusterCoordinates | None = Field(
+        default=None,
+        description="A dedicated infrastructure's coordinates, in every event from the one "
+        "that makes it ACTIVE on; None for a shared one (and before it is ACTIVE).",
+    )
 
 
 class UsageReport(_Payload):

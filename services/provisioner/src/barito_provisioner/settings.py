@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from barito_common.settings import SearchSettings, ServiceSettings
 
 __all__ = [
+    "DockerSettings",
     "KubernetesSettings",
     "NomadSettings",
     "ProvisionerSettings",
@@ -22,7 +23,7 @@ __all__ = [
     "get_settings",
 ]
 
-Driver = Literal["shared", "nomad", "kubernetes"]
+Driver = Literal["shared", "docker", "nomad", "kubernetes"]
 
 # services/provisioner/src/barito_provisioner/settings.py → the repository root.
 _REPO_TEMPLATES = Path(__file__).resolve().parents[4] / "infra" / "templates"
@@ -43,6 +44,50 @@ class SharedSettings(BaseModel):
         description="Base URL of the installation's Kibana; reported as kibana-0 and checked "
         "through /api/status. Unset: no Kibana component is reported.",
     )
+
+
+class DockerSettings(BaseModel):
+    """The ``docker`` driver: a group's cluster as containers on one Docker host."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(
+        "unix:///var/run/docker.sock", description="The Docker engine's API address."
+    )
+    advertised_host: str = Field(
+        "127.0.0.1",
+        description="Host name or address under which the installation's services reach the "
+        "containers (they use the host's network).",
+    )
+    port_min: int = Field(
+        31000, ge=1024, le=65535, description="Lowest port the driver hands to a container."
+    )
+    port_max: int = Field(
+        31999, ge=1024, le=65535, description="Highest port the driver hands to a container."
+    )
+    kafka_image: str = Field("apache/kafka:4.1.1", description="Image of Kafka (KRaft).")
+    search_engine: Literal["elasticsearch", "opensearch"] = Field(
+        "elasticsearch", description="Which engine search_image is."
+    )
+    search_image: str = Field(
+        "docker.elastic.co/elasticsearch/elasticsearch:8.19.21",
+        description="Image of the search nodes.",
+    )
+    kibana_image: str | None = Field(
+        None,
+        description="Image of Kibana. Unset: no Kibana is started, and its component says so.",
+    )
+    flow_image: str = Field("barito/flow:latest", description="Image of the flow service.")
+    name_prefix: str = Field(
+        "barito-", description="Prefix of every container and volume name the driver makes."
+    )
+    ready_timeout_s: float = Field(
+        600.0,
+        gt=0,
+        description="How long bootstrapping waits for every container to be healthy before "
+        "the step fails (and is retried).",
+    )
+    ready_poll_s: float = Field(2.0, gt=0, description="How often bootstrapping looks.")
 
 
 class NomadSettings(BaseModel):
@@ -128,8 +173,10 @@ class ProvisionerSettings(ServiceSettings):
     port: int = Field(18082, ge=1, le=65535, description="Port the provisioner listens on.")
     driver: Driver = Field(
         "shared",
-        description="Where infrastructure is made: `shared` (the installation's own cluster, "
-        "the single-machine default), `nomad` or `kubernetes`.",
+        description="The installation's dedicated driver: where groups whose template says "
+        "`placement: dedicated` get their own cluster (`docker`, `nomad` or `kubernetes`). "
+        "`shared` (the single-machine default): there is none, and every group lives on the "
+        "installation's own cluster.",
     )
     search: SearchSettings = Field(
         default_factory=SearchSettings,
@@ -140,6 +187,7 @@ class ProvisionerSettings(ServiceSettings):
         description="Folder holding nomad/ and kubernetes/ infrastructure templates.",
     )
     shared: SharedSettings = Field(default_factory=SharedSettings)
+    docker: DockerSettings = Field(default_factory=DockerSettings)
     nomad: NomadSettings = Field(default_factory=NomadSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     consumer_group: str = Field(

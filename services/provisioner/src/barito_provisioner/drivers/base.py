@@ -18,7 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from barito_common.capacity import CapacityTemplate
-from barito_common.schemas import AppProfile, Component, ComponentKind, ComponentState
+from barito_common.schemas import (
+    AppProfile,
+    ClusterCoordinates,
+    Component,
+    ComponentKind,
+    ComponentState,
+    Placement,
+)
 
 __all__ = [
     "Driver",
@@ -45,6 +52,7 @@ class InfrastructureSpec:
     infrastructure_id: str
     group_id: str
     template: CapacityTemplate
+    placement: Placement = Placement.SHARED
 
 
 def component_counts(template: CapacityTemplate) -> dict[ComponentKind, int]:
@@ -95,6 +103,13 @@ class Driver(abc.ABC):
     @abc.abstractmethod
     async def poll(self, spec: InfrastructureSpec, known: Sequence[Component]) -> list[Component]:
         """Every component's state now; never raises for an unreachable component."""
+
+    def cluster(
+        self, spec: InfrastructureSpec, components: Sequence[Component]
+    ) -> ClusterCoordinates | None:
+        """Where the infrastructure's Kafka, search engine and viewer answer, as the
+        installation's services reach them; None for the shared cluster (pure)."""
+        return None
 
     async def check(self) -> None:  # noqa: B027 - optional hook
         """For /readyz: raise unless the driver's target answers."""
