@@ -75,6 +75,8 @@ class WebStack:
     admin_email: str
     admin_password: str
     processes: _Processes
+    run: str
+    """This run's name: its topic prefix is ``<run>.``, its index prefix ``<run>-``."""
 
     @property
     def market_url(self) -> str:
@@ -180,7 +182,10 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 
 
 @contextmanager
-def web_stack(stack: Any, logs_dir: Path) -> Iterator[WebStack]:
+def web_stack(
+    stack: Any, logs_dir: Path, *, overrides: dict[str, dict[str, str]] | None = None
+) -> Iterator[WebStack]:
+    """The five services; ``overrides`` adds or replaces variables of named services."""
     run = f"web{uuid.uuid4().hex[:8]}"
     database = f"market_{run}"
     server = stack.postgres_url.rsplit("/", 1)[0]
@@ -190,6 +195,8 @@ def web_stack(stack: Any, logs_dir: Path) -> Iterator[WebStack]:
     environments = _environments(
         stack, ports, run=run, database_url=database_url, data_dir=logs_dir
     )
+    for name, variables in (overrides or {}).items():
+        environments[name].update(variables)
     logs_dir.mkdir(parents=True, exist_ok=True)
     for name in SERVICES:
         (logs_dir / f"{name}.log").unlink(missing_ok=True)
@@ -206,7 +213,7 @@ def web_stack(stack: Any, logs_dir: Path) -> Iterator[WebStack]:
             database=DatabaseSettings(url=database_url),
         )
         _run(create_user(settings, email=admin_email, password=admin_password, superadmin=True))
-        yield WebStack(urls, admin_email, admin_password, processes)
+        yield WebStack(urls, admin_email, admin_password, processes, run)
     finally:
         _stop(processes.running)
         _run(_database(stack.postgres_url, database, drop=True))

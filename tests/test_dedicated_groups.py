@@ -1,0 +1,357 @@
+"""A dedicated group's logs travel through its own cluster, end to end, on real containers.
+
+The installation runs the five services as processes on the local stack
+(its shared tier) and the provisioner's ``docker`` driver as its dedicated
+tier, with a dedicated template small enough for this machine: one Kafka
+broker, one Elasticsearch node, one flow. Group A stays shared; group B
+starts shared and moves to dedicated while a marker is posted every 50 ms.
+Every check asks the engines themselves (the Kafka topics, the indices) and
+Docker itself, and goes through the market's search and the live tail as a
+team would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from barito_common.kafka import Topics
+from barito_common.schemas import AppProfile
+from tests.support.group_clusters import (
+    MarkerPoster,
+    docker_objects,
+    follow_tail,
+    index_markers,
+    latest_profile,
+    listening,
+    topic_markers,
+)
+from tests.support.web_stack import WebStack, web_stack
+
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.skipif(shutil.which("docker") is None, reason="no docker CLI on this machine"),
+]
+
+_TEMPLATES = {
+    "small": """
+name: small
+events_per_second: 1000
+kafka: {brokers: 1, controllers: combined, partitions: 2, replication: 1,
+        min_insync_replicas: 1}
+search: {nodes: 1, heap: 1GiB, primary_shards: 1, replicas: 0}
+flow: {replicas: 1}
+kibana: {replicas: 1}
+retention_days: 7
+placement: shared
+""",
+    # As small as a real cluster gets: what this 2-core machine can run beside the stack.
+    "medium": """
+name: medium
+events_per_second: 10000
+kafka: {brokers: 1, controllers: combined, partitions: 2, replication: 1,
+        min_insync_replicas: 1}
+search: {nodes: 1, heap: 512MiB, primary_shards: 1, replicas: 0}
+flow: {replicas: 1}
+kibana: {replicas: 1}
+retention_days: 7
+placement: dedicated
+""",
+}
+
+
+@dataclass
+class Team:
+    """A user's API token and the market client that uses it."""
+
+    market: httpx.Client
+
+    def register(self, name: str, *, capacity: str) -> dict[str, Any]:
+        answer = self.market.post(
+            "/api/v1/apps", json={"name": name, "new_group": f"{name}-team", "capacity": capacity}
+        )
+        assert answer.status_code == 201, answer.text
+        return dict(answer.json())
+
+    def infrastructure(self, group: str) -> dict[str, Any]:
+        listed = self.market.get("/api/v1/admin/infrastructures")
+        assert listed.status_code == 200, listed.text
+        (found,) = [infra for infra in listed.json()["data"] if infra["group"] == group]
+        return dict(found)
+
+    def search(self, slug: str, run: str) -> list[dict[str, Any]]:
+        """Every hit of the marker run through the market's search, all pages."""
+        hits: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            answer = self.market.get(
+                f"/api/v1/apps/{slug}/logs",
+                params={
+                    "q": f"marker:{run}",
+                    "start": "2000-01-01T00:00:00Z",
+                    "size": 500,
+                    "page": page,
+                },
+            )
+            assert answer.status_code == 200, answer.text
+            found = answer.json()["hits"]
+            hits += found
+            if len(found) < 500:
+                return hits
+            page += 1
+
+
+@pytest.fixture(scope="module")
+def installation(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+    templates = tmp_path_factory.mktemp("templates")
+    for name, text in _TEMPLATES.items():
+        (templates / f"{name}.yaml").write_text(text)
+    dedicated = {
+        "BARITO_DRIVER": "docker",
+        "BARITO_DOCKER__KAFKA_IMAGE": "barito-local/kafka:4.1.1",
+        "BARITO_DOCKER__SEARCH_IMAGE": "barito-local/elasticsearch:8.19.21",
+        "BARITO_DOCKER__FLOW_IMAGE": "barito/flow:dev",
+        "BARITO_DOCKER__NAME_PREFIX": "",  # set below, once the run is named
+        "BARITO_POLL_INTERVAL_S": "2",
+        "BARITO_RETRY_CAP_S": "5",
+    }
+    overrides = {
+        "market": {"BARITO_CAPACITY_TEMPLATES_DIR": str(templates)},
+        "flow": {"BARITO_CAPACITY_TEMPLATES_DIR": str(templates)},
+        "provisioner": dedicated,
+    }
+    # Containers and volumes of this module carry its own name prefix, so what a
+    # failed test leaves behind is found and removed, and nothing else is.
+    prefix = f"dedicated-{uuid.uuid4().hex[:6]}-"
+    dedicated["BARITO_DOCKER__NAME_PREFIX"] = prefix
+    logs = tmp_path_factory.mktemp("dedicated-services")
+    try:
+        with web_stack(stack, logs, overrides=overrides) as running:
+            yield running
+    finally:
+        _remove_named(prefix)
+
+
+def _remove_named(prefix: str) -> None:
+    def names(*command: str) -> list[str]:
+        out = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+        return [name for name in out.split() if name.startswith(prefix)]
+
+    containers = names("docker", "ps", "-a", "--filter", f"name={prefix}", "--format", "{{.Names}}")
+    if containers:
+        subprocess.run(["docker", "rm", "-f", "-v", *containers], check=False)
+    volumes = names("docker", "volume", "ls", "--filter", f"name={prefix}", "--format", "{{.Name}}")
+    if volumes:
+        subprocess.run(["docker", "volume", "rm", "-f", *volumes], check=False)
+
+
+@pytest.fixture(scope="module")
+def team(installation: WebStack) -> Iterator[Team]:
+    with httpx.Client(base_url=installation.market_url, timeout=60) as market:
+        login = market.post(
+            "/api/v1/auth/login",
+            json={"email": installation.admin_email, "password": installation.admin_password},
+        )
+        assert login.status_code == 200, login.text
+        token = market.post(
+            "/api/v1/auth/tokens",
+            json={"name": "dedicated"},
+            headers={"X-CSRF-Token": login.json()["csrf_token"]},
+        ).json()["token"]
+        market.cookies.clear()
+        market.headers["Authorization"] = f"Bearer {token}"
+        yield Team(market)
+
+
+@dataclass
+class Moved:
+    """Group B after its move: its app, the markers posted across the move, its cluster."""
+
+    app: dict[str, Any]
+    poster: MarkerPoster
+    acked: list[int]
+    profile: AppProfile
+    infrastructure_id: str
+
+
+def _wait(what: str, check: Any, *, within_s: float, every_s: float = 1.0) -> Any:
+    deadline = time.monotonic() + within_s
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(every_s)
+    raise AssertionError(f"{what}: not within {within_s:g} s (last: {last!r})")
+
+
+@pytest.fixture(scope="module")
+def shared_app(installation: WebStack, team: Team) -> dict[str, Any]:
+    return team.register("alpha", capacity="small")
+
+
+@pytest.fixture(scope="module")
+def moved(installation: WebStack, team: Team) -> Moved:
+    """Group B registered shared, then moved to dedicated while markers are posted."""
+    app = team.register("bravo", capacity="small")
+    kafka = installation_kafka(installation)
+    poster = MarkerPoster(installation.receiver_url, app["secret"])
+    assert poster.post_one(0, give_up_s=30) == 200
+    poster.start()
+    try:
+        time.sleep(2)
+        changed = team.market.patch(f"/api/v1/apps/{app['slug']}", json={"capacity": "medium"})
+        assert changed.status_code == 200, changed.text
+        profile = _wait(
+            "bravo's profile names its dedicated cluster",
+            lambda: _with_cluster(latest_profile(kafka, f"{installation.run}.", app["slug"])),
+            within_s=600,
+            every_s=2,
+        )
+        # Markers keep going to the new place for a while after the switch.
+        time.sleep(5)
+    finally:
+        acked = poster.stop()
+    infrastructure = team.infrastructure(app["group"])
+    assert infrastructure["state"] == "ACTIVE", infrastructure
+    return Moved(app, poster, acked, profile, infrastructure["id"])
+
+
+def _with_cluster(profile: AppProfile | None) -> AppProfile | None:
+    return profile if profile is not None and profile.cluster is not None else None
+
+
+def installation_kafka(installation: WebStack) -> str:
+    env = installation.processes.environments["receiver"]
+    return env["BARITO_KAFKA__BOOTSTRAP_SERVERS"]
+
+
+def installation_search(installation: WebStack) -> str:
+    return installation.processes.environments["flow"]["BARITO_SEARCH__URL"]
+
+
+def test_a_move_to_dedicated_while_posting_loses_and_doubles_nothing(
+    installation: WebStack, team: Team, moved: Moved
+) -> None:
+    cluster = moved.profile.cluster
+    assert cluster is not None
+    topic = Topics(f"{installation.run}.").logs(moved.app["slug"])
+    before = topic_markers(installation_kafka(installation), topic, moved.poster.run)
+    after = topic_markers(cluster.kafka_bootstrap_servers, topic, moved.poster.run)
+    # Both places took writes: the move happened in the middle of the posting.
+    assert before and after, (len(before), len(after))
+    assert set(before) | set(after) >= set(moved.acked)
+
+    def searchable() -> bool:
+        hits = team.search(moved.app["slug"], moved.poster.run)
+        return sorted(int(hit["source"]["seq"]) for hit in hits) == sorted(moved.acked)
+
+    _wait("every acknowledged marker searchable exactly once", searchable, within_s=120)
+    # And the engines agree: old markers in the installation's, new ones in the group's.
+    pattern = f"{installation.run}-{moved.app['slug']}-*"
+    old = index_markers(installation_search(installation), pattern, moved.poster.run)
+    new = index_markers(cluster.search_url, pattern, moved.poster.run)
+    assert set(old) == set(before) and set(new) == set(after)
+    assert all(count == 1 for count in (old + new).values()), (old + new).most_common(3)
+
+
+def test_each_groups_logs_live_only_on_its_own_cluster(
+    installation: WebStack, team: Team, moved: Moved, shared_app: dict[str, Any]
+) -> None:
+    cluster = moved.profile.cluster
+    assert cluster is not None
+    topics = Topics(f"{installation.run}.")
+    mine = MarkerPoster(installation.receiver_url, shared_app["secret"])
+    theirs = MarkerPoster(installation.receiver_url, moved.app["secret"])
+    with follow_tail(installation.urls["server"], moved.app["slug"], moved.app["secret"]) as tail:
+        for seq in range(20):
+            assert mine.post_one(seq) == 200
+            assert theirs.post_one(seq) == 200
+        seen = _wait(
+            "the live tail shows B's markers from B's Kafka",
+            lambda: tail.markers(theirs.run) >= set(range(20)) and tail.markers(theirs.run),
+            within_s=60,
+        )
+    assert seen == set(range(20))
+    shared_kafka, group_kafka = installation_kafka(installation), cluster.kafka_bootstrap_servers
+    a_topic, b_topic = topics.logs(shared_app["slug"]), topics.logs(moved.app["slug"])
+    assert set(topic_markers(shared_kafka, a_topic, mine.run)) == set(range(20))
+    assert not topic_markers(group_kafka, a_topic, mine.run)
+    assert set(topic_markers(group_kafka, b_topic, theirs.run)) == set(range(20))
+    assert not topic_markers(shared_kafka, b_topic, theirs.run)
+    for app, poster in ((shared_app, mine), (moved.app, theirs)):
+        _wait(
+            f"{app['slug']}'s markers searchable through the market",
+            lambda app=app, poster=poster: len(team.search(app["slug"], poster.run)) == 20,
+            within_s=120,
+        )
+    a_pattern = f"{installation.run}-{shared_app['slug']}-*"
+    b_pattern = f"{installation.run}-{moved.app['slug']}-*"
+    assert not index_markers(cluster.search_url, a_pattern, mine.run)
+    assert not index_markers(installation_search(installation), b_pattern, theirs.run)
+
+
+def test_the_groups_kafka_down_refuses_only_its_own_ingest(
+    installation: WebStack, team: Team, moved: Moved, shared_app: dict[str, Any]
+) -> None:
+    cluster = moved.profile.cluster
+    assert cluster is not None
+    label = f"dev.barito.infrastructure={moved.infrastructure_id}"
+    (kafka,) = [name for name in docker_objects(label)["containers"] if name.endswith("kafka-0")]
+    subprocess.run(["docker", "stop", "-t", "10", kafka], check=True, capture_output=True)
+    try:
+        refused = httpx.post(
+            f"{installation.receiver_url}/api/v1/logs",
+            json={"message": "while B's Kafka is down"},
+            headers={"X-App-Secret": moved.app["secret"]},
+            timeout=60,
+        )
+        assert refused.status_code == 503, refused.text
+        assert "Retry-After" in refused.headers
+        shared = MarkerPoster(installation.receiver_url, shared_app["secret"])
+        assert shared.post_one(0, give_up_s=5) == 200
+    finally:
+        subprocess.run(["docker", "start", kafka], check=True, capture_output=True)
+    # An agent keeps retrying: every marker it was told is in is found once.
+    again = MarkerPoster(installation.receiver_url, moved.app["secret"])
+    for seq in range(10):
+        assert again.post_one(seq, give_up_s=180) == 200
+    _wait(
+        "B's markers after its Kafka came back are searchable once each",
+        lambda: (
+            sorted(int(h["source"]["seq"]) for h in team.search(moved.app["slug"], again.run))
+            == list(range(10))
+        ),
+        within_s=180,
+    )
+    b_topic = Topics(f"{installation.run}.").logs(moved.app["slug"])
+    assert not topic_markers(installation_kafka(installation), b_topic, again.run)
+
+
+def test_deleting_the_group_removes_its_cluster(
+    installation: WebStack, team: Team, moved: Moved
+) -> None:
+    label = f"dev.barito.infrastructure={moved.infrastructure_id}"
+    before = docker_objects(label)
+    assert before["containers"] and before["volumes"], before
+    assert team.market.delete(f"/api/v1/apps/{moved.app['slug']}").status_code == 204
+    assert team.market.delete(f"/api/v1/groups/{moved.app['group']}").status_code == 204
+    _wait(
+        "the group's containers and volumes gone",
+        lambda: docker_objects(label) == {"containers": [], "volumes": []},
+        within_s=180,
+        every_s=2,
+    )
+    cluster = moved.profile.cluster
+    assert cluster is not None
+    for address in cluster.kafka_bootstrap_servers.split(","):
+        host, port = address.rsplit(":", 1)
+        assert not listening(host, int(port)), f"{address} still answers"
