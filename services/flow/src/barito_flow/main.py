@@ -1,4 +1,11 @@
-"""Barito flow: app factory, lifespan and entry point."""
+"""Barito flow: app factory, lifespan and entry point.
+
+Two Kafkas may be in play (architecture §6): the log topics are read from
+``settings.logs_kafka`` (a dedicated group's own Kafka for a group's flow),
+while the app registry, the usage topic and the dead-letter topic are on the
+installation's Kafka (``settings.kafka``), where the market reads them. The
+flow creates its own topics (dead letters, usage) only there.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ from barito_common.search import create_search_adapter
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
 from barito_common.usage_windows import UsageWindows
+from barito_flow.app_scope import AppScope
 from barito_flow.consumer.batch_indexer import BatchIndexer
 from barito_flow.consumer.worker import FlowWorker
 from barito_flow.retention import delete_expired_indices
@@ -43,7 +51,7 @@ class RetentionRun(BaseModel):
 async def _retention_forever(app: FastAPI, interval_s: float) -> None:
     while True:
         try:
-            await delete_expired_indices(app.state.search, app.state.registry.apps())
+            await delete_expired_indices(app.state.search, app.state.scope.apps())
         except Exception as err:
             log.warning("Retention run failed.", extra={"ctx": {"error": repr(err)}})
         await asyncio.sleep(interval_s)
@@ -56,12 +64,20 @@ async def _ensure_own_topics(settings: FlowSettings) -> None:
     )
 
 
+def _logs_kafka_probe(settings: FlowSettings) -> KafkaProbe | None:
+    """A probe of the log topics' Kafka when it is not the installation's, else None."""
+    if settings.logs_kafka.bootstrap_servers == settings.kafka.bootstrap_servers:
+        return None
+    return KafkaProbe(settings.logs_kafka, timeout_s=settings.readiness_timeout_s)
+
+
 def create_app(settings: FlowSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[list[Dependency]]:
         kafka = KafkaProbe(settings.kafka, timeout_s=settings.readiness_timeout_s)
+        logs_kafka = _logs_kafka_probe(settings)
         search = create_search_adapter(settings.search)
         registry = AppRegistry(settings.kafka)
         producer = RecoveringProducer(lambda: create_producer(settings.kafka))
@@ -69,9 +85,10 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
         usage = UsageWindows("flow", errors=metrics.errors)
         templates = load_templates(settings.capacity_templates_dir)
         indexer = BatchIndexer(settings, search, registry, producer, metrics, usage, templates)
-        usage_topic = Topics(settings.kafka.topic_prefix).usage
-        worker = FlowWorker(settings, indexer, metrics)
-        app.state.search, app.state.registry = search, registry
+        topics = Topics(settings.kafka.topic_prefix)
+        scope = AppScope(registry, topics, settings.app_group_id)
+        worker = FlowWorker(settings, indexer, metrics, scope)
+        app.state.search, app.state.registry, app.state.scope = search, registry, scope
         await registry.start()
 
         async def start_and_run() -> None:
@@ -87,7 +104,7 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
 
         async def publish_usage() -> None:
             await producer.started.wait()
-            await usage.publish_forever(producer, usage_topic, settings.usage_window_s)
+            await usage.publish_forever(producer, topics.usage, settings.usage_window_s)
 
         tasks = [
             asyncio.create_task(start_and_run(), name="flow-worker"),
@@ -96,12 +113,15 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
             ),
             asyncio.create_task(publish_usage(), name="usage-publisher"),
         ]
+        dependencies = [
+            Dependency("kafka", kafka.check),
+            Dependency(settings.search.engine, search.ping),
+            Dependency("app-registry", registry.check),
+        ]
+        if logs_kafka is not None:
+            dependencies.insert(1, Dependency("logs-kafka", logs_kafka.check))
         try:
-            yield [
-                Dependency("kafka", kafka.check),
-                Dependency(settings.search.engine, search.ping),
-                Dependency("app-registry", registry.check),
-            ]
+            yield dependencies
         finally:
             # SIGTERM: let in-flight batches finish and commit, then leave the group.
             await worker.stop()
@@ -113,21 +133,21 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
                     await task
             # What the last window indexed is reported before the producer closes.
             if producer.started.is_set():
-                await usage.publish(producer, usage_topic)
+                await usage.publish(producer, topics.usage)
             await producer.stop()
             await registry.stop()
             await kafka.close()
+            if logs_kafka is not None:
+                await logs_kafka.close()
             await search.close()
 
     app = create_service_app(service="flow", settings=settings, lifespan=lifespan)
 
     @app.post("/api/v1/retention/run", response_model=RetentionRun, tags=["operations"])
     async def run_retention(request: Request) -> RetentionRun:
-        """Delete now every index older than its app's retention."""
+        """Delete now every index, of the apps this flow serves, older than its app's retention."""
         state = request.app.state
-        return RetentionRun(
-            deleted=await delete_expired_indices(state.search, state.registry.apps())
-        )
+        return RetentionRun(deleted=await delete_expired_indices(state.search, state.scope.apps()))
 
     return app
 

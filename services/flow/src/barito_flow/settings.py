@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from barito_common.capacity import DEFAULT_TEMPLATES_DIR
-from barito_common.settings import SearchSettings, ServiceSettings
+from barito_common.settings import KafkaSettings, SearchSettings, ServiceSettings
+
+__all__ = ["FlowSettings", "get_settings"]
 
 
 class FlowSettings(ServiceSettings):
-    """The flow consumer: Kafka to the search engine."""
+    """The flow consumer: Kafka to the search engine.
+
+    The installation's flow reads every app's log topic from the installation's
+    Kafka. A dedicated group's own flow (started by the provisioner's driver)
+    reads its group's log topics from the group's Kafka
+    (``logs_bootstrap_servers``) and serves only that group (``app_group_id``);
+    the app registry, the usage topic and the dead-letter topic stay on the
+    installation's Kafka (``kafka``) in both, since the market reads them there.
+    """
 
     port: int = Field(18083, ge=1, le=65535, description="Port the flow listens on.")
     search: SearchSettings = Field(default_factory=SearchSettings)
     group_id: str = Field("barito-flow", description="Kafka consumer group of all flow processes.")
+    logs_bootstrap_servers: str | None = Field(
+        None,
+        min_length=1,
+        description="Comma-separated host:port list of the Kafka holding the log topics this "
+        "flow consumes (a dedicated group's own Kafka). Unset: the installation's Kafka "
+        "(kafka.bootstrap_servers). Topic names keep kafka.topic_prefix.",
+    )
+    app_group_id: str | None = Field(
+        None,
+        min_length=1,
+        description="The app group this flow serves alone (a dedicated group's own flow): "
+        "retention deletes only its apps' indices, and a log topic of another group's app "
+        "is left unconsumed with an error. Unset: every app (the installation's flow).",
+    )
     bulk_max_docs: int = Field(
         2_000, ge=1, description="Most documents in one bulk request (see docs/performance.md)."
     )
@@ -59,6 +83,26 @@ class FlowSettings(ServiceSettings):
     retention_interval_s: float = Field(
         86_400.0, gt=0, description="How often indices past their app's retention are deleted."
     )
+
+    @model_validator(mode="after")
+    def _group_flow_reads_its_groups_kafka(self) -> FlowSettings:
+        # On the installation's Kafka a group's flow would join the installation's
+        # flows on every group's topics and hold back (never index) the partitions
+        # of the other groups it is handed.
+        if self.app_group_id is not None and self.logs_bootstrap_servers is None:
+            raise ValueError(
+                "BARITO_APP_GROUP_ID is set without BARITO_LOGS_BOOTSTRAP_SERVERS: a group's "
+                "own flow reads its group's Kafka; set both, or neither for the "
+                "installation's flow"
+            )
+        return self
+
+    @property
+    def logs_kafka(self) -> KafkaSettings:
+        """Where the log topics are: ``kafka`` itself unless ``logs_bootstrap_servers`` is set."""
+        if self.logs_bootstrap_servers is None:
+            return self.kafka
+        return self.kafka.model_copy(update={"bootstrap_servers": self.logs_bootstrap_servers})
 
 
 def get_settings() -> FlowSettings:

@@ -13,6 +13,11 @@ while the others keep flowing.
 On a rebalance the revoked partitions' batches get ``shutdown_grace_s`` to
 finish and be committed before the partitions move; on stop (SIGTERM) every
 partition gets the same, then the consumer leaves the group.
+
+The log topics are read from ``settings.logs_kafka``: a dedicated group's
+own Kafka for a group's flow, the installation's otherwise. A partition of a
+topic the flow does not serve (``AppScope``: another group's app) is held:
+rewound, paused and never committed, until the registry says otherwise.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 
 from barito_common.kafka import Topics, create_consumer
+from barito_flow.app_scope import AppScope
 from barito_flow.bulk_plan import backoff_delay
 from barito_flow.consumer.batch_indexer import BatchIndexer
 from barito_flow.settings import FlowSettings
@@ -48,10 +54,13 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class FlowWorker:
-    def __init__(self, settings: FlowSettings, indexer: BatchIndexer, metrics: FlowMetrics):
+    def __init__(
+        self, settings: FlowSettings, indexer: BatchIndexer, metrics: FlowMetrics, scope: AppScope
+    ):
         self._settings = settings
         self._indexer = indexer
         self._metrics = metrics
+        self._scope = scope
         self._consumer: AIOKafkaConsumer | None = None
         self._in_flight: dict[TopicPartition, asyncio.Task[int]] = {}
         self._first_offset: dict[TopicPartition, int] = {}
@@ -60,6 +69,10 @@ class FlowWorker:
         # at which the partition may be read again.
         self._failures: dict[TopicPartition, int] = {}
         self._replay_at: dict[TopicPartition, float] = {}
+        # Partitions of topics this flow does not serve, and the topics already
+        # reported, so that each is logged once, not on every rebalance.
+        self._held: set[TopicPartition] = set()
+        self._reported_foreign: set[str] = set()
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -79,7 +92,7 @@ class FlowWorker:
     async def _consume(self) -> None:
         settings = self._settings
         consumer = create_consumer(
-            settings.kafka,
+            settings.logs_kafka,
             group_id=settings.group_id,
             metadata_max_age_ms=settings.topic_refresh_ms,
             max_partition_fetch_bytes=4 * 1024 * 1024,
@@ -92,6 +105,7 @@ class FlowWorker:
         # A new consumer starts with nothing paused and reads from the last commit.
         self._failures.clear()
         self._replay_at.clear()
+        self._held.clear()
         try:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(
@@ -99,6 +113,7 @@ class FlowWorker:
                 )
                 self._start_batches(consumer, batches)
                 await self._commit_finished(consumer)
+                self._release_held(consumer)
                 self._report_lag(consumer)
             await self.settle(set(self._in_flight))
         finally:
@@ -115,9 +130,53 @@ class FlowWorker:
         for tp, records in batches.items():
             if records:
                 consumer.pause(tp)
+                if self._hold_if_foreign(consumer, tp, records[0].offset):
+                    continue
                 self._first_offset[tp] = records[0].offset
                 self._fetched[tp] = records[-1].offset + 1
                 self._in_flight[tp] = asyncio.create_task(self._index(tp, records))
+
+    def _hold_if_foreign(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, first_offset: int
+    ) -> bool:
+        """Hold ``tp`` (rewound, paused, uncommitted) when its app is another group's."""
+        group = self._scope.foreign_group(tp.topic)
+        if group is None:
+            return False
+        # Indexing would put another group's logs in this group's engine, and
+        # committing without indexing would lose them: the records stay in Kafka,
+        # unread, and the partition is resumed when the registry makes the app
+        # this group's (_release_held). Being paused, it costs no fetches.
+        consumer.seek(tp, first_offset)
+        self._held.add(tp)
+        if tp.topic not in self._reported_foreign:
+            self._reported_foreign.add(tp.topic)
+            self._metrics.errors.labels("foreign_topic").inc()
+            log.error(
+                "A log topic of another group's app is on this group's Kafka; leaving it "
+                "unconsumed. Move the topic to its group's cluster or correct the app's group.",
+                extra={
+                    "ctx": {
+                        "topic": tp.topic,
+                        "app_group_id": group,
+                        "flow_app_group_id": self._scope.app_group_id,
+                    }
+                },
+            )
+        return True
+
+    def _release_held(self, consumer: AIOKafkaConsumer) -> None:
+        """Resume the held partitions whose app the registry now says is this group's."""
+        for tp in list(self._held):
+            if self._scope.foreign_group(tp.topic) is None:
+                self._held.discard(tp)
+                self._reported_foreign.discard(tp.topic)
+                log.info(
+                    "Consuming a log topic held back until now.",
+                    extra={"ctx": {"topic": tp.topic}},
+                )
+                if tp in consumer.assignment():
+                    consumer.resume(tp)
 
     async def _index(self, tp: TopicPartition, records: list[ConsumerRecord]) -> int:
         await self._indexer.index_batch(tp.topic, tp.partition, records)
@@ -189,6 +248,7 @@ class FlowWorker:
         for tp in partitions:
             self._failures.pop(tp, None)
             self._replay_at.pop(tp, None)
+            self._held.discard(tp)
         tasks = [self._in_flight[tp] for tp in partitions if tp in self._in_flight]
         if tasks:
             await asyncio.wait(tasks, timeout=self._settings.shutdown_grace_s)

@@ -1,0 +1,180 @@
+"""The worker pauses a partition while it must not be read, and the others flow on.
+
+A failed batch is replayed after a backoff; a topic of another group's app, on
+a group's own flow, is held unread and uncommitted. No Kafka here:
+``FakeConsumer`` and ``FakeIndexer`` stand in for aiokafka's consumer and the
+batch indexer, recording what the worker asks of them. What
+Kafka and the engines do with it is tested against the real stack in
+``tests/test_flow_faults.py`` and ``tests/test_flow_behind_a_proxy.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaConnectionError
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+from prometheus_client import CollectorRegistry
+
+from barito_common.app_registry import AppRegistry
+from barito_common.kafka import Topics
+from barito_common.schemas import AppProfile, AppStatus, to_bytes
+from barito_flow.app_scope import AppScope
+from barito_flow.consumer.worker import FlowWorker
+from barito_flow.settings import FlowSettings
+from barito_flow.telemetry import FlowMetrics
+
+FAILING = TopicPartition("barito.logs.shop", 0)
+HEALTHY = TopicPartition("barito.logs.shop", 1)
+
+
+class FakeConsumer:
+    """Stands in for ``AIOKafkaConsumer``: keeps the pauses, seeks and commits asked of it."""
+
+    def __init__(self, *assigned: TopicPartition) -> None:
+        self._assigned = set(assigned)
+        self.paused: set[TopicPartition] = set()
+        self.positions: dict[TopicPartition, int] = {}
+        self.committed: dict[TopicPartition, int] = {}
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self._assigned)
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self.paused.update(partitions)
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self.paused.difference_update(partitions)
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.positions[partition] = offset
+
+    async def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        self.committed.update({tp: meta.offset for tp, meta in offsets.items()})
+
+
+class FakeIndexer:
+    """Stands in for ``BatchIndexer``: a batch of the failing partition raises ``failure``."""
+
+    def __init__(self, failure: BaseException | None = None) -> None:
+        self.failure = failure
+        self.indexed: list[TopicPartition] = []
+
+    async def index_batch(self, topic: str, partition: int, records: list[Any]) -> None:
+        if TopicPartition(topic, partition) == FAILING and self.failure is not None:
+            raise self.failure
+        self.indexed.append(TopicPartition(topic, partition))
+
+
+def records(tp: TopicPartition, first: int, count: int) -> list[ConsumerRecord]:
+    return [
+        ConsumerRecord(tp.topic, tp.partition, offset, 0, 0, None, b"", None, 0, 0, ())
+        for offset in range(first, first + count)
+    ]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        # The dead-letter topic unreachable.
+        KafkaConnectionError(),
+        # The batch's task ends cancelled, as when the dead-letter producer it waits
+        # on is replaced.
+        asyncio.CancelledError(),
+    ],
+    ids=["failed", "cancelled"],
+)
+async def test_a_failed_batch_is_replayed_after_a_backoff_while_other_partitions_commit(
+    failure: BaseException,
+) -> None:
+    registry = CollectorRegistry()
+    settings = FlowSettings(retry_base_s=0.05, retry_cap_s=0.05)
+    scope = AppScope(AppRegistry(settings.kafka), Topics(), app_group_id=None)
+    worker = FlowWorker(settings, FakeIndexer(failure), FlowMetrics.create(registry), scope)
+    consumer = FakeConsumer(FAILING, HEALTHY)
+
+    worker._start_batches(
+        consumer, {FAILING: records(FAILING, 10, 5), HEALTHY: records(HEALTHY, 0, 3)}
+    )
+    await asyncio.sleep(0.01)  # both batches end
+    await worker._commit_finished(consumer)
+
+    # The healthy partition is committed and read on; the failing one is rewound to its
+    # batch and stays paused, nothing of it committed.
+    assert consumer.committed == {HEALTHY: 3}
+    assert consumer.positions == {FAILING: 10}
+    assert consumer.paused == {FAILING}
+    assert registry.get_sample_value("barito_errors_total", {"stage": "index"}) == 1
+
+    await asyncio.sleep(0.1)  # past the longest first backoff
+    await worker._commit_finished(consumer)
+
+    assert consumer.paused == set()
+    assert consumer.committed == {HEALTHY: 3}
+
+
+def profile(slug: str, group_id: str) -> AppProfile:
+    return AppProfile(
+        app_id=f"id-{slug}",
+        slug=slug,
+        name=slug,
+        group_id=group_id,
+        group_slug=group_id,
+        status=AppStatus.ACTIVE,
+        tps=100,
+        topic=Topics().logs(slug),
+        index_prefix=f"barito-{slug}",
+        retention_days=7,
+        capacity="medium",
+        updated_at=datetime.now(UTC),
+    )
+
+
+async def test_a_group_flow_holds_another_groups_topic_unread_and_reports_it_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    metrics = CollectorRegistry()
+    settings = FlowSettings(app_group_id="g-own", logs_bootstrap_servers="127.0.0.1:1")
+    apps = AppRegistry(settings.kafka)
+    own, foreign = profile("own", "g-own"), profile("stray", "g-other")
+    for app in (own, foreign):
+        apps.apply(app.app_id, to_bytes(app))
+    indexer = FakeIndexer()
+    worker = FlowWorker(
+        settings, indexer, FlowMetrics.create(metrics), AppScope(apps, Topics(), "g-own")
+    )
+    own_tp, stray_tp = TopicPartition(own.topic, 0), TopicPartition(foreign.topic, 0)
+    consumer = FakeConsumer(own_tp, stray_tp)
+
+    for first in (0, 0):  # fetched again after a rebalance: still one report
+        worker._start_batches(
+            consumer, {own_tp: records(own_tp, first, 2), stray_tp: records(stray_tp, 7, 3)}
+        )
+        await asyncio.sleep(0.01)
+        await worker._commit_finished(consumer)
+        worker._release_held(consumer)
+        worker._held.clear()
+
+    # Not indexed, not committed, rewound to what it read and left paused.
+    assert indexer.indexed == [own_tp, own_tp]
+    assert consumer.committed == {own_tp: 2}
+    assert consumer.positions == {stray_tp: 7}
+    assert consumer.paused == {stray_tp}
+    assert metrics.get_sample_value("barito_errors_total", {"stage": "foreign_topic"}) == 1
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and "another group" in r.message]
+    assert len(errors) == 1
+
+    # The registry makes the app this group's: its partition is read from where it was.
+    worker._start_batches(consumer, {stray_tp: records(stray_tp, 7, 3)})
+    moved = foreign.model_copy(update={"group_id": "g-own"})
+    apps.apply(moved.app_id, to_bytes(moved))
+    worker._release_held(consumer)
+    assert consumer.paused == set()
+    worker._start_batches(consumer, {stray_tp: records(stray_tp, 7, 3)})
+    await asyncio.sleep(0.01)
+    await worker._commit_finished(consumer)
+    assert consumer.committed == {own_tp: 2, stray_tp: 10}
