@@ -73,6 +73,10 @@ class Consumers:
                 await asyncio.sleep(0.2)
 
 
+async def no_republish(session: AsyncSession, group_id: uuid.UUID, cluster: object) -> int:
+    raise AssertionError("these events name no cluster and republish nothing")
+
+
 @pytest.fixture(scope="module")
 async def consumers(stack: Any) -> AsyncIterator[Consumers]:
     kafka = KafkaSettings(
@@ -80,7 +84,9 @@ async def consumers(stack: Any) -> AsyncIterator[Consumers]:
     )
     async with throwaway_database(stack) as sessions:
         registry = CollectorRegistry()
-        runner = ConsumerRunner(kafka, sessions, registry=registry, poll_timeout_ms=100)
+        runner = ConsumerRunner(
+            kafka, sessions, registry=registry, republish=no_republish, poll_timeout_ms=100
+        )
         producer = create_producer(kafka)
         await producer.start()
         await runner.start()

@@ -33,6 +33,10 @@ from barito_market.usage_rollup import (
 MINUTE = datetime(2025, 1, 31, 10, 0, tzinfo=UTC)
 
 
+async def no_republish(session: AsyncSession, group_id: uuid.UUID, cluster: object) -> int:
+    raise AssertionError("an event without a cluster republishes nothing")
+
+
 @pytest.fixture
 async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'market.db'}"
@@ -129,9 +133,9 @@ async def test_provisioning_events_move_state_and_a_replay_of_an_older_one_does_
     )
     older = active.model_copy(update={"state": InfrastructureState.PROVISIONING, "at": MINUTE})
 
-    first = await apply_provision_event(sessions, active)
-    late = await apply_provision_event(sessions, older)
-    replay = await apply_provision_event(sessions, active)
+    first = await apply_provision_event(sessions, active, republish=no_republish)
+    late = await apply_provision_event(sessions, older, republish=no_republish)
+    replay = await apply_provision_event(sessions, active, republish=no_republish)
 
     assert (first.applied, late.reason, replay.reason) == (True, "stale", "duplicate")
     async with sessions() as session:

@@ -172,7 +172,7 @@ async def rotate_group_secret(
         group_id=group.id,
     )
     await session.flush()
-    await publish_apps(publisher, settings, await live_apps(session, group.id), group)
+    await publish_apps(session, publisher, settings, await live_apps(session, group.id), group)
     await session.commit()
     return secret, previous_until
 

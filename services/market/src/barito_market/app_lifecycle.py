@@ -16,6 +16,7 @@ from barito_common.schemas import AppStatus
 from barito_market import audit_log
 from barito_market.app_sizing import choose_sizing
 from barito_market.credentials import hash_token, new_app_secret
+from barito_market.group_cluster import group_cluster
 from barito_market.models import App, User
 from barito_market.provisioning import sync_group_capacity
 from barito_market.publisher import Publisher
@@ -45,7 +46,8 @@ async def change_app(
         changes.update(capacity=app.capacity, tps=app.tps)
         # A bigger template means more partitions; the provisioner grows the
         # topic, the market only makes sure one exists.
-        await publisher.ensure_log_topic(app.slug, sizing.template)
+        cluster = await group_cluster(session, app.group_id, lock=True)
+        await publisher.ensure_log_topic(app.slug, sizing.template, cluster=cluster)
     if body.retention_days is not None:
         app.retention_days = body.retention_days
         changes.update(retention_days=app.retention_days)
@@ -62,7 +64,7 @@ async def change_app(
         **changes,
     )
     await session.flush()
-    await publish_app(publisher, settings, app, app.group)
+    await publish_app(session, publisher, settings, app, app.group)
     await sync_group_capacity(session, publisher, templates, app.group, actor=user)
     await session.commit()
 
@@ -92,7 +94,7 @@ async def rotate_secret(
         grace_s=settings.secret_grace_s,
     )
     await session.flush()
-    await publish_app(publisher, settings, app, app.group)
+    await publish_app(session, publisher, settings, app, app.group)
     await session.commit()
     return secret, (now + grace if grace > timedelta(0) else None)
 
@@ -116,7 +118,7 @@ async def set_status(
         session, user, action, target_kind="app", target_id=app.id, group_id=app.group_id
     )
     await session.flush()
-    await publish_app(publisher, settings, app, app.group)
+    await publish_app(session, publisher, settings, app, app.group)
     await session.commit()
 
 
@@ -147,6 +149,6 @@ async def delete_app(
         slug=app.slug,
     )
     await session.flush()
-    await publish_app(publisher, settings, app, app.group)
+    await publish_app(session, publisher, settings, app, app.group)
     await sync_group_capacity(session, publisher, templates, app.group, actor=user)
     await session.commit()

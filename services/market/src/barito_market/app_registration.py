@@ -1,7 +1,8 @@
 """Registering an app: the one request after which an agent can send logs.
 
 Order matters: the rows are written (not yet committed), then the app's log
-topic is created and its profile published, and only then is the
+topic is created (on the group's own Kafka once its dedicated cluster is
+ACTIVE, else on the installation's) and its profile published, and only then is the
 transaction committed and the secret shown. So ingest works the moment the
 secret is on screen, even before any provisioner has run; and if Kafka does
 not answer, the request fails with 503 and nothing is kept.
@@ -27,6 +28,7 @@ from barito_market.access import readable_group, require_role
 from barito_market.app_sizing import choose_sizing
 from barito_market.conflicts import flush_or_conflict
 from barito_market.credentials import hash_token, new_app_secret
+from barito_market.group_cluster import group_cluster
 from barito_market.models import App, AppGroup, Role, User
 from barito_market.provisioning import sync_group_capacity
 from barito_market.publisher import Publisher
@@ -120,8 +122,9 @@ async def register_app(
         tps=app.tps,
         retention_days=app.retention_days,
     )
-    await publisher.ensure_log_topic(app.slug, sizing.template)
-    await publish_app(publisher, settings, app, group)
+    cluster = await group_cluster(session, group.id, lock=True)
+    await publisher.ensure_log_topic(app.slug, sizing.template, cluster=cluster)
+    await publish_app(session, publisher, settings, app, group)
     await sync_group_capacity(session, publisher, templates, group, actor=user)
     await session.commit()
     return Registered(app, secret)

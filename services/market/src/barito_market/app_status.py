@@ -1,7 +1,13 @@
-"""An app's status: stored logs from the search engine, usage from the roll-ups."""
+"""An app's status: stored logs from the search engines, usage from the roll-ups.
+
+An app of a dedicated group has logs on two engines (its cluster's, and the
+installation's until what was written before the move expires): the stored
+figures are their sums.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,18 +28,20 @@ def app_index_prefix(search_index_prefix: str, app: App) -> str:
     return f"{search_index_prefix}{app.slug}"
 
 
-async def stored_logs(search: SearchAdapter, index_prefix: str, slug: str) -> StoredLogs:
-    """What the engine holds for the app now; raises ``SearchError`` if it does not answer."""
+async def stored_logs(engines: Sequence[SearchAdapter], index_prefix: str, slug: str) -> StoredLogs:
+    """What the engines hold for the app now; raises ``SearchError`` if one does not answer."""
     # The pattern also matches the indices of apps whose slug extends this one
     # ("shop" and "shop-api"): the count filters by the app field, the sizes
     # keep only this app's own daily index names.
     pattern = app_index_pattern(index_prefix)
-    count = await search.count(pattern, query={"term": {APP_FIELD: slug}})
-    sizes = await search.index_sizes(pattern)
-    own = [sizes[name] for name in own_app_indices(sizes, index_prefix=index_prefix)]
-    return StoredLogs(
-        log_count=count, bytes_stored=sum(size.bytes for size in own), indices=len(own)
-    )
+    count, stored, indices = 0, 0, 0
+    for search in engines:
+        count += await search.count(pattern, query={"term": {APP_FIELD: slug}})
+        sizes = await search.index_sizes(pattern)
+        own = [sizes[name] for name in own_app_indices(sizes, index_prefix=index_prefix)]
+        stored += sum(size.bytes for size in own)
+        indices += len(own)
+    return StoredLogs(log_count=count, bytes_stored=stored, indices=indices)
 
 
 def _point(point: SeriesPoint) -> UsagePoint:
@@ -50,7 +58,7 @@ def _point(point: SeriesPoint) -> UsagePoint:
 
 async def app_status(
     session: AsyncSession,
-    search: SearchAdapter,
+    engines: Sequence[SearchAdapter],
     *,
     app: App,
     search_index_prefix: str,
@@ -79,7 +87,7 @@ async def app_status(
     stored: StoredLogs | None = None
     stored_error: str | None = None
     try:
-        stored = await stored_logs(search, app_index_prefix(search_index_prefix, app), app.slug)
+        stored = await stored_logs(engines, app_index_prefix(search_index_prefix, app), app.slug)
     except SearchError as err:
         # Usage still helps while the engine is down; say why the rest is missing.
         stored_error = f"The search engine did not answer: {err.reason}"

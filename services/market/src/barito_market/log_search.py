@@ -1,13 +1,21 @@
-"""Searching one app's logs through the search adapter, scoped server-side.
+"""Searching one app's logs through the search adapters, scoped server-side.
 
 The route hands over what the caller asked; :class:`LogSearch` (barito_common)
 builds a request scoped to the app's index pattern and slug, whatever the
-query text says. Engine refusals become 400s a user can act on.
+query text says. Engine refusals become 400s a user can act on, an engine
+that does not answer a 503.
+
+An app of a dedicated group is searched on two engines (its cluster's and
+the installation's, :mod:`barito_market.search_engines`): each is asked for
+the first ``page x size`` hits and :mod:`barito_market.search_merge` makes
+one page of them. Both must answer: a page missing one engine's hits would
+look complete and be wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -25,6 +33,7 @@ from barito_market.schemas.search import (
     LogHit,
     LogSearchPublic,
 )
+from barito_market.search_merge import merge_hits, sort_orders, summed_buckets, summed_total
 
 __all__ = ["invalid_field", "parse_filters", "search_app_logs"]
 
@@ -59,8 +68,22 @@ def _hit(hit: Mapping[str, Any]) -> LogHit:
     )
 
 
+async def _search_all(
+    engines: Sequence[SearchAdapter], index: str, body: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    results = await asyncio.gather(
+        *(engine.search_body(index, body) for engine in engines), return_exceptions=True
+    )
+    failures = [result for result in results if isinstance(result, BaseException)]
+    # An engine that does not answer wins over one that refused: retrying
+    # may help the former, and the same query went to both.
+    for failure in sorted(failures, key=lambda f: not isinstance(f, SearchUnavailable)):
+        raise failure
+    return [result for result in results if not isinstance(result, BaseException)]
+
+
 async def search_app_logs(
-    search: SearchAdapter,
+    engines: Sequence[SearchAdapter],
     *,
     index_prefix: str,
     slug: str,
@@ -88,8 +111,11 @@ async def search_app_logs(
         )
     except LogSearchError as err:
         raise invalid_field(err.field, str(err)) from err
+    body = request.body()
+    if len(engines) > 1:
+        body.update({"from": 0, "size": page * size})
     try:
-        found = await search.search_body(request.index_pattern, request.body())
+        answers = await _search_all(engines, request.index_pattern, body)
     except SearchRequestError as err:
         raise ApiError(
             400,
@@ -103,14 +129,22 @@ async def search_app_logs(
             "The search engine did not answer; try again shortly.",
             headers={"Retry-After": "5"},
         ) from err
+    if len(answers) == 1:
+        (found,) = answers
+        hits = found.get("hits", {}).get("hits", [])
+    else:
+        found = summed_buckets(answers)
+        hits = merge_hits(
+            answers, orders=sort_orders(body["sort"]), offset=(page - 1) * size, size=size
+        )
     interval, _ = histogram_interval(request.start, request.end)
     return LogSearchPublic(
-        total=int(found.get("total") or 0),
+        total=summed_total(answers),
         page=page,
         size=size,
         start=request.start,
         end=request.end,
-        hits=[_hit(hit) for hit in found.get("hits", {}).get("hits", [])],
+        hits=[_hit(hit) for hit in hits],
         histogram=LogHistogram(
             interval=interval,
             buckets=[

@@ -1,53 +1,58 @@
-"""What the market runs to observe the platform: the search client and the consumers.
+"""What the market runs to observe the platform: the search clients and the consumers.
 
 Started and stopped by the market's lifespan (one line each), after the
-database is migrated::
+database is migrated and the publisher started::
 
     observers = await start_observers(app, settings)
     ...
     await observers.stop()
 
-The search engine is not a readiness dependency: the market's control plane
-works without it, and the status and search endpoints say themselves when
-it does not answer.
+The search engines are not a readiness dependency: the market's control
+plane works without them, and the status and search endpoints say
+themselves when one does not answer.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from barito_common.search import SearchAdapter, create_search_adapter
+from barito_common.schemas import ClusterCoordinates
 from barito_market.consumers.runner import ConsumerRunner
+from barito_market.publisher import Publisher
+from barito_market.registry_sync import publish_group
+from barito_market.search_engines import SearchEngines
 from barito_market.settings import MarketSettings
 
-__all__ = ["Observers", "SearchDep", "start_observers"]
+__all__ = ["Observers", "start_observers"]
 
 
 @dataclass
 class Observers:
-    search: SearchAdapter
+    search_engines: SearchEngines
     consumers: ConsumerRunner
 
     async def stop(self) -> None:
         await self.consumers.stop()
-        await self.search.close()
+        await self.search_engines.close()
 
 
 async def start_observers(app: FastAPI, settings: MarketSettings) -> Observers:
-    """Create the search client (``app.state.search``) and start the consumers."""
-    search = create_search_adapter(settings.search)
-    app.state.search = search
-    consumers = ConsumerRunner(settings.kafka, app.state.sessionmaker, registry=app.state.metrics)
+    """Create the search clients (``app.state.search_engines``) and start the consumers."""
+    engines = SearchEngines(settings.search)
+    app.state.search_engines = engines
+    publisher: Publisher = app.state.publisher
+
+    async def republish(
+        session: AsyncSession, group_id: uuid.UUID, cluster: ClusterCoordinates
+    ) -> int:
+        return await publish_group(session, publisher, settings, group_id, cluster)
+
+    consumers = ConsumerRunner(
+        settings.kafka, app.state.sessionmaker, registry=app.state.metrics, republish=republish
+    )
     await consumers.start()
-    return Observers(search, consumers)
-
-
-def _search(request: Request) -> SearchAdapter:
-    search: SearchAdapter = request.app.state.search
-    return search
-
-
-SearchDep = Annotated[SearchAdapter, Depends(_search)]
+    return Observers(engines, consumers)

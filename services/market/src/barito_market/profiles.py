@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from barito_common.kafka import Topics
-from barito_common.schemas import AppProfile
+from barito_common.schemas import AppProfile, ClusterCoordinates
 from barito_market.models import App, AppGroup
 from barito_market.secret_rotation import live_retiring
 
@@ -13,9 +13,20 @@ __all__ = ["app_profile"]
 
 
 def app_profile(
-    app: App, group: AppGroup, *, topics: Topics, index_prefix: str, now: datetime
+    app: App,
+    group: AppGroup,
+    *,
+    topics: Topics,
+    index_prefix: str,
+    cluster: ClusterCoordinates | None,
+    now: datetime,
 ) -> AppProfile:
-    """Hashes only: a plain secret never leaves the request that created it."""
+    """Hashes only: a plain secret never leaves the request that created it.
+
+    ``cluster`` is the group's (``barito_market.group_cluster``): every profile
+    of a dedicated group names it, or a republish would move the app's logs
+    back to the installation's cluster.
+    """
     return AppProfile(
         app_id=str(app.id),
         slug=app.slug,
@@ -33,4 +44,5 @@ def app_profile(
         retention_days=app.retention_days,
         capacity=app.capacity,
         updated_at=app.updated_at,
+        cluster=cluster,
     )

@@ -2,7 +2,9 @@
 
 A group gets its Infrastructure row (PENDING) and a CREATE command with its
 first app; when the largest template its apps need changes, an UPDATE.
-Each command is also a line of the infrastructure's timeline.
+Each command carries the infrastructure's placement, decided here
+(``group_cluster.placement_for``) and kept on the row, and is also a line of
+the infrastructure's timeline.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from barito_common.schemas import (
     ProvisionCommandKind,
 )
 from barito_market import audit_log
+from barito_market.group_cluster import placement_for
 from barito_market.models import App, AppGroup, Infrastructure, ProvisioningEvent, User
 from barito_market.publisher import Publisher
 
@@ -53,6 +56,7 @@ async def issue_command(
         group_id=str(infrastructure.group_id),
         capacity=template.name,
         template=template.model_dump(mode="json"),
+        placement=infrastructure.placement,
         issued_at=now,
     )
     session.add(
@@ -61,7 +65,8 @@ async def issue_command(
             command_id=command.command_id,
             source="command",
             state=kind.value,
-            message=f"{kind.value} with capacity {template.name}",
+            message=f"{kind.value} with capacity {template.name}, "
+            f"{infrastructure.placement.value} placement",
             at=now,
         )
     )
@@ -73,6 +78,7 @@ async def issue_command(
         target_id=infrastructure.id,
         group_id=infrastructure.group_id,
         capacity=template.name,
+        placement=infrastructure.placement.value,
         command_id=str(command.command_id),
     )
     await publisher.publish_command(command)
@@ -99,17 +105,22 @@ async def sync_group_capacity(
     )
     if template is None:
         return infrastructure
+    placement = placement_for(template, infrastructure)
     if infrastructure is None:
         infrastructure = Infrastructure(
-            group_id=group.id, capacity=template.name, state=InfrastructureState.PENDING
+            group_id=group.id,
+            capacity=template.name,
+            state=InfrastructureState.PENDING,
+            placement=placement,
         )
         session.add(infrastructure)
         await session.flush()
         await issue_command(
             session, publisher, infrastructure, ProvisionCommandKind.CREATE, template, actor=actor
         )
-    elif infrastructure.capacity != template.name:
+    elif infrastructure.capacity != template.name or infrastructure.placement != placement:
         infrastructure.capacity = template.name
+        infrastructure.placement = placement
         await issue_command(
             session, publisher, infrastructure, ProvisionCommandKind.UPDATE, template, actor=actor
         )

@@ -8,7 +8,7 @@ time the route answers 503 and its database transaction is rolled back.
 Example::
 
     publisher = Publisher(settings.kafka, timeout_s=15)
-    await publisher.ensure_log_topic("checkout", templates["small"])
+    await publisher.ensure_log_topic("checkout", templates["small"], cluster=None)
     await publisher.publish_profile(profile)
 """
 
@@ -23,6 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from barito_common.app_registry import apps_topic_spec
 from barito_common.capacity import CapacityTemplate
+from barito_common.clusters import kafka_settings_for
 from barito_common.errors import ApiError
 from barito_common.kafka import (
     Topics,
@@ -33,7 +34,7 @@ from barito_common.kafka import (
     log_topic_spec,
 )
 from barito_common.kafka_producer import RecoveringProducer
-from barito_common.schemas import AppProfile, ProvisionCommand, to_bytes
+from barito_common.schemas import AppProfile, ClusterCoordinates, ProvisionCommand, to_bytes
 from barito_common.settings import KafkaSettings
 
 __all__ = ["Publisher"]
@@ -78,13 +79,19 @@ class Publisher:
                 headers={"Retry-After": "5"},
             ) from err
 
-    async def _admin(self) -> AIOKafkaAdminClient:
-        admin = create_admin(self._settings)
+    async def _admin(self, settings: KafkaSettings) -> AIOKafkaAdminClient:
+        admin = create_admin(settings)
         await admin.start()
         return admin
 
-    async def _ensure(self, specs: list[TopicSpec], *, brokers_cap: bool) -> None:
-        admin = await self._admin()
+    async def _ensure(
+        self,
+        specs: list[TopicSpec],
+        *,
+        brokers_cap: bool,
+        cluster: ClusterCoordinates | None = None,
+    ) -> None:
+        admin = await self._admin(kafka_settings_for(self._settings, cluster))
         try:
             if brokers_cap:
                 brokers = len((await admin.describe_cluster()).get("brokers") or []) or 1
@@ -109,11 +116,14 @@ class Publisher:
             await self._ensure(specs, brokers_cap=False)
             self._control_topics_ready = True
 
-    async def ensure_log_topic(self, slug: str, template: CapacityTemplate) -> None:
+    async def ensure_log_topic(
+        self, slug: str, template: CapacityTemplate, *, cluster: ClusterCoordinates | None
+    ) -> None:
         """Create the app's log topic if missing, sized by its template.
 
-        The replication factor is capped by the brokers present, so the
-        single-broker local stack can hold a medium or large app.
+        On ``cluster``'s Kafka when the app's group has one, else on the
+        installation's. The replication factor is capped by the brokers
+        present, so the single-broker local stack can hold a medium or large app.
         """
         spec = log_topic_spec(
             self.topics,
@@ -121,7 +131,9 @@ class Publisher:
             partitions=template.kafka.partitions,
             replication=template.kafka.replication,
         )
-        await self._bounded(self._ensure([spec], brokers_cap=True), "creating the log topic")
+        await self._bounded(
+            self._ensure([spec], brokers_cap=True, cluster=cluster), "creating the log topic"
+        )
 
     async def publish_profile(self, profile: AppProfile) -> None:
         async def write() -> None:

@@ -52,6 +52,8 @@ def _public(infrastructure: Infrastructure, group: AppGroup) -> dict[str, Any]:
         "group_name": group.name,
         "capacity": infrastructure.capacity,
         "state": infrastructure.state,
+        "placement": infrastructure.placement,
+        "cluster": infrastructure.cluster,
         "message": infrastructure.message,
         "components": [ComponentPublic.model_validate(c) for c in infrastructure.components],
         "created_at": infrastructure.created_at,

@@ -134,7 +134,10 @@ async def rotate_secret(
     secret, previous_until = await app_lifecycle.rotate_secret(
         session, publisher, settings, user=user, app=app
     )
-    ingest = app_endpoints(settings, app_slug=app.slug, group_slug=app.group.slug).ingest
+    # The ingest URL is the installation's whichever cluster holds the logs.
+    ingest = app_endpoints(
+        settings, app_slug=app.slug, group_slug=app.group.slug, cluster=None
+    ).ingest
     return AppSecretRotated(
         slug=app.slug,
         secret=secret,

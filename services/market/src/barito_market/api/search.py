@@ -13,8 +13,8 @@ from barito_market.app_status import app_index_prefix
 from barito_market.db import DbSession
 from barito_market.dependencies import SettingsDep
 from barito_market.log_search import invalid_field, parse_filters, search_app_logs
-from barito_market.observers import SearchDep
 from barito_market.schemas.search import LogSearchPublic
+from barito_market.search_engines import SearchEnginesDep
 
 __all__ = ["router"]
 
@@ -31,7 +31,7 @@ _DEFAULT_RANGE = timedelta(minutes=15)
         401: {"description": "Not logged in."},
         404: {"description": "No such app that you can see."},
         422: {"description": "Invalid time range, sort field, filter or page."},
-        503: {"description": "The search engine did not answer."},
+        503: {"description": "A search engine holding the app's logs did not answer."},
     },
 )
 async def search_logs(
@@ -39,7 +39,7 @@ async def search_logs(
     user: CurrentUser,
     session: DbSession,
     settings: SettingsDep,
-    search: SearchDep,
+    engines: SearchEnginesDep,
     start: Annotated[
         datetime | None,
         Query(description="Start of the range, with a time zone (default: end - 15 min)."),
@@ -82,7 +82,7 @@ async def search_logs(
     except OverflowError as err:
         raise invalid_field("end", "end is too early; give a start as well") from err
     return await search_app_logs(
-        search,
+        await engines.for_app(session, app),
         index_prefix=app_index_prefix(settings.search.index_prefix, app),
         slug=app.slug,
         start=start,

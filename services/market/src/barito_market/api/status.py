@@ -11,8 +11,8 @@ from barito_market.access import CurrentUser, readable_app
 from barito_market.app_status import app_status
 from barito_market.db import DbSession
 from barito_market.dependencies import SettingsDep
-from barito_market.observers import SearchDep
 from barito_market.schemas.status import AppStatusPublic
+from barito_market.search_engines import SearchEnginesDep
 
 __all__ = ["router"]
 
@@ -28,13 +28,17 @@ router = APIRouter(prefix="/apps", tags=["status"])
     },
 )
 async def read_status(
-    slug: str, user: CurrentUser, session: DbSession, settings: SettingsDep, search: SearchDep
+    slug: str,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    engines: SearchEnginesDep,
 ) -> Any:
     """An app's stored logs (search engine) and its usage over the last hour and day."""
     app = await readable_app(session, user, slug)
     return await app_status(
         session,
-        search,
+        await engines.for_app(session, app),
         app=app,
         search_index_prefix=settings.search.index_prefix,
         now=datetime.now(UTC),

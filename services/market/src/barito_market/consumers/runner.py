@@ -1,6 +1,8 @@
 """One Kafka consumer per topic the market reads, run as tasks of the market's lifespan.
 
-    runner = ConsumerRunner(settings.kafka, sessions, registry=app.state.metrics)
+    runner = ConsumerRunner(
+        settings.kafka, sessions, registry=app.state.metrics, republish=republish_group
+    )
     await runner.start()   # returns at once; the consumers reach for Kafka in the background
     ...
     await runner.stop()
@@ -9,7 +11,8 @@ Delivery is at least once: a partition's offset is committed only after every
 record before it is in the database, and the handlers apply each record once
 (usage and dead letters by key, provisioning events by their identity), so a
 redelivery after a crash or rebalance changes nothing. A record whose handler
-fails for a reason that may pass (the database restarting) is retried, holding
+fails for a reason that may pass (the database restarting, Kafka refusing the
+profiles an event makes ``republish`` publish) is retried, holding
 its partition, until it succeeds; a record that is not a valid payload can
 never succeed and is skipped, logged and counted.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -39,7 +43,7 @@ from barito_common.settings import KafkaSettings
 from barito_common.telemetry import EventCounters
 from barito_market.consumers.dead_letters import handle_dead_letter
 from barito_market.consumers.outcome import Outcome
-from barito_market.consumers.provisioning_events import handle_provision_event
+from barito_market.consumers.provisioning_events import GroupRepublisher, handle_provision_event
 from barito_market.consumers.usage import handle_usage_report
 from barito_market.usage_rollup import prune_applied_keys
 
@@ -83,6 +87,7 @@ class ConsumerRunner:
         sessions: async_sessionmaker[AsyncSession],
         *,
         registry: CollectorRegistry,
+        republish: GroupRepublisher,
         poll_timeout_ms: int = 500,
     ) -> None:
         self._kafka = kafka
@@ -94,7 +99,11 @@ class ConsumerRunner:
         self._subscriptions = [
             _Subscription("usage", topics.usage, handle_usage_report),
             _Subscription("dead_letters", topics.dead_letters, handle_dead_letter),
-            _Subscription("provisioning", topics.provisioning_events, handle_provision_event),
+            _Subscription(
+                "provisioning",
+                topics.provisioning_events,
+                functools.partial(handle_provision_event, republish=republish),
+            ),
         ]
         self._counters = EventCounters.create(
             registry,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from barito_common.schemas import ComponentKind, ComponentState, InfrastructureState
+from barito_common.schemas import ComponentKind, ComponentState, InfrastructureState, Placement
 from barito_market.models.base import Base, CreatedMixin, IdMixin, UtcDateTime, utc_now
 
 __all__ = ["Component", "Infrastructure", "ProvisioningEvent"]
@@ -32,6 +32,14 @@ class Infrastructure(IdMixin, CreatedMixin, Base):
         _enum(InfrastructureState), default=InfrastructureState.PENDING
     )
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Chosen by the market with each CREATE/UPDATE: the template's, except that
+    # a dedicated group stays dedicated (its logs live on its own cluster).
+    placement: Mapped[Placement] = mapped_column(
+        _enum(Placement), default=Placement.SHARED, server_default=Placement.SHARED.value
+    )
+    # ClusterCoordinates as the provisioner last reported them (JSON), from the
+    # event that made a dedicated infrastructure ACTIVE on; None before that.
+    cluster: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
 
     components: Mapped[list[Component]] = relationship(

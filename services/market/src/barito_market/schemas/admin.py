@@ -9,7 +9,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from barito_common.capacity import CapacityTemplate
-from barito_common.schemas import ComponentKind, ComponentState, InfrastructureState
+from barito_common.schemas import (
+    ClusterCoordinates,
+    ComponentKind,
+    ComponentState,
+    InfrastructureState,
+    Placement,
+)
 
 __all__ = [
     "AdminUserPublic",
@@ -40,6 +46,14 @@ class InfrastructurePublic(BaseModel):
     group_name: str
     capacity: str = Field(description="Capacity template it was provisioned with.")
     state: InfrastructureState
+    placement: Placement = Field(
+        description="shared: the installation's cluster; dedicated: a cluster of the group's "
+        "own (a dedicated group stays dedicated when its template shrinks)."
+    )
+    cluster: ClusterCoordinates | None = Field(
+        description="The dedicated cluster's addresses, as the provisioner reported them "
+        "from ACTIVE on; null before that and for a shared infrastructure."
+    )
     message: str | None
     components: list[ComponentPublic]
     created_at: datetime

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from barito_common.reserved_names import RESERVED_APP_SLUGS
-from barito_common.schemas import AppStatus, InfrastructureState
+from barito_common.schemas import AppStatus, ClusterCoordinates, InfrastructureState, Placement
 from barito_market.agent_configs import AgentConfigs
 from barito_market.endpoints import AppEndpoints
 from barito_market.schemas.groups import GroupName
@@ -76,6 +76,9 @@ class AppUpdate(_Sizing):
 class InfrastructureSummary(BaseModel):
     state: InfrastructureState
     capacity: str
+    placement: Placement = Field(
+        description="shared: the installation's cluster; dedicated: a cluster of the group's own."
+    )
     message: str | None
 
 
@@ -91,6 +94,11 @@ class AppPublic(BaseModel):
     status: AppStatus
     endpoints: AppEndpoints
     infrastructure: InfrastructureSummary | None
+    cluster: ClusterCoordinates | None = Field(
+        description="The dedicated cluster holding the app's new logs; null: the installation's "
+        "shared cluster (also for a dedicated group until its cluster is ACTIVE). Logs "
+        "written before a move stay searchable on the shared cluster until they expire."
+    )
     previous_secret_valid_until: datetime | None = Field(
         description="While a rotated secret still works: until when."
     )
