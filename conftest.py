@@ -9,6 +9,7 @@ database from ``run_id``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from barito_cli.stack.config import StackConfig, load_config
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.manager import stack_up
+from tests.support.second_kafka import SecondKafka
 
 REPO = Path(__file__).resolve().parent
 
@@ -45,6 +47,17 @@ def stack() -> Stack:
         opensearch_url=engine_for("opensearch", config).url,
         postgres_url=engine_for("postgres", config).url,
     )
+
+
+@pytest.fixture(scope="session")
+def second_kafka(stack: Stack) -> Iterator[SecondKafka]:
+    """A second real Kafka on free ports, as a dedicated group's cluster (see its module)."""
+    kafka = SecondKafka(stack.config)
+    try:
+        kafka.start()
+        yield kafka
+    finally:
+        kafka.remove()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 Shared by the receiver's tests and the cross-service tests: ``Apps.register``
 publishes an AppProfile to the registry topic and creates the app's log topic,
-which is the whole contract between the market and the data path.
+which is the whole contract between the market and the data path. The registry
+topic is always the installation's; the log topic is on the app's cluster (its
+profile's ``cluster``, else the installation's), and read back from there.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from aiokafka import TopicPartition
 
 from barito_common.app_registry import AppRegistry, publish_profile
 from barito_common.chunk_codec import Event, decode_chunk
+from barito_common.clusters import kafka_settings_for
 from barito_common.kafka import (
     Topics,
     create_consumer,
@@ -68,10 +71,15 @@ class Apps:
             updated_at=datetime.now(UTC),
         ).model_copy(update=changes)
         await create_topics_if_missing(
-            self.kafka, [log_topic_spec(self.topics, slug, partitions=partitions, replication=1)]
+            self.kafka_of(profile),
+            [log_topic_spec(self.topics, slug, partitions=partitions, replication=1)],
         )
         await self.publish(profile)
         return App(profile, secret)
+
+    def kafka_of(self, profile: AppProfile) -> KafkaSettings:
+        """The Kafka that holds the app's log topic."""
+        return kafka_settings_for(self.kafka, profile.cluster)
 
     async def publish(self, profile: AppProfile) -> None:
         """Publish a profile and wait until every watched registry holds that version."""
@@ -89,9 +97,15 @@ class Apps:
         await self.publish(profile)
         return App(profile, new_secret)
 
-    async def events(self, app: App, *, expect: int, wait_s: float = 15) -> list[Event]:
-        """Every event in the app's topic, in order; waits for at least ``expect``."""
-        consumer = create_consumer(self.kafka, app.profile.topic, group_id=None)
+    async def events(
+        self, app: App, *, expect: int, wait_s: float = 15, kafka: KafkaSettings | None = None
+    ) -> list[Event]:
+        """Every event in the app's topic (on its cluster, or on ``kafka``), in order.
+
+        Waits for at least ``expect``.
+        """
+        kafka = kafka or self.kafka_of(app.profile)
+        consumer = create_consumer(kafka, app.profile.topic, group_id=None)
         await consumer.start()
         events: list[Event] = []
         try:
@@ -109,9 +123,11 @@ class Apps:
             await consumer.stop()
         return events
 
-    async def chunk_count(self, app: App) -> int:
-        """How many chunks (Kafka records) the app's topic holds."""
-        consumer = create_consumer(self.kafka, app.profile.topic, group_id=None)
+    async def chunk_count(self, app: App, *, kafka: KafkaSettings | None = None) -> int:
+        """How many chunks (Kafka records) the app's topic holds (on its cluster, or ``kafka``)."""
+        consumer = create_consumer(
+            kafka or self.kafka_of(app.profile), app.profile.topic, group_id=None
+        )
         await consumer.start()
         try:
             partitions = consumer.partitions_for_topic(app.profile.topic) or set()

@@ -3,19 +3,22 @@
 Each test module gets its own topic prefix, so its apps, log topics and usage
 topic are its own; ``apps.register`` plays the market's part by publishing an
 AppProfile to the registry topic and creating the log topic, as the contract
-says.
+says. A module may override ``receiver_settings`` to tune its receiver, and
+start more receivers (on other Kafkas) with ``start_receiver``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 
 from barito_common.app_registry import AppRegistry
 from barito_common.settings import KafkaSettings
@@ -29,14 +32,20 @@ class Receiver:
     client: httpx.AsyncClient
     apps: Apps
     settings: ReceiverSettings
+    app: FastAPI
 
 
-@pytest.fixture(scope="module")
-async def receiver(stack: Any) -> AsyncIterator[Receiver]:
+StartReceiver = Callable[..., AbstractAsyncContextManager[Receiver]]
+
+
+@asynccontextmanager
+async def _running_receiver(bootstrap_servers: str, **overrides: Any) -> AsyncIterator[Receiver]:
     kafka = KafkaSettings(
-        bootstrap_servers=stack.kafka_bootstrap, topic_prefix=f"r{uuid.uuid4().hex[:8]}."
+        bootstrap_servers=bootstrap_servers, topic_prefix=f"r{uuid.uuid4().hex[:8]}."
     )
-    settings = ReceiverSettings(kafka=kafka, usage_window_s=1.0, produce_timeout_s=5.0)
+    settings = ReceiverSettings(
+        kafka=kafka, **{"usage_window_s": 1.0, "produce_timeout_s": 5.0, **overrides}
+    )
     app = create_app(settings)
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
         registry: AppRegistry = app.state.registry
@@ -46,6 +55,24 @@ async def receiver(stack: Any) -> AsyncIterator[Receiver]:
         transport = httpx.ASGITransport(app=manager.app)
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as c:
-                yield Receiver(c, apps, settings)
+                yield Receiver(c, apps, settings, app)
         finally:
             await apps.producer.stop()
+
+
+@pytest.fixture(scope="module")
+def receiver_settings() -> dict[str, Any]:
+    """ReceiverSettings fields this module's receiver sets (overridden per module)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def start_receiver() -> StartReceiver:
+    """``async with start_receiver(bootstrap, **settings) as receiver``: one more receiver."""
+    return _running_receiver
+
+
+@pytest.fixture(scope="module")
+async def receiver(stack: Any, receiver_settings: dict[str, Any]) -> AsyncIterator[Receiver]:
+    async with _running_receiver(stack.kafka_bootstrap, **receiver_settings) as receiver:
+        yield receiver

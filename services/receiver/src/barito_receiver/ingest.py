@@ -4,7 +4,9 @@ Order matters: the whole body is decoded and validated before anything is
 written, so a 400 leaves nothing behind; the rate is charged only for valid
 events; and the answer waits until Kafka acknowledged every chunk, so a 2xx
 always means durable. All chunks of one request go to one partition, so a
-consumer sees the request's events in the order they were sent.
+consumer sees the request's events in the order they were sent. The chunks
+go to the Kafka of the app's cluster (``cluster_producers``): its dedicated
+group's own, else the installation's.
 
 Exceptions raised as ``ApiError`` carry the status the client gets:
 400/413/415 for the body, 429 over the rate, 503 when Kafka does not ack.
@@ -26,11 +28,12 @@ from barito_common.chunk_codec import (
     encode_chunks,
     request_id_headers,
 )
+from barito_common.clusters import cluster_key
 from barito_common.errors import ApiError
 from barito_common.kafka import Topics, create_topics_if_missing, usage_topic_spec
-from barito_common.kafka_producer import RecoveringProducer
 from barito_common.schemas import AppProfile
 from barito_receiver.body_formats import parse_events
+from barito_receiver.cluster_producers import ClusterProducers
 from barito_receiver.decode_errors import BodyError
 from barito_receiver.decompression import decompress
 from barito_receiver.idempotency import request_id
@@ -46,13 +49,17 @@ log = logging.getLogger(__name__)
 @dataclass
 class Ingestor:
     settings: ReceiverSettings
-    producer: RecoveringProducer
+    producers: ClusterProducers
     limiter: RateLimiter
     usage: UsageMeter
     _spread: itertools.count[int] = field(default_factory=itertools.count)
 
     async def start(self, retry_delay_s: float = 1.0) -> None:
-        """Reach Kafka: the usage topic, then the producer; until then ingest answers 503."""
+        """Reach the installation's Kafka: the usage topic, then the producer.
+
+        Until then a shared app's ingest answers 503; a dedicated app's does
+        not wait for it, its chunks going to its own cluster.
+        """
         while True:
             try:
                 await self._ensure_usage_topic()
@@ -63,7 +70,7 @@ class Ingestor:
                 await asyncio.sleep(retry_delay_s)
             else:
                 break
-        await self.producer.start_when_reachable()
+        await self.producers.installation.start_when_reachable()
 
     async def ingest(
         self,
@@ -127,10 +134,11 @@ class Ingestor:
     async def _produce(self, app: AppProfile, chunks: list[bytes], request: str | None) -> None:
         try:
             async with asyncio.timeout(self.settings.produce_timeout_s):
-                partitions = sorted(await self.producer.partitions_for(app.topic))
+                producer = await self.producers.for_app(app)
+                partitions = sorted(await producer.partitions_for(app.topic))
                 partition = partitions[next(self._spread) % len(partitions)]
                 acks = [
-                    await self.producer.send(
+                    await producer.send(
                         app.topic,
                         chunk,
                         partition=partition,
@@ -143,7 +151,14 @@ class Ingestor:
             self.usage.errors.labels("produce").inc()
             log.warning(
                 "Kafka did not acknowledge a request.",
-                extra={"ctx": {"app": app.slug, "chunks": len(chunks), "error": repr(err)}},
+                extra={
+                    "ctx": {
+                        "app": app.slug,
+                        "cluster": cluster_key(app.cluster),
+                        "chunks": len(chunks),
+                        "error": repr(err),
+                    }
+                },
             )
             # Some chunks may have been written before the failure; the client's
             # retry then writes them again. Kafka has no cross-chunk atomicity

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from barito_common.app_registry import AppRegistry
@@ -16,7 +17,9 @@ from barito_common.kafka import KafkaProbe, Topics, create_producer
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
+from barito_common.settings import KafkaSettings
 from barito_receiver.api.logs import router
+from barito_receiver.cluster_producers import ClusterProducers
 from barito_receiver.ingest import Ingestor
 from barito_receiver.settings import ReceiverSettings, get_settings
 from barito_receiver.token_bucket import RateLimiter
@@ -34,13 +37,21 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
         kafka = KafkaProbe(settings.kafka, timeout_s=settings.readiness_timeout_s)
         registry = AppRegistry(settings.kafka)
         compression = None if settings.compression == "none" else settings.compression
-        producer = RecoveringProducer(
-            lambda: create_producer(settings.kafka, compression_type=compression)
+
+        def new_producer(target: KafkaSettings) -> AIOKafkaProducer:
+            return create_producer(target, compression_type=compression)
+
+        producer = RecoveringProducer(lambda: new_producer(settings.kafka))
+        producers = ClusterProducers(
+            producer,
+            settings.kafka,
+            factory=new_producer,
+            connect_wait_s=settings.cluster_connect_wait_s,
         )
         usage = UsageMeter(app.state.metrics)
         ingestor = Ingestor(
             settings=settings,
-            producer=producer,
+            producers=producers,
             limiter=RateLimiter(burst_seconds=settings.burst_seconds, share=settings.rate_share),
             usage=usage,
         )
@@ -52,19 +63,23 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
             usage.windows.publish_forever(producer, topics.usage, settings.usage_window_s),
             name="usage-publisher",
         )
+        sweeping = asyncio.create_task(
+            producers.sweep_forever(registry, settings.cluster_sweep_s), name="cluster-sweep"
+        )
         try:
             yield [
                 Dependency("kafka", kafka.check),
                 Dependency("app-registry", registry.check),
             ]
         finally:
-            for task in (publishing, starting):
+            for task in (sweeping, publishing, starting):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             # Flush what was accepted in the last window before the producer closes.
             if producer.started.is_set():
                 await usage.windows.publish(producer, topics.usage)
+            await producers.close()
             await producer.stop()
             await registry.stop()
             await kafka.close()

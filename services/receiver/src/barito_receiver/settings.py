@@ -54,6 +54,19 @@ class ReceiverSettings(ServiceSettings):
     retry_after_s: int = Field(
         5, ge=1, description="Retry-After sent when Kafka is unavailable (503)."
     )
+    cluster_connect_wait_s: float = Field(
+        2.0,
+        gt=0,
+        description="How long a request of a dedicated group's app waits for the producer of "
+        "its cluster's Kafka to connect (the first request after start-up, or after that "
+        "Kafka came back) before it answers 503.",
+    )
+    cluster_sweep_s: float = Field(
+        30.0,
+        gt=0,
+        description="How often the producers of dedicated clusters that no app in the "
+        "registry names any more are closed.",
+    )
     usage_window_s: float = Field(
         10.0, gt=0, description="Length of the usage windows published to the usage topic."
     )
