@@ -25,7 +25,8 @@ from aiohttp import web
 from barito_cli.stack.go_tools import go_tool
 from barito_common.capacity import load_templates
 from barito_common.schemas import ComponentKind, ComponentState
-from barito_provisioner.drivers.base import InfrastructureSpec
+from barito_provisioner.drivers.base import DriverError, InfrastructureSpec
+from barito_provisioner.drivers.installation import Installation
 from barito_provisioner.drivers.nomad.driver import NomadDriver
 from barito_provisioner.drivers.nomad.render import render_jobs
 from barito_provisioner.settings import NomadSettings, ProvisionerSettings
@@ -33,6 +34,9 @@ from barito_provisioner.settings import NomadSettings, ProvisionerSettings
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = load_templates(REPO / "infra/templates/capacity")
 NOMAD_TEMPLATES = REPO / "infra/templates/nomad"
+INSTALLATION = Installation(
+    kafka_bootstrap_servers="10.0.3.2:9092", topic_prefix="prod.", index_prefix="prod-"
+)
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +62,7 @@ def test_every_rendered_job_decodes_into_nomads_api_job(
 ) -> None:
     settings = NomadSettings(task_driver=task_driver)  # type: ignore[arg-type]
     spec = _spec(capacity)
-    jobs = render_jobs(spec, settings, NOMAD_TEMPLATES)
+    jobs = render_jobs(spec, settings, NOMAD_TEMPLATES, INSTALLATION)
     paths = []
     for kind, job in jobs.items():
         path = tmp_path / f"{kind.value}.json"
@@ -91,11 +95,33 @@ def test_every_rendered_job_decodes_into_nomads_api_job(
     combined = template.kafka.controllers == "combined"
     assert kafka_env["KAFKA_PROCESS_ROLES"] == ("broker,controller" if combined else "broker")
 
+    # The group's flow: its logs from the group's Kafka into the group's engine,
+    # the registry, usage and dead letters on the installation's Kafka.
+    (flow,) = jobs[ComponentKind.FLOW].job["TaskGroups"][0]["Tasks"]
+    assert flow["Env"] == {
+        "BARITO_PORT": "18083",
+        "BARITO_HOST": "0.0.0.0",
+        "BARITO_KAFKA__BOOTSTRAP_SERVERS": "10.0.3.2:9092",
+        "BARITO_KAFKA__TOPIC_PREFIX": "prod.",
+        "BARITO_SEARCH__ENGINE": "elasticsearch",
+        "BARITO_SEARCH__INDEX_PREFIX": "prod-",
+        "BARITO_APP_GROUP_ID": "group-1",
+    }
+    (endpoints,) = flow["Templates"]
+    lines = endpoints["EmbeddedTmpl"].splitlines()
+    kafka_service, search_service = jobs[ComponentKind.KAFKA].id, jobs[ComponentKind.SEARCH].id
+    assert lines == [
+        f'BARITO_LOGS_BOOTSTRAP_SERVERS={{{{ range $i, $s := nomadService "{kafka_service}" }}}}'
+        "{{ if $i }},{{ end }}{{ .Address }}:{{ .Port }}{{ end }}",
+        f'BARITO_SEARCH__URL=http://{{{{ with index (nomadService "{search_service}") 0 }}}}'
+        "{{ .Address }}:{{ .Port }}{{ end }}",
+    ]
+
 
 def test_the_checker_refuses_a_job_with_a_field_nomad_does_not_know(
     jobcheck: Path, tmp_path: Path
 ) -> None:
-    jobs = render_jobs(_spec("small"), NomadSettings(), NOMAD_TEMPLATES)
+    jobs = render_jobs(_spec("small"), NomadSettings(), NOMAD_TEMPLATES, INSTALLATION)
     job = jobs[ComponentKind.KAFKA].job
     job["TaskGroups"][0]["Cuont"] = 3
     path = tmp_path / "kafka.json"
@@ -258,7 +284,7 @@ async def test_the_driver_submits_every_job_and_reports_allocations_as_component
     await driver.check()
 
     provisioned = await driver.provision(spec)
-    rendered = render_jobs(spec, settings.nomad, NOMAD_TEMPLATES)
+    rendered = render_jobs(spec, settings.nomad, NOMAD_TEMPLATES, Installation.of(settings))
     assert api.registered == {job.id: job.job for job in rendered.values()}
     # Registered, not placed yet: every planned component is pending.
     assert len(provisioned) == 3 + 3 + 3 + 1 + 2
@@ -285,6 +311,10 @@ async def test_the_driver_submits_every_job_and_reports_allocations_as_component
     assert "failed to create container: no space" in (components["search-0"].message or "")
     assert components["search-1"].state is ComponentState.PENDING
 
+    # Nothing of search runs yet: the cluster has no coordinates to report.
+    with pytest.raises(DriverError, match="has an address yet"):
+        driver.cluster(spec, list(components.values()))
+
     # Bootstrapping waits for every component to run, then says which do not.
     with pytest.raises(Exception, match=r"2 of 12 components run") as failure:
         await driver.bootstrap(spec, [])
@@ -297,6 +327,38 @@ async def test_the_driver_submits_every_job_and_reports_allocations_as_component
     )
     assert all(query.get("purge", "").lower() == "true" for _, query in api.deregistered)
     assert api.registered == {}
+    await driver.close()
+
+
+async def test_a_running_clusters_coordinates_are_its_allocations_addresses(
+    recorded_nomad: tuple[RecordedNomadApi, str],
+) -> None:
+    api, address = recorded_nomad
+    settings = ProvisionerSettings(
+        driver="nomad",
+        nomad=NomadSettings(
+            address=address, search_engine="opensearch", ready_timeout_s=1, ready_poll_s=0.1
+        ),
+    )
+    driver = NomadDriver(settings)
+    spec = _spec("small")
+    await driver.provision(spec)
+    for job in render_jobs(spec, settings.nomad, NOMAD_TEMPLATES, INSTALLATION).values():
+        group = job.job["TaskGroups"][0]["Name"]
+        api.allocations[job.id] = [_alloc_stub(job.id, group, 0, "running")]
+
+    components = await driver.bootstrap(spec, [])
+    cluster = driver.cluster(spec, components)
+
+    # The ports the flow's nomadService lookups give too: the allocations' own.
+    assert cluster.model_dump() == {
+        "infrastructure_id": spec.infrastructure_id,
+        "kafka_bootstrap_servers": "10.0.3.17:20092",
+        "search_url": "http://10.0.3.17:20200",
+        "search_engine": "opensearch",
+        "kibana_url": "http://10.0.3.17:20601",
+    }
+    await driver.deprovision(spec, [])
     await driver.close()
 
 

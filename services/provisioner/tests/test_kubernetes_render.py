@@ -9,18 +9,26 @@ import pytest
 from barito_common.capacity import load_templates
 from barito_common.schemas import ComponentKind, ComponentState
 from barito_provisioner.drivers.base import InfrastructureSpec
+from barito_provisioner.drivers.installation import Installation
 from barito_provisioner.drivers.kubernetes.driver import components_of
-from barito_provisioner.drivers.kubernetes.render import namespace_name, render_objects
+from barito_provisioner.drivers.kubernetes.render import (
+    cluster_coordinates,
+    namespace_name,
+    render_objects,
+)
 from barito_provisioner.settings import KubernetesSettings
 
 REPO = Path(__file__).resolve().parents[3]
 TEMPLATES = load_templates(REPO / "infra/templates/capacity")
 DIRECTORY = REPO / "infra/templates/kubernetes"
+INSTALLATION = Installation(
+    kafka_bootstrap_servers="kafka.barito.svc:9092", topic_prefix="prod.", index_prefix="prod-"
+)
 
 
 def _objects(capacity: str, **settings: object) -> dict[tuple[str, str], dict]:  # type: ignore[type-arg]
     spec = InfrastructureSpec("Infra_42", "group-1", TEMPLATES[capacity])
-    objects = render_objects(spec, KubernetesSettings(**settings), DIRECTORY)  # type: ignore[arg-type]
+    objects = render_objects(spec, KubernetesSettings(**settings), DIRECTORY, INSTALLATION)  # type: ignore[arg-type]
     return {(o["kind"], o["metadata"]["name"]): o for o in objects}
 
 
@@ -45,6 +53,34 @@ def test_each_template_gives_statefulsets_deployments_and_their_replicas(capacit
     for (_, _), body in objects.items():
         if body["kind"] != "Namespace":
             assert body["metadata"]["namespace"] == "barito-infra-42"
+
+
+@pytest.mark.parametrize("capacity", ["small", "large"])
+def test_the_flow_reads_the_groups_kafka_writes_its_engine_and_keeps_the_installations_kafka(
+    capacity: str,
+) -> None:
+    spec = InfrastructureSpec("Infra_42", "group-1", TEMPLATES[capacity])
+    cluster = cluster_coordinates(spec, KubernetesSettings(search_engine="opensearch"))
+    flow = _objects(capacity, search_engine="opensearch")[("ConfigMap", "flow")]["data"]
+    assert flow == {
+        "BARITO_HOST": "0.0.0.0",
+        "BARITO_PORT": "18083",
+        "BARITO_KAFKA__BOOTSTRAP_SERVERS": "kafka.barito.svc:9092",
+        "BARITO_KAFKA__TOPIC_PREFIX": "prod.",
+        "BARITO_LOGS_BOOTSTRAP_SERVERS": cluster.kafka_bootstrap_servers,
+        "BARITO_SEARCH__URL": "http://search.barito-infra-42.svc:9200",
+        "BARITO_SEARCH__ENGINE": "opensearch",
+        "BARITO_SEARCH__INDEX_PREFIX": "prod-",
+        "BARITO_APP_GROUP_ID": "group-1",
+    }
+    brokers = TEMPLATES[capacity].kafka.brokers
+    assert cluster.kafka_bootstrap_servers == ",".join(
+        f"kafka-{n}.kafka.barito-infra-42.svc:9092" for n in range(brokers)
+    )
+    assert cluster.search_url == flow["BARITO_SEARCH__URL"]
+    assert cluster.search_engine == "opensearch"
+    assert cluster.kibana_url == "http://kibana.barito-infra-42.svc:5601"
+    assert cluster.infrastructure_id == "Infra_42"
 
 
 def test_an_unset_storage_class_is_left_out_and_a_set_one_is_used() -> None:

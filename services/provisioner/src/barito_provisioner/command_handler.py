@@ -5,6 +5,10 @@ the journal only once Kafka acknowledged it, so what the provisioner knows is
 exactly what it reported. A step that fails is retried with backoff; when the
 attempts run out the infrastructure goes to ERROR with a message that names
 the step and the cause, and a retry command resumes from that step.
+
+A dedicated infrastructure's events carry its cluster's coordinates from the
+one that makes it ACTIVE on (the market points the group's apps there); the
+DELETED event carries none, as the cluster is gone.
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from pydantic import ValidationError
 from barito_common.capacity import CapacityTemplate
 from barito_common.schemas import (
     AppProfile,
+    ClusterCoordinates,
     Component,
     ComponentState,
     InfrastructureState,
+    Placement,
     ProvisionCommand,
     ProvisionEvent,
 )
-from barito_provisioner.drivers.base import Driver, InfrastructureSpec
+from barito_provisioner.drivers.base import InfrastructureSpec
+from barito_provisioner.drivers.placement import PlacedDriver
 from barito_provisioner.event_publisher import EventPublisher
 from barito_provisioner.group_apps import GroupApps
 from barito_provisioner.journal import Journal
@@ -52,10 +59,18 @@ _STEP_COMPONENT_STATE = {
 }
 
 
-def spec_of(command: ProvisionCommand) -> InfrastructureSpec:
-    """The infrastructure a command describes; ValidationError if its template is invalid."""
+def spec_of(
+    command: ProvisionCommand, *, cluster: ClusterCoordinates | None = None
+) -> InfrastructureSpec:
+    """The infrastructure a command describes; ValidationError if its template is invalid.
+
+    ``cluster`` is the infrastructure's dedicated cluster, if it has one: it
+    stays dedicated whatever the command says (the market's rule too), so a
+    command never leaves a cluster running while its group moves elsewhere.
+    """
     template = CapacityTemplate.model_validate(command.template)
-    return InfrastructureSpec(command.infrastructure_id, command.group_id, template)
+    placement = Placement.DEDICATED if cluster is not None else command.placement
+    return InfrastructureSpec(command.infrastructure_id, command.group_id, template, placement)
 
 
 class Reporter:
@@ -78,6 +93,7 @@ class Reporter:
         state: InfrastructureState,
         components: Sequence[Component],
         message: str | None,
+        cluster: ClusterCoordinates | None,
     ) -> None:
         check_transition(record.state, state)
         event = ProvisionEvent(
@@ -87,6 +103,7 @@ class Reporter:
             components=list(components),
             message=message,
             at=self._clock(),
+            cluster=cluster,
         )
         await self._publisher.publish(event)
         self._journal.apply_event(event)
@@ -106,7 +123,7 @@ class CommandHandler:
     def __init__(
         self,
         *,
-        driver: Driver,
+        driver: PlacedDriver,
         reporter: Reporter,
         journal: Journal,
         apps: GroupApps,
@@ -134,53 +151,85 @@ class CommandHandler:
                     },
                 )
                 return
-            report = self._reporter.report
             try:
-                spec = spec_of(command)
+                spec = spec_of(command, cluster=record.cluster)
             except ValidationError as err:
-                await report(
+                await self._reporter.report(
                     record,
                     command.command_id,
                     S.ERROR,
                     record.components,
                     f"the command's capacity template {command.capacity!r} is invalid: {err}. "
                     "Fix infra/templates/capacity and issue the command again.",
+                    record.cluster,
                 )
                 return
             record.command = command
-            if decision.announce_pending:
-                await report(record, command.command_id, S.PENDING, [], "command received")
-            components = record.components
-            for step in decision.steps:
-                working = [
-                    c.model_copy(update={"state": _STEP_COMPONENT_STATE[step]}) for c in components
-                ]
-                await report(
-                    record, command.command_id, STEP_STATE[step], working, f"{step.value} started"
-                )
-                try:
-                    components = await self._attempt(step, spec)
-                except Exception as err:
-                    await report(
-                        record,
-                        command.command_id,
-                        S.ERROR,
-                        record.components,
-                        f"{step.value} failed after {self._retry.attempts} attempt(s): {err} "
-                        f"(a retry resumes from {step.value})",
-                    )
-                    return
-                if step is Step.BOOTSTRAP:
-                    record.bootstrapped_apps = {
-                        app.app_id for app in self._apps.live_apps(spec.group_id)
-                    }
-            await report(
+            await self._carry_out(
                 record,
-                command.command_id,
+                command,
+                spec,
+                decision.steps,
                 decision.final_state,
-                components,
-                f"{command.kind.value} done with capacity {spec.template.name}",
+                announce_pending=decision.announce_pending,
             )
+
+    async def _carry_out(
+        self,
+        record: InfrastructureRecord,
+        command: ProvisionCommand,
+        spec: InfrastructureSpec,
+        steps: Sequence[Step],
+        final_state: InfrastructureState,
+        *,
+        announce_pending: bool,
+    ) -> None:
+        note = self._driver.placement_note(spec)
+
+        async def report(
+            state: InfrastructureState,
+            components: Sequence[Component],
+            message: str,
+            cluster: ClusterCoordinates | None,
+        ) -> None:
+            text = message if note is None else f"{message}; {note}"
+            await self._reporter.report(
+                record, command.command_id, state, components, text, cluster
+            )
+
+        if announce_pending:
+            await report(S.PENDING, [], "command received", record.cluster)
+        components = record.components
+        cluster = record.cluster
+        for step in steps:
+            working = [
+                c.model_copy(update={"state": _STEP_COMPONENT_STATE[step]}) for c in components
+            ]
+            await report(STEP_STATE[step], working, f"{step.value} started", record.cluster)
+            try:
+                components = await self._attempt(step, spec)
+            except Exception as err:
+                await report(
+                    S.ERROR,
+                    record.components,
+                    f"{step.value} failed after {self._retry.attempts} attempt(s): {err} "
+                    f"(a retry resumes from {step.value})",
+                    record.cluster,
+                )
+                return
+            if step is Step.BOOTSTRAP:
+                record.bootstrapped_apps = {
+                    app.app_id for app in self._apps.live_apps(spec.group_id)
+                }
+                cluster = self._driver.cluster(spec, components)
+            elif step is Step.DEPROVISION:
+                cluster = None
+        await report(
+            final_state,
+            components,
+            f"{command.kind.value} done with capacity {spec.template.name}",
+            cluster,
+        )
 
     async def _attempt(self, step: Step, spec: InfrastructureSpec) -> list[Component]:
         delays = self._retry.delays()

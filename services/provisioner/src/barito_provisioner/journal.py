@@ -2,10 +2,11 @@
 
 The events topic already holds every transition the provisioner ever
 reported, so it needs no database: folding it (``state_machine.apply_event``)
-gives each infrastructure's state, components, failed step and the commands
-that are finished, which is what makes a redelivered command a no-op across
-restarts. The commands topic gives, for each infrastructure, the latest
-command that has events: the group and template that polling works from.
+gives each infrastructure's state, components, cluster coordinates, failed
+step and the commands that are finished, which is what makes a redelivered
+command a no-op across restarts. The commands topic gives, for each
+infrastructure, the latest command that has events: the group, template and
+placement that polling works from.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
 from barito_provisioner.command_handler import CommandHandler, Reporter
 from barito_provisioner.consumer.command_consumer import CommandConsumer
-from barito_provisioner.drivers import Driver, create_driver
+from barito_provisioner.drivers import PlacedDriver, create_driver
 from barito_provisioner.event_publisher import EventPublisher
 from barito_provisioner.group_apps import GroupApps
 from barito_provisioner.journal import read_journal
@@ -41,7 +41,7 @@ class JournalNotRead(RuntimeError):
 class Provisioner:
     """The running parts, wired; ``run`` starts work once the journal is read."""
 
-    def __init__(self, settings: ProvisionerSettings, driver: Driver) -> None:
+    def __init__(self, settings: ProvisionerSettings, driver: PlacedDriver) -> None:
         self.settings = settings
         self.topics = Topics(settings.kafka.topic_prefix)
         self.driver = driver
@@ -106,15 +106,19 @@ def create_app(settings: ProvisionerSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[list[Dependency]]:
         kafka = KafkaProbe(settings.kafka, timeout_s=settings.readiness_timeout_s)
-        provisioner = Provisioner(settings, create_driver(settings))
+        driver = create_driver(settings)
+        provisioner = Provisioner(settings, driver)
         app.state.provisioner = provisioner
         running = asyncio.create_task(provisioner.run(), name="provisioner")
+        dependencies = [
+            Dependency("kafka", kafka.check),
+            Dependency("journal", provisioner.check),
+            Dependency("driver-shared", driver.shared.check),
+        ]
+        if driver.dedicated is not None:
+            dependencies.append(Dependency(f"driver-{settings.driver}", driver.dedicated.check))
         try:
-            yield [
-                Dependency("kafka", kafka.check),
-                Dependency("journal", provisioner.check),
-                Dependency(f"driver-{settings.driver}", provisioner.driver.check),
-            ]
+            yield dependencies
         finally:
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):

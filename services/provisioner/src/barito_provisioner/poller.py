@@ -2,9 +2,10 @@
 
 The admin page shows what the last event said, so an event is published
 whenever a component's state, address or message changed since the last one
-(the infrastructure's own state does not move). An ACTIVE infrastructure
-also takes in its group's new apps here: the group's second app needs its
-topic and index template, and no command is issued for it.
+(the infrastructure's own state does not move), with the cluster coordinates
+the journal holds for it. An ACTIVE infrastructure also takes in its group's
+new apps here: the group's second app needs its topic and index template (on
+the group's dedicated cluster, if it has one), and no command is issued for it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pydantic import ValidationError
 
 from barito_common.schemas import Component, InfrastructureState
 from barito_provisioner.command_handler import Reporter, spec_of
-from barito_provisioner.drivers.base import Driver
+from barito_provisioner.drivers.base import InfrastructureSpec
+from barito_provisioner.drivers.placement import PlacedDriver
 from barito_provisioner.group_apps import GroupApps
 from barito_provisioner.journal import Journal
 from barito_provisioner.state_machine import InfrastructureRecord
@@ -48,7 +50,7 @@ class Poller:
     def __init__(
         self,
         *,
-        driver: Driver,
+        driver: PlacedDriver,
         reporter: Reporter,
         journal: Journal,
         apps: GroupApps,
@@ -85,22 +87,11 @@ class Poller:
         assert record.command is not None and record.state is not None
         assert record.last_command_id is not None
         try:
-            spec = spec_of(record.command)
+            spec = spec_of(record.command, cluster=record.cluster)
         except ValidationError:
             return  # its command already ended in ERROR for that
         if record.state is InfrastructureState.ACTIVE:
-            new = [
-                app
-                for app in self._apps.live_apps(spec.group_id)
-                if app.app_id not in record.bootstrapped_apps
-            ]
-            if new:
-                await self._driver.bootstrap(spec, new)
-                record.bootstrapped_apps |= {app.app_id for app in new}
-                log.info(
-                    "New apps of the group bootstrapped.",
-                    extra={"ctx": {"apps": [app.slug for app in new]}},
-                )
+            await self._bootstrap_new_apps(record, spec)
         components = await self._driver.poll(spec, record.components)
         if components != record.components:
             await self._reporter.report(
@@ -109,4 +100,36 @@ class Poller:
                 record.state,
                 components,
                 describe_changes(record.components, components),
+                record.cluster,
             )
+
+    async def _bootstrap_new_apps(
+        self, record: InfrastructureRecord, spec: InfrastructureSpec
+    ) -> None:
+        new = [
+            app
+            for app in self._apps.live_apps(spec.group_id)
+            if app.app_id not in record.bootstrapped_apps
+        ]
+        if not new:
+            return
+        try:
+            await self._driver.bootstrap_apps(spec, new, record.cluster, record.components)
+        except Exception as err:
+            # Tried again next round; the components' report still goes out now.
+            log.warning(
+                "Could not bootstrap the group's new apps; trying again at the next poll.",
+                extra={
+                    "ctx": {
+                        "infrastructure_id": record.infrastructure_id,
+                        "apps": [app.slug for app in new],
+                        "error": repr(err),
+                    }
+                },
+            )
+            return
+        record.bootstrapped_apps |= {app.app_id for app in new}
+        log.info(
+            "New apps of the group bootstrapped.",
+            extra={"ctx": {"apps": [app.slug for app in new]}},
+        )

@@ -117,6 +117,11 @@ class NomadSettings(BaseModel):
         "(qemu driver).",
     )
     job_prefix: str = Field("barito-", description="Prefix of every job id the driver submits.")
+    search_engine: Literal["elasticsearch", "opensearch"] = Field(
+        "elasticsearch",
+        description="Which engine the search job's task runs (what the group's flow and "
+        "clients are told).",
+    )
     timeout_s: float = Field(10.0, gt=0, description="Timeout of one Nomad API request.")
     ready_timeout_s: float = Field(
         900.0,
@@ -150,6 +155,9 @@ class KubernetesSettings(BaseModel):
     search_image: str = Field(
         "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
         description="Image of the search nodes.",
+    )
+    search_engine: Literal["elasticsearch", "opensearch"] = Field(
+        "elasticsearch", description="Which engine search_image is."
     )
     kibana_image: str = Field(
         "docker.elastic.co/kibana/kibana:8.19.7", description="Image of Kibana."

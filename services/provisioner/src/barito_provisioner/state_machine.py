@@ -33,6 +33,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from barito_common.schemas import (
+    ClusterCoordinates,
     Component,
     InfrastructureState,
     ProvisionCommand,
@@ -112,6 +113,9 @@ class InfrastructureRecord:
     """The latest command acted on: the group and template polling works from."""
     seen_commands: set[UUID] = field(default_factory=set)
     finished_commands: set[UUID] = field(default_factory=set)
+    cluster: ClusterCoordinates | None = None
+    """A dedicated infrastructure's coordinates as last reported (None: shared, or not
+    ACTIVE yet); what polling and new apps work with, also after a restart."""
     bootstrapped_apps: set[str] = field(default_factory=set)
     """Apps whose topic and index template exist (in memory: redone after a restart)."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
@@ -131,6 +135,7 @@ def apply_event(record: InfrastructureRecord, event: ProvisionEvent) -> None:
         record.failed_step = None
     record.state = event.state
     record.components = list(event.components)
+    record.cluster = event.cluster
     record.last_command_id = event.command_id
     record.seen_commands.add(event.command_id)
     if event.state in TERMINAL_STATES:

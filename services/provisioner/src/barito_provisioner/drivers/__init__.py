@@ -1,4 +1,5 @@
-"""Drivers: where infrastructure is made (``shared``, ``nomad``, ``kubernetes``)."""
+"""Drivers: where infrastructure is made (``shared``; dedicated: ``docker``, ``nomad``,
+``kubernetes``), and the router that picks one by placement."""
 
 from barito_provisioner.drivers.base import (
     Driver,
@@ -9,12 +10,14 @@ from barito_provisioner.drivers.base import (
     planned_components,
 )
 from barito_provisioner.drivers.factory import create_driver
+from barito_provisioner.drivers.placement import PlacedDriver
 
 __all__ = [
     "Driver",
     "DriverError",
     "InfrastructureSpec",
     "NotReadyYet",
+    "PlacedDriver",
     "component_counts",
     "create_driver",
     "planned_components",

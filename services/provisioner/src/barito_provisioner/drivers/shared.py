@@ -5,7 +5,8 @@ installation's own Kafka brokers and search nodes (and its flow and Kibana,
 when their URLs are configured), reported with their real addresses. What a
 group gets is its apps' log topics, sized by the template (partitions raised,
 never lowered; replication capped by the brokers present), and each app's
-index template (replicas capped by the search nodes present).
+index template (replicas capped by the search nodes present), made by
+``cluster_bootstrap`` as on a dedicated cluster.
 
 Deleting a group deletes only its apps' own daily indices: the pattern of
 an app ``shop`` also matches those of ``shop-api``, which another group may own.
@@ -18,18 +19,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 
-from barito_common.kafka import Topics, create_admin, ensure_topics, log_topic_spec
+from barito_common.kafka import create_admin
 from barito_common.schemas import AppProfile, Component, ComponentKind, ComponentState
-from barito_common.search import SearchAdapter, SearchError
-from barito_common.search.app_indices import delete_app_indices
-from barito_common.search.index_template import index_template_body, template_name
+from barito_common.search import SearchAdapter
 from barito_common.settings import KafkaSettings
 from barito_provisioner.drivers.base import Driver, DriverError, InfrastructureSpec
+from barito_provisioner.drivers.cluster_bootstrap import SHARED_FIXES, ClusterBootstrap, present
 from barito_provisioner.settings import SharedSettings
 
 __all__ = ["SharedDriver"]
@@ -49,8 +47,8 @@ class SharedDriver(Driver):
         http_timeout_s: float = 5.0,
     ) -> None:
         self._kafka = kafka
-        self._topics = Topics(kafka.topic_prefix)
         self._search = search
+        self._apps = ClusterBootstrap(kafka, search, SHARED_FIXES)
         self._shared = shared
         self._http = httpx.AsyncClient(timeout=http_timeout_s)
 
@@ -66,41 +64,19 @@ class SharedDriver(Driver):
         self, spec: InfrastructureSpec, apps: Sequence[AppProfile]
     ) -> list[Component]:
         components = await self._components(strict_kafka=True, strict_search=True)
-        brokers = sum(1 for c in components if c.kind is ComponentKind.KAFKA)
-        nodes = sum(1 for c in components if c.kind is ComponentKind.SEARCH)
-        await self._kafka_call(self._ensure_topics(spec, apps, brokers), "creating app topics")
-        template = spec.template
-        for app in apps:
-            body = index_template_body(
-                index_prefix_pattern=f"{app.index_prefix}-*",
-                shards=template.search.primary_shards,
-                # A replica needs a node of its own; more would leave the cluster yellow.
-                replicas=min(template.search.replicas, max(nodes - 1, 0)),
-            )
-            try:
-                await self._search.put_index_template(template_name(app.index_prefix), **body)
-            except SearchError as err:
-                raise DriverError(
-                    f"could not put the index template of app {app.slug}: {err}. "
-                    "Start the search engine (barito stack up) or fix BARITO_SEARCH__URL, "
-                    "then retry."
-                ) from err
+        await self._apps.add_apps(
+            spec.template,
+            apps,
+            brokers=present(components, ComponentKind.KAFKA),
+            nodes=present(components, ComponentKind.SEARCH),
+        )
         return components
 
     async def deprovision(
         self, spec: InfrastructureSpec, apps: Sequence[AppProfile]
     ) -> list[Component]:
         known = await self._components()
-        await self._kafka_call(self._delete_topics(apps), "deleting app topics")
-        for app in apps:
-            try:
-                await self._search.delete_index_template(template_name(app.index_prefix))
-                await delete_app_indices(self._search, app.index_prefix)
-            except SearchError as err:
-                raise DriverError(
-                    f"could not delete the indices of app {app.slug}: {err}. "
-                    "Start the search engine (barito stack up), then retry."
-                ) from err
+        await self._apps.remove_apps(apps)
         # The shared cluster itself stays: only the group's part of it is gone.
         return [c.model_copy(update={"state": _DELETED, "message": None}) for c in known]
 
@@ -114,70 +90,12 @@ class SharedDriver(Driver):
         await self._http.aclose()
         await self._search.close()
 
-    # -- Kafka ------------------------------------------------------------------------
+    # -- components ---------------------------------------------------------------------
 
-    async def _kafka_call(self, work: Any, action: str) -> None:
-        try:
-            await work
-        except DriverError:
-            raise
-        except Exception as err:
-            raise DriverError(
-                f"{action} on Kafka at {self._kafka.bootstrap_servers} failed: {err!r}. "
-                "Start Kafka (barito stack up) or fix BARITO_KAFKA__BOOTSTRAP_SERVERS, then retry."
-            ) from err
-
-    async def _admin(self) -> AIOKafkaAdminClient:
+    async def _brokers(self) -> list[Component]:
         admin = create_admin(self._kafka)
         try:
             await admin.start()
-        except BaseException:
-            await admin.close()
-            raise
-        return admin
-
-    async def _ensure_topics(
-        self, spec: InfrastructureSpec, apps: Sequence[AppProfile], brokers: int
-    ) -> None:
-        kafka = spec.template.kafka
-        specs = [
-            log_topic_spec(
-                self._topics,
-                app.slug,
-                partitions=kafka.partitions,
-                replication=min(kafka.replication, max(brokers, 1)),
-            )
-            for app in apps
-        ]
-        admin = await self._admin()
-        try:
-            await ensure_topics(admin, specs)
-            # The market created the topic with its app's own template; the
-            # group's may be larger. Kafka can add partitions, never remove them.
-            described = await admin.describe_topics([s.name for s in specs]) if specs else []
-            grow = {
-                topic["topic"]: NewPartitions(total_count=kafka.partitions)
-                for topic in described
-                if len(topic.get("partitions", [])) < kafka.partitions
-            }
-            if grow:
-                await admin.create_partitions(grow)
-        finally:
-            await admin.close()
-
-    async def _delete_topics(self, apps: Sequence[AppProfile]) -> None:
-        admin = await self._admin()
-        try:
-            existing = set(await admin.list_topics())
-            doomed = [app.topic for app in apps if app.topic in existing]
-            if doomed:
-                await admin.delete_topics(doomed)
-        finally:
-            await admin.close()
-
-    async def _brokers(self) -> list[Component]:
-        admin = await self._admin()
-        try:
             cluster = await admin.describe_cluster()
         finally:
             await admin.close()
@@ -193,8 +111,6 @@ class SharedDriver(Driver):
             )
             for n, broker in enumerate(brokers)
         ]
-
-    # -- components ---------------------------------------------------------------------
 
     async def _components(
         self,

@@ -1,15 +1,27 @@
-"""The ``kubernetes`` driver: apply the rendered objects, poll their rollout status."""
+"""The ``kubernetes`` driver: apply the rendered objects, poll their rollout status.
+
+A dedicated driver: its cluster's coordinates are the Services' DNS names,
+which the installation's services (in the same Kubernetes cluster) resolve.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from barito_common.schemas import AppProfile, Component, ComponentKind, ComponentState
+from barito_common.schemas import (
+    AppProfile,
+    ClusterCoordinates,
+    Component,
+    ComponentKind,
+    ComponentState,
+)
 from barito_provisioner.drivers.base import Driver, InfrastructureSpec, component_counts
+from barito_provisioner.drivers.installation import Installation
 from barito_provisioner.drivers.kubernetes.api import KubernetesApi
 from barito_provisioner.drivers.kubernetes.render import (
     WORKLOADS,
+    cluster_coordinates,
     namespace_name,
     render_objects,
 )
@@ -61,10 +73,16 @@ class KubernetesDriver(Driver):
     def __init__(self, settings: ProvisionerSettings, api: KubernetesApi | None = None) -> None:
         self._settings: KubernetesSettings = settings.kubernetes
         self._directory = settings.templates_dir / "kubernetes"
+        self._installation = Installation.of(settings)
         self.api = api or KubernetesApi(settings.kubernetes)
 
     def render(self, spec: InfrastructureSpec) -> list[dict[str, Any]]:
-        return render_objects(spec, self._settings, self._directory)
+        return render_objects(spec, self._settings, self._directory, self._installation)
+
+    def cluster(
+        self, spec: InfrastructureSpec, components: Sequence[Component]
+    ) -> ClusterCoordinates:
+        return cluster_coordinates(spec, self._settings)
 
     async def provision(self, spec: InfrastructureSpec) -> list[Component]:
         objects = self.render(spec)

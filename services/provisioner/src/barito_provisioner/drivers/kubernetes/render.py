@@ -4,11 +4,17 @@ Each infrastructure gets a namespace of its own, ``<prefix><infrastructure
 id>``, holding StatefulSets and headless Services for Kafka (and dedicated
 KRaft controllers when the template has them) and the search nodes,
 Deployments for Kibana and flow, and the ConfigMaps they read. Replica counts,
-heap and Kafka's topic defaults come from the capacity template.
+heap and Kafka's topic defaults come from the capacity template. The flow is
+told the installation's Kafka and prefixes (``Installation``) and the group's
+own Kafka and search engine: the addresses :func:`cluster_coordinates` gives,
+which the installation's services use too (they run in the same cluster).
 
 Example::
 
-    objects = render_objects(spec, settings.kubernetes, settings.templates_dir / "kubernetes")
+    objects = render_objects(
+        spec, settings.kubernetes, settings.templates_dir / "kubernetes",
+        Installation.of(settings),
+    )
     [(o["kind"], o["metadata"]["name"]) for o in objects][:2]
     # [("Namespace", "barito-infra-1"), ("ConfigMap", "kafka")]
 """
@@ -22,12 +28,13 @@ from typing import Any
 
 import yaml
 
-from barito_common.schemas import ComponentKind
+from barito_common.schemas import ClusterCoordinates, ComponentKind
 from barito_provisioner.drivers.base import InfrastructureSpec, component_counts
+from barito_provisioner.drivers.installation import Installation
 from barito_provisioner.settings import KubernetesSettings
 from barito_provisioner.template_fill import TemplateError, fill
 
-__all__ = ["WORKLOADS", "Workload", "namespace_name", "render_objects"]
+__all__ = ["WORKLOADS", "Workload", "cluster_coordinates", "namespace_name", "render_objects"]
 
 _MIB = {"MiB": 1, "GiB": 1024}
 
@@ -57,6 +64,30 @@ def namespace_name(settings: KubernetesSettings, infrastructure_id: str) -> str:
     return name.strip("-")[:63].rstrip("-")
 
 
+def cluster_coordinates(
+    spec: InfrastructureSpec, settings: KubernetesSettings
+) -> ClusterCoordinates:
+    """Where the infrastructure's brokers, search Service and Kibana answer (pure)."""
+    namespace = namespace_name(settings, spec.infrastructure_id)
+    kafka, kibana = WORKLOADS[ComponentKind.KAFKA], WORKLOADS[ComponentKind.KIBANA]
+    return ClusterCoordinates(
+        infrastructure_id=spec.infrastructure_id,
+        # The brokers advertise their pod names (kafka.yaml): a client is sent there.
+        kafka_bootstrap_servers=",".join(
+            f"{kafka.name}-{n}.{kafka.service}.{namespace}.svc:{kafka.port}"
+            for n in range(spec.template.kafka.brokers)
+        ),
+        # The client Service (search.yaml), not the headless search-nodes one.
+        search_url=f"http://search.{namespace}.svc:{WORKLOADS[ComponentKind.SEARCH].port}",
+        search_engine=settings.search_engine,
+        kibana_url=(
+            f"http://{kibana.service}.{namespace}.svc:{kibana.port}"
+            if spec.template.kibana.replicas
+            else None
+        ),
+    )
+
+
 def _heap_mb(heap: str) -> int:
     for unit, factor in _MIB.items():
         if heap.endswith(unit):
@@ -82,17 +113,22 @@ def _documents(path: Path) -> list[Any]:
 
 
 def render_objects(
-    spec: InfrastructureSpec, settings: KubernetesSettings, directory: Path
+    spec: InfrastructureSpec,
+    settings: KubernetesSettings,
+    directory: Path,
+    installation: Installation,
 ) -> list[dict[str, Any]]:
     """Every object of the infrastructure, the Namespace first, in the order to apply."""
     template = spec.template
     namespace = namespace_name(settings, spec.infrastructure_id)
+    cluster = cluster_coordinates(spec, settings)
     replicas = component_counts(template)
     combined = template.kafka.controllers == "combined"
     quorum_kind = ComponentKind.KAFKA if combined else ComponentKind.CONTROLLER
     quorum = WORKLOADS[quorum_kind]
     heap_mb = _heap_mb(template.search.heap)
     context: dict[str, Any] = {
+        **installation.template_context(),
         "namespace": namespace,
         "infrastructure_id": spec.infrastructure_id,
         "group_id": spec.group_id,
@@ -103,9 +139,9 @@ def render_objects(
             f"{quorum.name}-{n}.{quorum.service}.{namespace}.svc:9093"
             for n in range(replicas[quorum_kind])
         ),
-        "kafka_bootstrap": ",".join(
-            f"kafka-{n}.kafka.{namespace}.svc:9092" for n in range(template.kafka.brokers)
-        ),
+        "kafka_bootstrap": cluster.kafka_bootstrap_servers,
+        "search_url": cluster.search_url,
+        "search_engine": cluster.search_engine,
         "search_initial_masters": ",".join(
             f"search-{n}" for n in range(min(template.search.nodes, 3))
         ),

@@ -4,11 +4,17 @@ One job per component kind (kafka, controller, search, kibana, flow), its
 task group's count from the capacity template; the task driver (LXC
 container or QEMU VM) and its config come from ``task-drivers/<driver>.yaml``
 as the installation's settings choose. The jobs find each other through
-Nomad's own service discovery (``nomadService`` in task templates).
+Nomad's own service discovery (``nomadService`` in task templates): the
+group's flow reads the group's Kafka and writes its search engine at the
+addresses of their services, which are their allocations' host addresses,
+the ones the driver reports as the cluster's coordinates. The flow is also
+told the installation's Kafka and prefixes (``Installation``).
 
 Example::
 
-    jobs = render_jobs(spec, settings.nomad, settings.templates_dir / "nomad")
+    jobs = render_jobs(
+        spec, settings.nomad, settings.templates_dir / "nomad", Installation.of(settings)
+    )
     jobs["barito-infra-1-kafka"]["TaskGroups"][0]["Count"]     # brokers
 """
 
@@ -20,6 +26,7 @@ from typing import Any
 
 from barito_common.schemas import ComponentKind
 from barito_provisioner.drivers.base import InfrastructureSpec, component_counts
+from barito_provisioner.drivers.installation import Installation
 from barito_provisioner.settings import NomadSettings
 from barito_provisioner.template_fill import fill, load_template
 
@@ -63,7 +70,7 @@ def _first_service_address(service: str) -> str:
 
 
 def render_jobs(
-    spec: InfrastructureSpec, settings: NomadSettings, directory: Path
+    spec: InfrastructureSpec, settings: NomadSettings, directory: Path, installation: Installation
 ) -> dict[ComponentKind, NomadJob]:
     """Every job of the infrastructure, by component kind (kinds with no instance omitted)."""
     template = spec.template
@@ -73,6 +80,8 @@ def render_jobs(
     driver_file = directory / "task-drivers" / f"{settings.task_driver}.yaml"
     driver_template = load_template(driver_file)
     common = {
+        **installation.template_context(),
+        "search_engine": settings.search_engine,
         "infrastructure_id": spec.infrastructure_id,
         "group_id": spec.group_id,
         "datacenters": list(settings.datacenters),
