@@ -54,6 +54,11 @@ class DockerSettings(BaseModel):
     base_url: str = Field(
         "unix:///var/run/docker.sock", description="The Docker engine's API address."
     )
+    api_version: str = Field(
+        "1.41",
+        description="Docker API version the driver speaks (1.41: Docker 20.10 and later); "
+        '"auto" asks the engine.',
+    )
     advertised_host: str = Field(
         "127.0.0.1",
         description="Host name or address under which the installation's services reach the "
@@ -66,6 +71,12 @@ class DockerSettings(BaseModel):
         31999, ge=1024, le=65535, description="Highest port the driver hands to a container."
     )
     kafka_image: str = Field("apache/kafka:4.1.1", description="Image of Kafka (KRaft).")
+    kafka_heap_mib: int = Field(
+        512,
+        ge=128,
+        description="JVM heap of each Kafka broker and controller, in MiB (the capacity "
+        "templates size only the search engine's heap).",
+    )
     search_engine: Literal["elasticsearch", "opensearch"] = Field(
         "elasticsearch", description="Which engine search_image is."
     )

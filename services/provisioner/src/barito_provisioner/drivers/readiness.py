@@ -12,18 +12,31 @@ from barito_provisioner.drivers.base import NotReadyYet
 __all__ = ["not_running", "wait_until_running"]
 
 
-def not_running(components: list[Component]) -> list[Component]:
-    return [c for c in components if c.state is not ComponentState.ACTIVE]
+def not_running(
+    components: list[Component], optional: Callable[[Component], bool] | None = None
+) -> list[Component]:
+    return [
+        c
+        for c in components
+        if c.state is not ComponentState.ACTIVE and not (optional and optional(c))
+    ]
 
 
 async def wait_until_running(
-    poll: Callable[[], Awaitable[list[Component]]], *, timeout_s: float, interval_s: float
+    poll: Callable[[], Awaitable[list[Component]]],
+    *,
+    timeout_s: float,
+    interval_s: float,
+    optional: Callable[[Component], bool] | None = None,
 ) -> list[Component]:
-    """Poll until every component is ACTIVE; NotReadyYet names the laggards at the deadline."""
+    """Poll until every component is ACTIVE; NotReadyYet names the laggards at the deadline.
+
+    ``optional``: components that need not run, e.g. a viewer no image is configured for.
+    """
     deadline = time.monotonic() + timeout_s
     while True:
         components = await poll()
-        waiting = not_running(components)
+        waiting = not_running(components, optional)
         if components and not waiting:
             return components
         if time.monotonic() >= deadline:
