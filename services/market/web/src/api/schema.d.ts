@@ -689,7 +689,7 @@ export interface components {
             tail: string;
             /**
              * Viewer
-             * @description The app's logs in the viewer (Kibana).
+             * @description The app's logs in the viewer (Kibana): its dedicated cluster's Kibana when it has one, else the installation's.
              */
             viewer: string;
         };
@@ -729,6 +729,8 @@ export interface components {
             status: components["schemas"]["AppStatus"];
             endpoints: components["schemas"]["AppEndpoints"];
             infrastructure: components["schemas"]["InfrastructureSummary"] | null;
+            /** @description The dedicated cluster holding the app's new logs; null: the installation's shared cluster (also for a dedicated group until its cluster is ACTIVE). Logs written before a move stay searchable on the shared cluster until they expire. */
+            cluster: components["schemas"]["ClusterCoordinates"] | null;
             /**
              * Previous Secret Valid Until
              * @description While a rotated secret still works: until when.
@@ -781,6 +783,8 @@ export interface components {
             status: components["schemas"]["AppStatus"];
             endpoints: components["schemas"]["AppEndpoints"];
             infrastructure: components["schemas"]["InfrastructureSummary"] | null;
+            /** @description The dedicated cluster holding the app's new logs; null: the installation's shared cluster (also for a dedicated group until its cluster is ACTIVE). Logs written before a move stay searchable on the shared cluster until they expire. */
+            cluster: components["schemas"]["ClusterCoordinates"] | null;
             /**
              * Previous Secret Valid Until
              * @description While a rotated secret still works: until when.
@@ -936,6 +940,11 @@ export interface components {
              * @description Default days logs are kept.
              */
             retention_days: number;
+            /**
+             * @description Where groups of this template live: `shared` (the installation's own cluster) or `dedicated` (a cluster of their own, made by the installation's dedicated driver).
+             * @default shared
+             */
+            placement: components["schemas"]["Placement"];
         };
         /** CapacityTemplatesPublic */
         CapacityTemplatesPublic: {
@@ -944,6 +953,41 @@ export interface components {
              * @description Smallest first.
              */
             data: components["schemas"]["CapacityTemplate"][];
+        };
+        /**
+         * ClusterCoordinates
+         * @description Where a dedicated group's cluster answers: its Kafka, search engine and viewer.
+         *
+         *     Every address is as the installation's services reach it. A shared group
+         *     has none: its apps use the installation's own Kafka and search engine.
+         */
+        ClusterCoordinates: {
+            /**
+             * Infrastructure Id
+             * @description The infrastructure that is this cluster.
+             */
+            infrastructure_id: string;
+            /**
+             * Kafka Bootstrap Servers
+             * @description Comma-separated host:port list of the cluster's Kafka brokers.
+             */
+            kafka_bootstrap_servers: string;
+            /**
+             * Search Url
+             * @description Base URL of the cluster's search engine.
+             */
+            search_url: string;
+            /**
+             * Search Engine
+             * @description Which engine search_url is.
+             * @enum {string}
+             */
+            search_engine: "elasticsearch" | "opensearch";
+            /**
+             * Kibana Url
+             * @description Base URL of the cluster's Kibana, when one runs.
+             */
+            kibana_url?: string | null;
         };
         /**
          * ComponentKind
@@ -1089,6 +1133,10 @@ export interface components {
              */
             capacity: string;
             state: components["schemas"]["InfrastructureState"];
+            /** @description shared: the installation's cluster; dedicated: a cluster of the group's own (a dedicated group stays dedicated when its template shrinks). */
+            placement: components["schemas"]["Placement"];
+            /** @description The dedicated cluster's addresses, as the provisioner reported them from ACTIVE on; null before that and for a shared infrastructure. */
+            cluster: components["schemas"]["ClusterCoordinates"] | null;
             /** Message */
             message: string | null;
             /** Components */
@@ -1129,6 +1177,10 @@ export interface components {
              */
             capacity: string;
             state: components["schemas"]["InfrastructureState"];
+            /** @description shared: the installation's cluster; dedicated: a cluster of the group's own (a dedicated group stays dedicated when its template shrinks). */
+            placement: components["schemas"]["Placement"];
+            /** @description The dedicated cluster's addresses, as the provisioner reported them from ACTIVE on; null before that and for a shared infrastructure. */
+            cluster: components["schemas"]["ClusterCoordinates"] | null;
             /** Message */
             message: string | null;
             /** Components */
@@ -1154,6 +1206,8 @@ export interface components {
             state: components["schemas"]["InfrastructureState"];
             /** Capacity */
             capacity: string;
+            /** @description shared: the installation's cluster; dedicated: a cluster of the group's own. */
+            placement: components["schemas"]["Placement"];
             /** Message */
             message: string | null;
         };
@@ -1300,6 +1354,12 @@ export interface components {
             /** Data */
             data: components["schemas"]["MemberPublic"][];
         };
+        /**
+         * Placement
+         * @description Where an app group's logs live (architecture §6).
+         * @enum {string}
+         */
+        Placement: "shared" | "dedicated";
         /** Readiness */
         Readiness: {
             /** Status */
@@ -2881,7 +2941,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The search engine did not answer. */
+            /** @description A search engine holding the app's logs did not answer. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -10,6 +10,7 @@ const template = (name: string, eps: number): CapacityTemplate => ({
   flow: { replicas: 1 },
   kibana: { replicas: 1 },
   retention_days: 7,
+  placement: "shared",
 });
 
 describe("the registration form", () => {

@@ -3,6 +3,7 @@ import { api, type Infrastructure, unwrap } from "../api/client";
 import { messageOf } from "../api/errors";
 import { useSession } from "../auth/session";
 import { PageHeader } from "../components/Layout";
+import { LogsCluster } from "../components/LogsCluster";
 import { Badge, Empty, ErrorNotice, Loading } from "../components/States";
 import { formatAgo, formatCount, formatTime } from "../lib/format";
 import { provisions } from "../lib/registerForm";
@@ -135,7 +136,9 @@ function InfrastructureCard({ infra, onChange }: { infra: Infrastructure; onChan
           {infra.group_name} <span className="muted small">({infra.group})</span>
         </h3>
         <Badge state={infra.state} />
-        <span className="muted">capacity {infra.capacity}</span>
+        <span className="muted">
+          capacity {infra.capacity}, {infra.placement}
+        </span>
         {infra.state === "ERROR" && (
           <button type="button" className="button button-small" onClick={retry}>
             Retry
@@ -143,6 +146,9 @@ function InfrastructureCard({ infra, onChange }: { infra: Infrastructure; onChan
         )}
       </header>
       {infra.message && <p className="muted">{infra.message}</p>}
+      <p>
+        Logs: <LogsCluster placement={infra.placement} cluster={infra.cluster} />
+      </p>
       {problem && (
         <p className="field-error" role="alert">
           {problem}

@@ -7,6 +7,7 @@ import { BarChart } from "../components/BarChart";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { CodeBlock } from "../components/CopyButton";
 import { PageHeader } from "../components/Layout";
+import { LogsCluster } from "../components/LogsCluster";
 import { curlExample, SecretReveal } from "../components/SecretReveal";
 import { Badge, Empty, ErrorNotice, Loading } from "../components/States";
 import { usageBars } from "../lib/chart";
@@ -179,6 +180,10 @@ function StatusView({
               ) : (
                 "none"
               )}
+            </dd>
+            <dt>Logs cluster</dt>
+            <dd>
+              <LogsCluster placement={app.infrastructure?.placement} cluster={app.cluster} />
             </dd>
             {app.previous_secret_valid_until && (
               <>
