@@ -20,6 +20,7 @@ from barito_cli.stack.kubernetes import KubernetesAccess, kubernetes_access
 from barito_cli.stack.manager import stack_up
 from barito_common.capacity import load_templates
 from barito_common.schemas import ComponentState
+from barito_flow.settings import FlowSettings
 from barito_provisioner.drivers.base import InfrastructureSpec, NotReadyYet
 from barito_provisioner.drivers.kubernetes.api import KubernetesApiError
 from barito_provisioner.drivers.kubernetes.driver import KubernetesDriver
@@ -70,7 +71,7 @@ async def _stored(driver: KubernetesDriver, body: dict[str, Any]) -> dict[str, A
 
 @pytest.mark.parametrize("capacity", ["small", "medium", "large"])
 async def test_the_api_server_accepts_every_object_and_deprovisioning_deletes_them(
-    driver: KubernetesDriver, capacity: str
+    driver: KubernetesDriver, capacity: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec = _spec(capacity)
     template = spec.template
@@ -91,6 +92,26 @@ async def test_the_api_server_accepts_every_object_and_deprovisioning_deletes_th
     assert kafka["spec"]["replicas"] == template.kafka.brokers
     assert search["spec"]["replicas"] == template.search.nodes
     assert flow["spec"]["replicas"] == template.flow.replicas
+
+    # The group's flow, as stored: the group's Kafka and engine (the cluster's
+    # coordinates), the installation's Kafka and prefixes; a valid FlowSettings.
+    cluster = driver.cluster(spec, [])
+    flow_env = await driver.api.read("ConfigMap", "flow", namespace)
+    assert flow_env is not None
+    env = flow_env["data"]
+    assert env["BARITO_LOGS_BOOTSTRAP_SERVERS"] == cluster.kafka_bootstrap_servers
+    assert env["BARITO_SEARCH__URL"] == cluster.search_url == f"http://search.{namespace}.svc:9200"
+    assert env["BARITO_SEARCH__ENGINE"] == cluster.search_engine
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = FlowSettings()
+    assert settings.kafka.bootstrap_servers == "127.0.0.1:19092"  # the installation's
+    assert settings.kafka.topic_prefix == "barito."
+    assert settings.search.index_prefix == "barito-"
+    assert settings.app_group_id == "group-1"
+    assert settings.logs_kafka.bootstrap_servers == ",".join(
+        f"kafka-{n}.kafka.{namespace}.svc:9092" for n in range(template.kafka.brokers)
+    )
 
     # No kubelet runs a pod: every component is reported, none of them ready.
     expected = template.kafka.brokers + template.search.nodes + template.kibana.replicas
