@@ -15,6 +15,7 @@ from pathlib import Path
 from barito_common.capacity import load_templates
 from barito_common.schemas import (
     AppProfile,
+    AppStatus,
     ClusterCoordinates,
     Component,
     ComponentKind,
@@ -287,3 +288,37 @@ async def test_poll_reports_of_a_dedicated_group_carry_the_cluster_the_journal_h
 def test_the_router_is_named_for_both_drivers() -> None:
     assert Provisioner().driver.name == "shared+docker"
     assert Provisioner(dedicated=False).driver.name == "shared"
+
+
+async def test_new_apps_of_a_group_whose_cluster_was_never_reported_go_to_the_shared_one() -> None:
+    p = Provisioner()
+    spec = spec_of(
+        ProvisionCommand(
+            command_id=uuid.uuid4(),
+            kind=ProvisionCommandKind.CREATE,
+            infrastructure_id="infra-1",
+            group_id="g1",
+            capacity="small",
+            template=SMALL,
+            placement=Placement.DEDICATED,
+            issued_at=NOW,
+        )
+    )
+    app = AppProfile(
+        app_id="a1",
+        slug="shop",
+        name="shop",
+        group_id="g1",
+        group_slug="g1",
+        status=AppStatus.ACTIVE,
+        tps=100,
+        topic="barito.logs.shop",
+        index_prefix="barito-shop",
+        retention_days=7,
+        capacity="small",
+        updated_at=NOW,
+    )
+    # Made before events carried coordinates: its apps' profiles name no cluster.
+    await p.driver.bootstrap_apps(spec, [app], None, [])
+    assert p.shared.calls == [("bootstrap", "infra-1")]
+    assert p.dedicated is not None and p.dedicated.calls == []

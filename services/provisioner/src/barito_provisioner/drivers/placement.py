@@ -105,14 +105,17 @@ class PlacedDriver(Driver):
     ) -> None:
         """Give new apps of a running group their topics and index templates.
 
-        For a dedicated group whose cluster is known this goes straight to the
-        cluster: the dedicated driver's bootstrap would wait (minutes) for
-        every component, holding the infrastructure's lock that polling needs.
+        ``cluster`` is the one the group's events last reported: the apps go
+        straight to it, as the dedicated driver's bootstrap would wait
+        (minutes) for every component, holding the lock polling needs. None:
+        the group's apps live on the shared cluster, also a dedicated group
+        made before events carried coordinates, until a command bootstraps
+        its cluster and reports it.
         """
         if self.is_dedicated(spec) and cluster is not None:
             await self._add_apps(cluster, spec, apps, known)
         else:
-            await self.bootstrap(spec, apps)
+            await self.shared.bootstrap(spec, apps)
 
     async def deprovision(
         self, spec: InfrastructureSpec, apps: Sequence[AppProfile]
