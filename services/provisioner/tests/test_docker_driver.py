@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +212,26 @@ async def test_provisioning_again_keeps_the_same_containers_and_ports(cluster: C
     again = await cluster.driver.provision(cluster.spec)
     assert {c.name: c.id for c in cluster.containers()} == before
     assert {c.name: c.address for c in again} == {c.name: c.address for c in cluster.components}
+
+
+async def test_a_resize_adds_and_removes_only_the_components_that_change(
+    cluster: Cluster,
+) -> None:
+    before = {c.name: c.id for c in cluster.containers()}
+    body = cluster.spec.template.model_dump()
+    body["flow"]["replicas"] = 2
+    bigger = replace(cluster.spec, template=CapacityTemplate.model_validate(body))
+
+    await cluster.driver.provision(bigger)
+    grown = _by_name(await cluster.driver.bootstrap(bigger, []))
+
+    assert grown["flow-1"].state is ComponentState.ACTIVE
+    assert grown["flow-1"].address not in {c.address for c in cluster.components}
+    after = {c.name: c.id for c in cluster.containers()}
+    assert {k: v for k, v in after.items() if not k.endswith("-flow-1")} == before
+
+    await cluster.driver.provision(cluster.spec)
+    assert {c.name: c.id for c in cluster.containers()} == before
 
 
 async def test_a_stopped_broker_is_reported_as_an_error_and_provisioning_starts_it(
