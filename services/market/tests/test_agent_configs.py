@@ -63,7 +63,7 @@ def test_plain_http_on_a_port_turns_tls_off() -> None:
 
 def test_endpoints_fill_the_app_and_group_into_the_templates() -> None:
     settings = MarketSettings(viewer_url_template="https://{app}.{group}.logs.example.com")
-    endpoints = app_endpoints(settings, app_slug="checkout", group_slug="shop")
+    endpoints = app_endpoints(settings, app_slug="checkout", group_slug="shop", cluster=None)
     assert endpoints.viewer == "https://checkout.shop.logs.example.com"
     assert endpoints.tail.endswith("/api/v1/tail/checkout")
 

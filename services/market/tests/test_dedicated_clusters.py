@@ -19,7 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from barito_common.capacity import DEFAULT_TEMPLATES_DIR, load_templates
+from barito_common.kafka import Topics
 from barito_common.schemas import (
+    AppProfile,
     ClusterCoordinates,
     InfrastructureState,
     Placement,
@@ -35,6 +37,7 @@ from barito_market.endpoints import app_endpoints
 from barito_market.migrations import upgrade
 from barito_market.models import App, AppGroup, Infrastructure, ProvisioningEvent
 from barito_market.provisioning import sync_group_capacity
+from barito_market.registry_sync import republish_all
 from barito_market.search_engines import SearchEngines
 from barito_market.settings import MarketSettings
 
@@ -68,6 +71,18 @@ class RecordedCommands:
 
     async def publish_command(self, command: ProvisionCommand) -> None:
         self.commands.append(command)
+
+
+class RecordedProfiles:
+    """Stands in for the Publisher where only profiles are written."""
+
+    topics = Topics("barito.")
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, AppProfile] = {}
+
+    async def publish_profile(self, profile: AppProfile) -> None:
+        self.profiles[profile.slug] = profile
 
 
 class RecordedRepublish:
@@ -280,3 +295,27 @@ def test_the_viewer_link_is_the_clusters_kibana_when_it_has_one() -> None:
     assert viewer(CLUSTER.model_copy(update={"kibana_url": None})) == (
         "https://a.g.logs.example.test"
     )
+
+
+async def test_republishing_everything_keeps_each_groups_cluster(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    _, moved, moved_infra = await seed(sessions, capacity="medium", placement=Placement.DEDICATED)
+    _, waiting, _ = await seed(sessions, capacity="medium", placement=Placement.DEDICATED)
+    _, shared, shared_infra = await seed(sessions, placement=Placement.SHARED)
+    async with sessions() as session, session.begin():
+        for infra in (moved_infra, shared_infra):
+            assert infra is not None
+            row = await session.get(Infrastructure, infra.id)
+            assert row is not None
+            row.cluster = CLUSTER.model_dump(mode="json")
+    publisher = RecordedProfiles()
+
+    async with sessions() as session:
+        count = await republish_all(session, publisher, MarketSettings())  # type: ignore[arg-type]
+
+    assert count == 3
+    assert publisher.profiles[moved.slug].cluster == CLUSTER
+    # Not ACTIVE yet: its logs still go to the installation's cluster.
+    assert publisher.profiles[waiting.slug].cluster is None
+    assert publisher.profiles[shared.slug].cluster is None
