@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -46,12 +48,18 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         )
         app.state.tail = TailServices(settings, registry, market, hub, metrics)
         await registry.start()
+        sweeping = asyncio.create_task(
+            hub.sweep_forever(registry, settings.cluster_sweep_s), name="cluster-sweep"
+        )
         try:
             yield [
                 Dependency("kafka", kafka.check),
                 Dependency("app-registry", registry.check),
             ]
         finally:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
             await hub.close()
             await market_client.aclose()
             await registry.stop()

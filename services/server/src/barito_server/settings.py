@@ -70,6 +70,12 @@ class ServerSettings(ServiceSettings):
     max_pattern_length: int = Field(
         1000, ge=1, description="Longest substring or regular expression filter accepted."
     )
+    cluster_sweep_s: float = Field(
+        30.0,
+        gt=0,
+        description="How often the Kafka clients of dedicated clusters that no app in the "
+        "registry names any more are closed.",
+    )
     shutdown_grace_s: int = Field(
         3,
         ge=0,

@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 from starlette.datastructures import Headers
 
 from barito_common.app_registry import AppRegistry
+from barito_common.clusters import kafka_settings_for
 from barito_common.errors import ApiError
 from barito_server.auth import authorize
 from barito_server.catch_up import CatchUp
@@ -109,20 +110,22 @@ async def prepare_tail(
     profile = await authorize(services.registry, services.market, headers, app=app)
     resources = AsyncExitStack()
     try:
-        reader = await resources.enter_async_context(services.hub.join(app, profile.topic))
+        # Only this app's cluster is asked: another cluster being away is no 503 here.
+        kafka = kafka_settings_for(settings.kafka, profile.cluster)
+        reader = await resources.enter_async_context(
+            services.hub.join(app, profile.topic, profile.cluster)
+        )
         catch_up = None
         start = "end"
         since_ms = None if options.since_s is None else int((time() - options.since_s) * 1000)
         if since_ms is not None or options.resume is not None:
             start = "since" if options.since_s is not None else "resume"
             catch_up = await CatchUp.open(
-                settings.kafka,
+                kafka,
                 app=app,
                 topic=profile.topic,
                 partitions=reader.partitions,
-                since_ms=None
-                if options.since_s is None
-                else int((time() - options.since_s) * 1000),
+                since_ms=since_ms,
                 resume=options.resume,
             )
             resources.push_async_callback(catch_up.close)
