@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -96,7 +97,7 @@ class Team:
                 f"/api/v1/apps/{slug}/logs",
                 params={
                     "q": f"marker:{run}",
-                    "start": "2000-01-01T00:00:00Z",
+                    "start": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
                     "size": 500,
                     "page": page,
                 },

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from aiokafka import TopicPartition
 
 from barito_common.chunk_codec import decode_chunk
 from barito_common.kafka import Topics, create_consumer
@@ -47,19 +46,17 @@ def _sync(coroutine: Any) -> Any:
 
 async def _read_all(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes | None]]:
     """Every record of ``topic`` up to its end now, as (key, value); [] if it does not exist."""
-    consumer = create_consumer(
-        KafkaSettings(bootstrap_servers=bootstrap), group_id=None, auto_offset_reset="earliest"
-    )
+    consumer = create_consumer(KafkaSettings(bootstrap_servers=bootstrap), group_id=None)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            await consumer.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
+        if topic not in await consumer.topics():
             return []
-        assigned = [TopicPartition(topic, p) for p in partitions]
-        consumer.assign(assigned)
+        consumer.subscribe([topic])
+        # Subscribed without a group: every partition is assigned once metadata is in.
+        async with asyncio.timeout(15):
+            while not consumer.assignment():
+                await asyncio.sleep(0.1)
+        assigned = sorted(consumer.assignment())
         ends = await consumer.end_offsets(assigned)
         await consumer.seek_to_beginning(*assigned)
         records: list[tuple[bytes | None, bytes | None]] = []
