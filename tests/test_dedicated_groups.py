@@ -75,9 +75,10 @@ class Team:
 
     market: httpx.Client
 
-    def register(self, name: str, *, capacity: str) -> dict[str, Any]:
+    def register(self, name: str, *, capacity: str, group: str | None = None) -> dict[str, Any]:
+        where = {"group": group} if group else {"new_group": f"{name}-team"}
         answer = self.market.post(
-            "/api/v1/apps", json={"name": name, "new_group": f"{name}-team", "capacity": capacity}
+            "/api/v1/apps", json={"name": name, "capacity": capacity, **where}
         )
         assert answer.status_code == 201, answer.text
         return dict(answer.json())
@@ -298,6 +299,29 @@ def test_each_groups_logs_live_only_on_its_own_cluster(
     b_pattern = f"{installation.run}-{moved.app['slug']}-*"
     assert not index_markers(cluster.search_url, a_pattern, mine.run)
     assert not index_markers(installation_search(installation), b_pattern, theirs.run)
+
+
+def test_a_new_app_of_a_dedicated_group_ingests_into_its_cluster_at_once(
+    installation: WebStack, team: Team, moved: Moved
+) -> None:
+    cluster = moved.profile.cluster
+    assert cluster is not None
+    app = team.register("charlie", capacity="small", group=moved.app["group"])
+    # The secret works the moment it is shown: the topic was made on the group's Kafka.
+    poster = MarkerPoster(installation.receiver_url, app["secret"])
+    for seq in range(5):
+        assert poster.post_one(seq, give_up_s=10) == 200
+    topic = Topics(f"{installation.run}.").logs(app["slug"])
+    assert set(topic_markers(cluster.kafka_bootstrap_servers, topic, poster.run)) == set(range(5))
+    assert not topic_markers(installation_kafka(installation), topic, poster.run)
+    _wait(
+        "the new app's markers searchable",
+        lambda: len(team.search(app["slug"], poster.run)) == 5,
+        within_s=120,
+    )
+    pattern = f"{installation.run}-{app['slug']}-*"
+    assert set(index_markers(cluster.search_url, pattern, poster.run)) == set(range(5))
+    assert team.market.delete(f"/api/v1/apps/{app['slug']}").status_code == 204
 
 
 def test_the_groups_kafka_down_refuses_only_its_own_ingest(
