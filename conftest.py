@@ -10,43 +10,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from barito_cli.stack.config import StackConfig, load_config
-from barito_cli.stack.engines import engine_for
-from barito_cli.stack.manager import stack_up
+from tests.support.local_stack import Stack, bring_up
 from tests.support.second_kafka import SecondKafka
-
-REPO = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class Stack:
-    config: StackConfig
-    kafka_bootstrap: str
-    elasticsearch_url: str
-    opensearch_url: str
-    postgres_url: str
-
-    @property
-    def search_urls(self) -> dict[str, str]:
-        return {"elasticsearch": self.elasticsearch_url, "opensearch": self.opensearch_url}
 
 
 @pytest.fixture(scope="session")
 def stack() -> Stack:
-    config = load_config(REPO)
-    stack_up(config, echo=lambda line: print(f"[stack] {line}"))
-    return Stack(
-        config=config,
-        kafka_bootstrap=engine_for("kafka", config).url,
-        elasticsearch_url=engine_for("elasticsearch", config).url,
-        opensearch_url=engine_for("opensearch", config).url,
-        postgres_url=engine_for("postgres", config).url,
-    )
+    return bring_up()
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +24,7 @@ import pytest
 
 from barito_common.kafka import Topics
 from barito_common.schemas import AppProfile
+from tests.support.dedicated_installation import Team, dedicated_installation, signed_in
 from tests.support.group_clusters import (
     MarkerPoster,
     docker_objects,
@@ -35,142 +34,24 @@ from tests.support.group_clusters import (
     listening,
     topic_markers,
 )
-from tests.support.web_stack import WebStack, web_stack
+from tests.support.web_stack import WebStack
 
 pytestmark = [
     pytest.mark.stack,
     pytest.mark.skipif(shutil.which("docker") is None, reason="no docker CLI on this machine"),
 ]
 
-_TEMPLATES = {
-    "small": """
-name: small
-events_per_second: 1000
-kafka: {brokers: 1, controllers: combined, partitions: 2, replication: 1,
-        min_insync_replicas: 1}
-search: {nodes: 1, heap: 1GiB, primary_shards: 1, replicas: 0}
-flow: {replicas: 1}
-kibana: {replicas: 1}
-retention_days: 7
-placement: shared
-""",
-    # As small as a real cluster gets: what this 2-core machine can run beside the stack.
-    "medium": """
-name: medium
-events_per_second: 10000
-kafka: {brokers: 1, controllers: combined, partitions: 2, replication: 1,
-        min_insync_replicas: 1}
-search: {nodes: 1, heap: 512MiB, primary_shards: 1, replicas: 0}
-flow: {replicas: 1}
-kibana: {replicas: 1}
-retention_days: 7
-placement: dedicated
-""",
-}
-
-
-@dataclass
-class Team:
-    """A user's API token and the market client that uses it."""
-
-    market: httpx.Client
-
-    def register(self, name: str, *, capacity: str, group: str | None = None) -> dict[str, Any]:
-        where = {"group": group} if group else {"new_group": f"{name}-team"}
-        answer = self.market.post(
-            "/api/v1/apps", json={"name": name, "capacity": capacity, **where}
-        )
-        assert answer.status_code == 201, answer.text
-        return dict(answer.json())
-
-    def infrastructure(self, group: str) -> dict[str, Any]:
-        listed = self.market.get("/api/v1/admin/infrastructures")
-        assert listed.status_code == 200, listed.text
-        (found,) = [infra for infra in listed.json()["data"] if infra["group"] == group]
-        return dict(found)
-
-    def search(self, slug: str, run: str) -> list[dict[str, Any]]:
-        """Every hit of the marker run through the market's search, all pages."""
-        hits: list[dict[str, Any]] = []
-        page = 1
-        while True:
-            answer = self.market.get(
-                f"/api/v1/apps/{slug}/logs",
-                params={
-                    "q": f"marker:{run}",
-                    "start": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
-                    "size": 500,
-                    "page": page,
-                },
-            )
-            assert answer.status_code == 200, answer.text
-            found = answer.json()["hits"]
-            hits += found
-            if len(found) < 500:
-                return hits
-            page += 1
-
 
 @pytest.fixture(scope="module")
 def installation(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
-    templates = tmp_path_factory.mktemp("templates")
-    for name, text in _TEMPLATES.items():
-        (templates / f"{name}.yaml").write_text(text)
-    dedicated = {
-        "BARITO_DRIVER": "docker",
-        "BARITO_DOCKER__KAFKA_IMAGE": "barito-local/kafka:4.1.1",
-        "BARITO_DOCKER__SEARCH_IMAGE": "barito-local/elasticsearch:8.19.21",
-        "BARITO_DOCKER__FLOW_IMAGE": "barito/flow:dev",
-        "BARITO_DOCKER__NAME_PREFIX": "",  # set below, once the run is named
-        "BARITO_POLL_INTERVAL_S": "2",
-        "BARITO_RETRY_CAP_S": "5",
-    }
-    overrides = {
-        "market": {"BARITO_CAPACITY_TEMPLATES_DIR": str(templates)},
-        "flow": {"BARITO_CAPACITY_TEMPLATES_DIR": str(templates)},
-        "provisioner": dedicated,
-    }
-    # Containers and volumes of this module carry its own name prefix, so what a
-    # failed test leaves behind is found and removed, and nothing else is.
-    prefix = f"dedicated-{uuid.uuid4().hex[:6]}-"
-    dedicated["BARITO_DOCKER__NAME_PREFIX"] = prefix
-    logs = tmp_path_factory.mktemp("dedicated-services")
-    try:
-        with web_stack(stack, logs, overrides=overrides) as running:
-            yield running
-    finally:
-        _remove_named(prefix)
-
-
-def _remove_named(prefix: str) -> None:
-    def names(*command: str) -> list[str]:
-        out = subprocess.run(command, capture_output=True, text=True, check=False).stdout
-        return [name for name in out.split() if name.startswith(prefix)]
-
-    containers = names("docker", "ps", "-a", "--filter", f"name={prefix}", "--format", "{{.Names}}")
-    if containers:
-        subprocess.run(["docker", "rm", "-f", "-v", *containers], check=False)
-    volumes = names("docker", "volume", "ls", "--filter", f"name={prefix}", "--format", "{{.Name}}")
-    if volumes:
-        subprocess.run(["docker", "volume", "rm", "-f", *volumes], check=False)
+    with dedicated_installation(stack, tmp_path_factory.mktemp("dedicated-services")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def team(installation: WebStack) -> Iterator[Team]:
-    with httpx.Client(base_url=installation.market_url, timeout=60) as market:
-        login = market.post(
-            "/api/v1/auth/login",
-            json={"email": installation.admin_email, "password": installation.admin_password},
-        )
-        assert login.status_code == 200, login.text
-        token = market.post(
-            "/api/v1/auth/tokens",
-            json={"name": "dedicated"},
-            headers={"X-CSRF-Token": login.json()["csrf_token"]},
-        ).json()["token"]
-        market.cookies.clear()
-        market.headers["Authorization"] = f"Bearer {token}"
-        yield Team(market)
+    with signed_in(installation) as team:
+        yield team
 
 
 @dataclass

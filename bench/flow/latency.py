@@ -1,6 +1,16 @@
 """End-to-end latency: the receiver's 200 to the event being searchable, at a steady rate.
 
     uv run python bench/flow/latency.py [--rate 5000] [--seconds 60] [--engine elasticsearch]
+    uv run python bench/flow/latency.py --dedicated [--rate 2500]   # + a dedicated group
+
+With ``--dedicated`` (needs a Docker engine and `make images`) it first makes
+a dedicated group's cluster (one Kafka broker, one Elasticsearch node with a
+512 MiB heap, one flow) with the provisioner's own drivers, the provision and
+bootstrap steps a CREATE runs between PROVISIONING and ACTIVE, and prints how
+long that took; then a second app, of that group, is posted to at the same
+rate beside the shared one, through the same receiver: its events go to the
+group's Kafka and are indexed by the group's flow container into the group's
+engine. Each app's latency is printed; the cluster is removed at the end.
 
 Needs the local stack (`uv run barito stack up`). Starts a real receiver and a
 real flow as processes on a fresh topic prefix, registers one app the way the
@@ -42,24 +52,36 @@ BATCH = 100
 POLL_S = 0.05
 
 
-async def register(kafka: KafkaSettings, index_prefix: str) -> tuple[AppProfile, str]:
+def app_profile(kafka: KafkaSettings, index_prefix: str, slug: str, secret: str) -> AppProfile:
     topics = Topics(kafka.topic_prefix)
-    secret = secrets.token_urlsafe(24)
-    profile = AppProfile(
-        app_id=str(uuid.uuid4()), slug="latency", name="latency", group_id="bench",
-        group_slug="bench", status=AppStatus.ACTIVE, secret_hashes=[hash_secret(secret)],
-        tps=1_000_000, topic=topics.logs("latency"), index_prefix=f"{index_prefix}latency",
+    return AppProfile(
+        app_id=str(uuid.uuid4()), slug=slug, name=slug, group_id=f"bench-{slug}",
+        group_slug=f"bench-{slug}", status=AppStatus.ACTIVE, secret_hashes=[hash_secret(secret)],
+        tps=1_000_000, topic=topics.logs(slug), index_prefix=f"{index_prefix}{slug}",
         retention_days=1, capacity="small", updated_at=datetime.now(UTC),
     )  # fmt: skip
+
+
+async def register(
+    kafka: KafkaSettings, index_prefix: str, slug: str = "latency"
+) -> tuple[AppProfile, str]:
+    topics = Topics(kafka.topic_prefix)
+    secret = secrets.token_urlsafe(24)
+    profile = app_profile(kafka, index_prefix, slug, secret)
     await create_topics_if_missing(
         kafka,
-        [apps_topic_spec(topics), log_topic_spec(topics, "latency", partitions=2, replication=1)],
+        [apps_topic_spec(topics), log_topic_spec(topics, slug, partitions=2, replication=1)],
     )
+    await publish(kafka, profile)
+    return profile, secret
+
+
+async def publish(kafka: KafkaSettings, profile: AppProfile) -> None:
+    topics = Topics(kafka.topic_prefix)
     producer = create_producer(kafka)
     await producer.start()
     await publish_profile(producer, topics, profile)
     await producer.stop()
-    return profile, secret
 
 
 def start(module: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -131,11 +153,61 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
 
 
+DEDICATED_TEMPLATE = {
+    "name": "bench-dedicated", "events_per_second": 10_000, "placement": "dedicated",
+    "kafka": {"brokers": 1, "controllers": "combined", "partitions": 2, "replication": 1,
+              "min_insync_replicas": 1},
+    "search": {"nodes": 1, "heap": "512MiB", "primary_shards": 1, "replicas": 0},
+    "flow": {"replicas": 1}, "kibana": {"replicas": 1}, "retention_days": 1,
+}  # fmt: skip
+
+
+async def make_cluster(
+    kafka: KafkaSettings, search: SearchSettings, run: str, app: AppProfile
+) -> tuple[Any, Any, AppProfile, float]:
+    """The group's cluster through the provisioner's drivers; the app's profile naming it."""
+    # Imported here: only --dedicated needs the provisioner (and Docker).
+    from barito_common.capacity import CapacityTemplate
+    from barito_common.schemas import Placement
+    from barito_provisioner.drivers.base import InfrastructureSpec
+    from barito_provisioner.drivers.factory import create_driver
+    from barito_provisioner.settings import DockerSettings, ProvisionerSettings
+
+    settings = ProvisionerSettings(
+        driver="docker", kafka=kafka, search=search,
+        docker=DockerSettings(
+            kafka_image="barito-local/kafka:4.1.1",
+            search_image="barito-local/elasticsearch:8.19.21",
+            flow_image="barito/flow:dev", name_prefix=f"lbench{run}-",
+        ),
+    )  # fmt: skip
+    driver = create_driver(settings)
+    spec = InfrastructureSpec(
+        str(uuid.uuid4()), app.group_id, CapacityTemplate.model_validate(DEDICATED_TEMPLATE),
+        Placement.DEDICATED,
+    )  # fmt: skip
+    begin = time.perf_counter()
+    await driver.provision(spec)
+    components = await driver.bootstrap(spec, [app])
+    took = time.perf_counter() - begin
+    return driver, spec, app.model_copy(update={"cluster": driver.cluster(spec, components)}), took
+
+
+def report(name: str, acked: dict[int, float], seen: dict[int, float], total: int) -> None:
+    # The first seconds include index creation and the template's first use.
+    warm = [seen[b] - acked[b] for b in range(total) if acked[b] - acked[0] >= 5.0]
+    print(f"{name}: {len(warm)} batches of {BATCH} after a 5 s warm-up")
+    for label, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
+        print(f"  {label}  {percentile(warm, q) * 1000:>7,.0f} ms")
+    print(f"  max  {max(warm) * 1000:>7,.0f} ms")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=int, default=5_000, help="events per second")
+    parser.add_argument("--rate", type=int, default=5_000, help="events per second, per app")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--engine", choices=list(URLS), default="elasticsearch")
+    parser.add_argument("--dedicated", action="store_true", help="a dedicated group beside")
     args = parser.parse_args()
     run = uuid.uuid4().hex[:6]
     kafka = KafkaSettings(topic_prefix=f"lbench{run}.")
@@ -143,6 +215,17 @@ async def main() -> None:
         engine=args.engine, url=URLS[args.engine], index_prefix=f"lbench{run}-"
     )
     profile, secret = await register(kafka, search_settings.index_prefix)
+    apps = {"shared": (profile, secret, create_search_adapter(search_settings))}
+    cluster = None
+    if args.dedicated:
+        other_secret = secrets.token_urlsafe(24)
+        other = app_profile(kafka, search_settings.index_prefix, "dedicated", other_secret)
+        cluster = await make_cluster(kafka, search_settings, run, other)
+        other = cluster[2]
+        await publish(kafka, other)
+        print(f"dedicated cluster provisioned and bootstrapped (to ACTIVE) in {cluster[3]:.1f} s")
+        group_search = SearchSettings(engine="elasticsearch", url=other.cluster.search_url)  # type: ignore[union-attr]
+        apps["dedicated"] = (other, other_secret, create_search_adapter(group_search))
     env = {
         **os.environ,
         "BARITO_KAFKA__TOPIC_PREFIX": kafka.topic_prefix,
@@ -155,41 +238,46 @@ async def main() -> None:
         start("barito_receiver.main", RECEIVER_PORT, env),
         start("barito_flow.main", FLOW_PORT, env),
     ]
-    search = create_search_adapter(search_settings)
     total = int(args.seconds * args.rate / BATCH)
-    acked: dict[int, float] = {}
-    seen: dict[int, float] = {}
+    acked: dict[str, dict[int, float]] = {name: {} for name in apps}
+    seen: dict[str, dict[int, float]] = {name: {} for name in apps}
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{RECEIVER_PORT}", timeout=60
         ) as client:
             await wait_ready(client, "/readyz")
             await wait_ready(client, f"http://127.0.0.1:{FLOW_PORT}/readyz")
-            watcher = asyncio.create_task(watch(search, f"{profile.index_prefix}-*", total, seen))
-            await send_steadily(client, secret, args.rate, args.seconds, acked)
+            watchers = [
+                asyncio.create_task(watch(search, f"{app.index_prefix}-*", total, seen[name]))
+                for name, (app, _, search) in apps.items()
+            ]
+            await asyncio.gather(
+                *(
+                    send_steadily(client, app_secret, args.rate, args.seconds, acked[name])
+                    for name, (_, app_secret, _) in apps.items()
+                )
+            )
             try:
-                await asyncio.wait_for(watcher, 300)
+                await asyncio.wait_for(asyncio.gather(*watchers), 300)
             except TimeoutError:
-                missing = [b for b in range(total) if b not in seen]
-                raise SystemExit(
-                    f"{len(missing)} of {total} batches never became fully searchable "
-                    f"(first: {missing[:5]})"
-                ) from None
+                missing = {n: [b for b in range(total) if b not in seen[n]] for n in apps}
+                raise SystemExit(f"batches never fully searchable: {missing}") from None
     finally:
         for process in processes:
             process.terminate()
             process.wait()
-        await search.delete_index(f"{search_settings.index_prefix}*")
-        await search.close()
-    # The first seconds include index creation and the template's first use.
-    warm = [seen[b] - acked[b] for b in range(total) if acked[b] - acked[0] >= 5.0]
-    print(f"{args.rate} events/s for {args.seconds:.0f} s, engine {args.engine}, "
-          f"{len(warm)} batches of {BATCH} after a 5 s warm-up")  # fmt: skip
+        for _, _, search in apps.values():
+            await search.delete_index(f"{search_settings.index_prefix}*")
+            await search.close()
+        if cluster is not None:
+            driver, spec, other, _ = cluster
+            await driver.deprovision(spec, [other])
+            await driver.close()
+    print(f"{args.rate} events/s per app for {args.seconds:.0f} s, engine {args.engine}")
     resolution = f"poll resolution {POLL_S * 1000:.0f} ms"
     print(f"baseline: the engine's refresh interval, 1,000 ms ({resolution})")
-    for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
-        print(f"{name}  {percentile(warm, q) * 1000:>7,.0f} ms")
-    print(f"max  {max(warm) * 1000:>7,.0f} ms")
+    for name in apps:
+        report(name, acked[name], seen[name], total)
 
 
 if __name__ == "__main__":
