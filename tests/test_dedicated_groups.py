@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from barito_common.kafka import Topics
 from barito_common.schemas import AppProfile
@@ -34,6 +35,7 @@ from tests.support.group_clusters import (
     listening,
     topic_markers,
 )
+from tests.support.web_browser import CHROMIUM, capture
 from tests.support.web_stack import WebStack
 
 pytestmark = [
@@ -203,6 +205,38 @@ def test_a_new_app_of_a_dedicated_group_ingests_into_its_cluster_at_once(
     pattern = f"{installation.run}-{app['slug']}-*"
     assert set(index_markers(cluster.search_url, pattern, poster.run)) == set(range(5))
     assert team.market.delete(f"/api/v1/apps/{app['slug']}").status_code == 204
+
+
+def test_the_app_page_says_which_cluster_holds_its_logs(
+    installation: WebStack, moved: Moved, shared_app: dict[str, Any]
+) -> None:
+    cluster = moved.profile.cluster
+    assert cluster is not None
+    problems: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(base_url=installation.market_url)
+        page.set_default_timeout(20_000)
+        page.goto("/login")
+        page.get_by_label("Email").fill(installation.admin_email)
+        page.get_by_label("Password").fill(installation.admin_password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        page.goto(f"/apps/{moved.app['slug']}")
+        where = page.locator("dt", has_text="Logs cluster").locator(
+            "xpath=following-sibling::dd[1]"
+        )
+        expect(where).to_contain_text("dedicated")
+        expect(where).to_contain_text(cluster.kafka_bootstrap_servers)
+        # No Kibana runs in the group's cluster: no link to the installation's either.
+        viewer = page.locator("dt", has_text="Viewer").locator("xpath=following-sibling::dd[1]")
+        expect(viewer).to_contain_text("runs no Kibana")
+        capture(page, "app-dedicated-cluster", problems)
+        page.goto(f"/apps/{shared_app['slug']}")
+        expect(where).to_have_text("shared")
+        browser.close()
+    assert not problems, problems
 
 
 def test_the_groups_kafka_down_refuses_only_its_own_ingest(

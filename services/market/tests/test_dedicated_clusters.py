@@ -284,17 +284,16 @@ async def test_search_adapters_are_made_once_per_cluster_engine_and_closed() -> 
     assert adapter.engine == "opensearch"
 
 
-def test_the_viewer_link_is_the_clusters_kibana_when_it_has_one() -> None:
+def test_the_viewer_link_is_the_clusters_kibana_and_never_the_installations() -> None:
     settings = MarketSettings(viewer_url_template="https://{app}.{group}.logs.example.test")
 
-    def viewer(cluster: ClusterCoordinates | None) -> str:
+    def viewer(cluster: ClusterCoordinates | None) -> str | None:
         return app_endpoints(settings, app_slug="a", group_slug="g", cluster=cluster).viewer
 
     assert viewer(None) == "https://a.g.logs.example.test"
     assert viewer(CLUSTER) == "http://10.0.0.7:5601"
-    assert viewer(CLUSTER.model_copy(update={"kibana_url": None})) == (
-        "https://a.g.logs.example.test"
-    )
+    # The installation's Kibana holds none of a dedicated app's new logs: no link.
+    assert viewer(CLUSTER.model_copy(update={"kibana_url": None})) is None
 
 
 async def test_republishing_everything_keeps_each_groups_cluster(

@@ -689,9 +689,9 @@ export interface components {
             tail: string;
             /**
              * Viewer
-             * @description The app's logs in the viewer (Kibana): its dedicated cluster's Kibana when it has one, else the installation's.
+             * @description The app's logs in the viewer (Kibana): the installation's for an app on the shared cluster, its dedicated cluster's Kibana for one on a dedicated cluster; null when that cluster runs no Kibana (the installation's holds none of its logs).
              */
-            viewer: string;
+            viewer: string | null;
         };
         /** AppPublic */
         AppPublic: {

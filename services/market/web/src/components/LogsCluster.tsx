@@ -38,3 +38,8 @@ export function LogsCluster({
   }
   return <>shared</>;
 }
+
+/** Where the viewer link would be, for an app whose dedicated cluster runs no Kibana. */
+export function NoViewer() {
+  return <>none: the group's cluster runs no Kibana (search its logs in the Logs tab)</>;
+}

@@ -1,6 +1,7 @@
 import { Link } from "react-router-dom";
 import type { Schemas } from "../api/client";
 import { CodeBlock, CopyButton } from "./CopyButton";
+import { NoViewer } from "./LogsCluster";
 
 interface Props {
   slug: string;
@@ -40,9 +41,13 @@ export function SecretReveal({ slug, secret, endpoints, configs, rotatedUntil }:
           </dd>
           <dt>Viewer (Kibana)</dt>
           <dd>
-            <a href={endpoints.viewer} target="_blank" rel="noreferrer">
-              {endpoints.viewer}
-            </a>
+            {endpoints.viewer ? (
+              <a href={endpoints.viewer} target="_blank" rel="noreferrer">
+                {endpoints.viewer}
+              </a>
+            ) : (
+              <NoViewer />
+            )}
           </dd>
         </dl>
       )}

@@ -7,7 +7,7 @@ import { BarChart } from "../components/BarChart";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { CodeBlock } from "../components/CopyButton";
 import { PageHeader } from "../components/Layout";
-import { LogsCluster } from "../components/LogsCluster";
+import { LogsCluster, NoViewer } from "../components/LogsCluster";
 import { curlExample, SecretReveal } from "../components/SecretReveal";
 import { Badge, Empty, ErrorNotice, Loading } from "../components/States";
 import { usageBars } from "../lib/chart";
@@ -159,9 +159,13 @@ function StatusView({
             </dd>
             <dt>Viewer</dt>
             <dd>
-              <a href={app.endpoints.viewer} target="_blank" rel="noreferrer">
-                Open in Kibana
-              </a>
+              {app.endpoints.viewer ? (
+                <a href={app.endpoints.viewer} target="_blank" rel="noreferrer">
+                  Open in Kibana
+                </a>
+              ) : (
+                <NoViewer />
+              )}
             </dd>
             <dt>Capacity</dt>
             <dd>

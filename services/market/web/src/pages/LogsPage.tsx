@@ -58,7 +58,7 @@ export function LogsPage() {
             : []
         }
       >
-        {app.data && (
+        {app.data?.endpoints.viewer && (
           <a className="button" href={app.data.endpoints.viewer} target="_blank" rel="noreferrer">
             Open in Kibana
           </a>
