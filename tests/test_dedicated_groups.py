@@ -13,6 +13,7 @@ team would.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -295,3 +296,42 @@ def test_deleting_the_group_removes_its_cluster(
     for address in cluster.kafka_bootstrap_servers.split(","):
         host, port = address.rsplit(":", 1)
         assert not listening(host, int(port)), f"{address} still answers"
+
+
+def test_a_provisioner_killed_while_making_a_cluster_finishes_it_once(
+    installation: WebStack, team: Team
+) -> None:
+    app = team.register("delta", capacity="medium")
+    _wait(
+        "the cluster being made",
+        lambda: team.infrastructure(app["group"])["state"] in ("PROVISIONING", "BOOTSTRAPPING"),
+        within_s=60,
+        every_s=0.2,
+    )
+    installation.restart("provisioner", signal.SIGKILL)
+    infrastructure = _wait(
+        "ACTIVE after the restart",
+        lambda: (found := team.infrastructure(app["group"]))["state"] == "ACTIVE" and found,
+        within_s=180,
+        every_s=2,
+    )
+    # One cluster, not a second one beside a half-made first: one container per component.
+    label = f"dev.barito.infrastructure={infrastructure['id']}"
+    containers = docker_objects(label)["containers"]
+    assert sorted(name.rsplit("-", 2)[-2] for name in containers) == ["flow", "kafka", "search"]
+    poster = MarkerPoster(installation.receiver_url, app["secret"])
+    for seq in range(5):
+        assert poster.post_one(seq, give_up_s=120) == 200
+    _wait(
+        "its markers searchable",
+        lambda: len(team.search(app["slug"], poster.run)) == 5,
+        within_s=120,
+    )
+    assert team.market.delete(f"/api/v1/apps/{app['slug']}").status_code == 204
+    assert team.market.delete(f"/api/v1/groups/{app['group']}").status_code == 204
+    _wait(
+        "the group's containers and volumes gone",
+        lambda: docker_objects(label) == {"containers": [], "volumes": []},
+        within_s=180,
+        every_s=2,
+    )

@@ -89,7 +89,12 @@ class Team:
         return dict(found)
 
     def search(self, slug: str, run: str) -> list[dict[str, Any]]:
-        """Every hit of the marker run through the market's search, all pages."""
+        """Every hit of the marker run through the market's search, all pages.
+
+        Callers wait for hits to appear, so the market's 503 ("try again
+        shortly") is no hits yet: a group's engine answers so while the shards
+        of an index its flow just made are still being allocated.
+        """
         hits: list[dict[str, Any]] = []
         page = 1
         while True:
@@ -102,6 +107,8 @@ class Team:
                     "page": page,
                 },
             )
+            if answer.status_code == 503 and "Retry-After" in answer.headers:
+                return []
             assert answer.status_code == 200, answer.text
             found = answer.json()["hits"]
             hits += found

@@ -15,6 +15,7 @@ from barito_common.schemas import (
 )
 from barito_provisioner.retry_policy import RetryPolicy
 from barito_provisioner.state_machine import (
+    STEP_STATE,
     InfrastructureRecord,
     Step,
     TransitionError,
@@ -71,6 +72,24 @@ def test_a_command_cut_off_in_its_middle_resumes_at_the_step_it_was_in() -> None
     assert not decision.skipped
     assert decision.steps == (Step.BOOTSTRAP,)
     assert not decision.announce_pending
+
+
+@pytest.mark.parametrize(
+    ("kind", "cut_in"),
+    [
+        (ProvisionCommandKind.CREATE, (S.PENDING, S.PROVISIONING)),
+        (ProvisionCommandKind.CREATE, (S.PENDING, S.PROVISIONING, S.BOOTSTRAPPING)),
+        (ProvisionCommandKind.DELETE, (S.DELETING,)),
+    ],
+)
+def test_a_resumed_command_may_report_its_steps_start_again(
+    kind: ProvisionCommandKind, cut_in: tuple[S, ...]
+) -> None:
+    record = InfrastructureRecord("infra-1")
+    cut = command(kind=kind)
+    replay(record, cut, *cut_in)
+    decision = plan(record, cut)
+    check_transition(record.state, STEP_STATE[decision.steps[0]])
 
 
 @pytest.mark.parametrize(

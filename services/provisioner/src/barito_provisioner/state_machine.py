@@ -80,15 +80,18 @@ DELETE_STEPS = (Step.DEPROVISION,)
 TERMINAL_STATES = frozenset({S.ACTIVE, S.ERROR, S.DELETED})
 
 # Self-transitions of ACTIVE and ERROR are the poller's reports of changed
-# component states; the infrastructure's own state does not move.
+# component states; the infrastructure's own state does not move. Those of the
+# working states are a command resumed after a crash in that step: it reports
+# the step's start again (without them a provisioner killed mid-step refused
+# its own command for ever after its restart).
 _ALLOWED: dict[InfrastructureState | None, frozenset[InfrastructureState]] = {
     None: frozenset({S.PENDING, S.PROVISIONING, S.DELETING, S.ERROR}),
     S.PENDING: frozenset({S.PROVISIONING, S.DELETING, S.ERROR}),
-    S.PROVISIONING: frozenset({S.BOOTSTRAPPING, S.DELETING, S.ERROR}),
-    S.BOOTSTRAPPING: frozenset({S.ACTIVE, S.DELETING, S.ERROR}),
+    S.PROVISIONING: frozenset({S.PROVISIONING, S.BOOTSTRAPPING, S.DELETING, S.ERROR}),
+    S.BOOTSTRAPPING: frozenset({S.BOOTSTRAPPING, S.ACTIVE, S.DELETING, S.ERROR}),
     S.ACTIVE: frozenset({S.ACTIVE, S.PROVISIONING, S.DELETING, S.ERROR}),
     S.ERROR: frozenset({S.ERROR, S.PROVISIONING, S.BOOTSTRAPPING, S.DELETING}),
-    S.DELETING: frozenset({S.DELETED, S.ERROR}),
+    S.DELETING: frozenset({S.DELETING, S.DELETED, S.ERROR}),
     S.DELETED: frozenset({S.PENDING, S.PROVISIONING, S.DELETING, S.ERROR}),
 }
 
