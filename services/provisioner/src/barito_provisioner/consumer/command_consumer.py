@@ -12,6 +12,7 @@ import asyncio
 import logging
 
 from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
 
 from barito_common.kafka import Topics, create_consumer
 from barito_common.schemas import PayloadError, ProvisionCommand, from_bytes
@@ -44,11 +45,16 @@ class CommandConsumer:
                 await self._consume()
             except asyncio.CancelledError:
                 raise
-            except Exception as err:
+            except (KafkaError, OSError) as err:
                 log.warning(
                     "The command consumer lost Kafka; reconnecting.",
                     extra={"ctx": {"error": repr(err)}},
                 )
+                await asyncio.sleep(self._retry_delay_s)
+            except Exception:
+                # Not Kafka: a bug of ours. The command is not committed, so it is
+                # handled again after the reconnect; say so where an operator looks.
+                log.exception("Handling a provisioning command failed; it will be retried.")
                 await asyncio.sleep(self._retry_delay_s)
 
     async def _consume(self) -> None:
