@@ -30,6 +30,32 @@ from tests.support.apps import App, Apps
 M = TypeVar("M", DeadLetter, UsageReport)
 
 
+async def read_payloads(
+    kafka: KafkaSettings,
+    topic: str,
+    kind: type[M],
+    enough: Callable[[list[M]], bool],
+    *,
+    linger_ms: int = 0,
+) -> list[M]:
+    """``topic``'s payloads from the start, read until ``enough`` of them (or 60 s), then
+    ``linger_ms`` longer."""
+    consumer = create_consumer(kafka, topic, group_id=None)
+    await consumer.start()
+    read: list[M] = []
+    try:
+        async with asyncio.timeout(60):
+            while not enough(read):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    read += [from_bytes(kind, record.value) for record in records]
+        if linger_ms:
+            for records in (await consumer.getmany(timeout_ms=linger_ms)).values():
+                read += [from_bytes(kind, record.value) for record in records]
+    finally:
+        await consumer.stop()
+    return read
+
+
 @dataclass
 class Pipeline:
     receiver: httpx.AsyncClient
@@ -107,21 +133,8 @@ class Pipeline:
         return mine(await self._read(self.apps.topics.usage, UsageReport, reached))
 
     async def _read(self, topic: str, kind: type[M], enough: Callable[[list[M]], bool]) -> list[M]:
-        """``topic``'s messages from the start, read until ``enough`` of them (or 60 s)."""
-        consumer = create_consumer(self.kafka, topic, group_id=None)
-        await consumer.start()
-        read: list[M] = []
-        try:
-            async with asyncio.timeout(60):
-                while not enough(read):
-                    for records in (await consumer.getmany(timeout_ms=500)).values():
-                        read += [from_bytes(kind, record.value) for record in records]
-            # A little longer: anything counted or sent twice shows up here.
-            for records in (await consumer.getmany(timeout_ms=2500)).values():
-                read += [from_bytes(kind, record.value) for record in records]
-        finally:
-            await consumer.stop()
-        return read
+        # A little longer: anything counted or sent twice shows up here.
+        return await read_payloads(self.kafka, topic, kind, enough, linger_ms=2500)
 
 
 @asynccontextmanager

@@ -25,16 +25,16 @@ from fastapi import FastAPI
 from barito_common.chunk_codec import Event, encode_chunk, format_event_time
 from barito_common.kafka import (
     create_admin,
-    create_consumer,
     create_producer,
     create_topics_if_missing,
     log_topic_spec,
 )
-from barito_common.schemas import DeadLetter, UsageReport, from_bytes
+from barito_common.schemas import DeadLetter, UsageReport
 from barito_common.search import SearchAdapter, create_search_adapter
 from barito_common.settings import KafkaSettings, SearchSettings
 from barito_flow.main import create_app as create_flow
 from barito_flow.settings import FlowSettings
+from tests.flow_pipeline import read_payloads
 from tests.support.apps import App, Apps
 
 pytestmark = pytest.mark.stack
@@ -93,17 +93,7 @@ class GroupFlow:
 
     async def read(self, topic: str, kind: type[M], enough: Callable[[list[M]], bool]) -> list[M]:
         """``topic`` of the installation's Kafka from the start, until ``enough`` (or 60 s)."""
-        consumer = create_consumer(self.kafka, topic, group_id=None)
-        await consumer.start()
-        read: list[M] = []
-        try:
-            async with asyncio.timeout(60):
-                while not enough(read):
-                    for records in (await consumer.getmany(timeout_ms=500)).values():
-                        read += [from_bytes(kind, record.value) for record in records]
-        finally:
-            await consumer.stop()
-        return read
+        return await read_payloads(self.kafka, topic, kind, enough)
 
 
 @asynccontextmanager

@@ -48,6 +48,7 @@ from barito_provisioner.drivers.placement import PlacedDriver
 from barito_provisioner.drivers.shared import SharedDriver
 from barito_provisioner.journal import provisioning_topic_specs, read_journal
 from barito_provisioner.settings import SharedSettings
+from tests.support.apps import partition_count
 
 pytestmark = pytest.mark.stack
 
@@ -116,18 +117,6 @@ def _app(kafka: KafkaSettings, index_prefix: str, slug: str) -> AppProfile:
         capacity="medium",
         updated_at=datetime.now(UTC),
     )
-
-
-async def _partitions(kafka: KafkaSettings, topic: str) -> int | None:
-    admin = create_admin(kafka)
-    await admin.start()
-    try:
-        if topic not in await admin.list_topics():
-            return None
-        (described,) = await admin.describe_topics([topic])
-        return len(described["partitions"])
-    finally:
-        await admin.close()
 
 
 async def _template(url: str, name: str) -> dict[str, Any] | None:
@@ -210,8 +199,8 @@ async def test_a_dedicated_groups_apps_get_topics_on_its_kafka_and_templates_on_
 
     assert components == setting.dedicated.components
     # Grown to medium's six partitions; medium's replication 3 capped by one broker.
-    assert await _partitions(setting.group_kafka, first.topic) == 6
-    assert await _partitions(setting.kafka, first.topic) is None
+    assert await partition_count(setting.group_kafka, first.topic) == 6
+    assert await partition_count(setting.kafka, first.topic) is None
     body = await _template(stack.opensearch_url, template_name(first.index_prefix))
     assert body is not None
     assert body["index_patterns"] == [f"{first.index_prefix}-*"]
@@ -222,7 +211,7 @@ async def test_a_dedicated_groups_apps_get_topics_on_its_kafka_and_templates_on_
     # The poller's path for a group's next app: straight to the known cluster.
     second = _app(setting.kafka, setting.index_prefix, SLUGS[1])
     await setting.driver.bootstrap_apps(setting.spec, [second], setting.cluster, components)
-    assert await _partitions(setting.group_kafka, second.topic) == 6
+    assert await partition_count(setting.group_kafka, second.topic) == 6
     assert await _template(stack.opensearch_url, template_name(second.index_prefix))
 
     # Deleting removes the cluster (the stand-in records it) and the group's
@@ -241,7 +230,7 @@ async def test_a_dedicated_groups_apps_get_topics_on_its_kafka_and_templates_on_
         await shared_search.delete_index(f"{setting.index_prefix}*")
         await shared_search.close()
     assert setting.dedicated.deprovisioned == ["shop", "shop-api"]
-    assert await _partitions(setting.kafka, first.topic) is None
+    assert await partition_count(setting.kafka, first.topic) is None
 
 
 async def test_an_unreachable_group_kafka_fails_the_bootstrap_naming_the_groups_cluster(

@@ -30,7 +30,6 @@ from barito_common.app_registry import apps_topic_spec
 from barito_common.capacity import CapacityTemplate, load_templates
 from barito_common.kafka import (
     Topics,
-    create_admin,
     create_consumer,
     create_producer,
     create_topics_if_missing,
@@ -51,7 +50,7 @@ from barito_flow.settings import FlowSettings
 from barito_provisioner.journal import provisioning_topic_specs
 from barito_provisioner.main import create_app
 from barito_provisioner.settings import ProvisionerSettings, SharedSettings
-from tests.support.apps import App, Apps
+from tests.support.apps import App, Apps, partition_count
 
 S = InfrastructureState
 TEMPLATES = load_templates(Path(__file__).resolve().parents[1] / "infra/templates/capacity")
@@ -159,15 +158,7 @@ class Market:
         return count
 
     async def partitions(self, topic: str) -> int | None:
-        admin = create_admin(self.kafka)
-        await admin.start()
-        try:
-            if topic not in await admin.list_topics():
-                return None
-            (described,) = await admin.describe_topics([topic])
-            return len(described["partitions"])
-        finally:
-            await admin.close()
+        return await partition_count(self.kafka, topic)
 
 
 def _settings(stack: Any, kafka: KafkaSettings, engine: str, **changes: Any) -> ProvisionerSettings:

@@ -23,6 +23,7 @@ from barito_common.chunk_codec import Event, decode_chunk
 from barito_common.clusters import kafka_settings_for
 from barito_common.kafka import (
     Topics,
+    create_admin,
     create_consumer,
     create_producer,
     create_topics_if_missing,
@@ -137,3 +138,16 @@ class Apps:
             return sum(ends.values())
         finally:
             await consumer.stop()
+
+
+async def partition_count(kafka: KafkaSettings, topic: str) -> int | None:
+    """How many partitions ``topic`` has on that Kafka; None when it does not exist."""
+    admin = create_admin(kafka)
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            return None
+        (described,) = await admin.describe_topics([topic])
+        return len(described["partitions"])
+    finally:
+        await admin.close()

@@ -9,9 +9,7 @@ same paths on Postgres and real Kafka: tests/test_market_dedicated_clusters.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,9 +30,7 @@ from barito_common.schemas import (
 from barito_common.search import SearchAdapter
 from barito_common.settings import SearchSettings
 from barito_market.consumers.provisioning_events import apply_provision_event
-from barito_market.db import create_sessionmaker, engine_for_url
 from barito_market.endpoints import app_endpoints
-from barito_market.migrations import upgrade
 from barito_market.models import App, AppGroup, Infrastructure, ProvisioningEvent
 from barito_market.provisioning import sync_group_capacity
 from barito_market.registry_sync import republish_all
@@ -50,17 +46,6 @@ CLUSTER = ClusterCoordinates(
     search_engine="opensearch",
     kibana_url="http://10.0.0.7:5601",
 )
-
-
-@pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'market.db'}"
-    await upgrade(url)
-    engine = engine_for_url(url)
-    try:
-        yield create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 class RecordedCommands:

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from barito_common.schemas import InfrastructureState, ProvisionEvent
 from barito_market.consumers.provisioning_events import apply_provision_event
-from barito_market.db import create_sessionmaker, engine_for_url
-from barito_market.migrations import upgrade
 from barito_market.models import App, AppGroup, Infrastructure, UsageMinute
 from barito_market.usage_rollup import (
     APPLIED_KEYS_KEPT,
@@ -35,17 +30,6 @@ MINUTE = datetime(2025, 1, 31, 10, 0, tzinfo=UTC)
 
 async def no_republish(session: AsyncSession, group_id: uuid.UUID, cluster: object) -> int:
     raise AssertionError("an event without a cluster republishes nothing")
-
-
-@pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'market.db'}"
-    await upgrade(url)
-    engine = engine_for_url(url)
-    try:
-        yield create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 async def seed(sessions: async_sessionmaker[AsyncSession]) -> tuple[App, Infrastructure]:
