@@ -29,9 +29,9 @@ stack: install
 	$(UV) run barito stack up
 
 lint: install
-	$(UV) run ruff check libs services tests bench conftest.py
-	$(UV) run ruff format --check libs services tests bench conftest.py
-	$(UV) run mypy libs/common/src libs/cli/src services/market/src services/receiver/src \
+	$(UV) run ruff check libs services tests bench
+	$(UV) run ruff format --check libs services tests bench
+	$(UV) run mypy libs/common/src libs/cli/src libs/testing/src services/market/src services/receiver/src \
 		services/provisioner/src services/flow/src services/server/src
 
 # Engines already running are reused; the others start from empty data, so a
@@ -56,8 +56,8 @@ images: install
 	$(UV) run python -m barito_cli.stack.engine_images
 
 format: install
-	$(UV) run ruff check --fix libs services tests bench conftest.py
-	$(UV) run ruff format libs services tests bench conftest.py
+	$(UV) run ruff check --fix libs services tests bench
+	$(UV) run ruff format libs services tests bench
 
 # The web UI (served by the market under /): node modules from the committed
 # lock file, then a build only when a source is newer than the last one.

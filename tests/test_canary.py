@@ -26,7 +26,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.uvicorn_server import free_port
+from barito_testing.ports import free_port
 from tests.support.web_stack import WebStack, web_stack
 
 pytestmark = pytest.mark.stack

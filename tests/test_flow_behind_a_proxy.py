@@ -2,7 +2,7 @@
 
 Production often puts something between the flow and the engine (nginx with
 ``client_max_body_size``, a managed service's 10 MB request limit, a load
-balancer); ``tests.support.search_engine_proxy`` is such a proxy, so these
+balancer); ``barito_testing.search_engine_proxy`` is such a proxy, so these
 faults can be made without touching the engine the other tests share.
 """
 
@@ -13,8 +13,8 @@ import asyncio
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.flow_pipeline import Pipeline, pipeline
-from tests.support.search_engine_proxy import search_engine_proxy
+from barito_testing.flow import Pipeline, pipeline
+from barito_testing.search_engine_proxy import search_engine_proxy
 
 pytestmark = pytest.mark.stack
 

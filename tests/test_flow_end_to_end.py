@@ -11,7 +11,7 @@ import pytest
 from barito_common.kafka import create_consumer
 from barito_common.schemas import DeadLetter, from_bytes
 from barito_common.search.index_template import index_template_body, template_name
-from tests.flow_pipeline import pipeline
+from barito_testing.flow import pipeline
 
 pytestmark = pytest.mark.stack
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -17,7 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from barito_cli.stack.manager import stack_down, stack_up
 from barito_common.kafka import create_admin
-from tests.flow_pipeline import Pipeline, pipeline
+from barito_testing.flow import Pipeline, pipeline
+from barito_testing.ports import free_port
 
 pytestmark = pytest.mark.disruptive
 
@@ -76,12 +76,6 @@ async def test_search_engine_stopped_mid_stream_loses_and_doubles_nothing(stack)
         await _assert_each_once(p, app, await sending)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_flow(p: Pipeline, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -108,7 +102,7 @@ async def test_flow_killed_with_sigkill_three_times_mid_stream_loses_and_doubles
 ) -> None:
     async with pipeline(stack, "elasticsearch", with_flow=False) as p:
         app = await p.apps.register()
-        port = _free_port()
+        port = free_port()
         flow = _start_flow(p, port)
         try:
             sending = asyncio.create_task(_stream(p, app, pause_s=0.2))
@@ -131,7 +125,7 @@ async def test_a_second_flow_joining_and_leaving_mid_stream_loses_and_doubles_no
         second_left = asyncio.Event()
         sending = asyncio.create_task(_stream(p, app, pause_s=0.15, until=second_left))
         await asyncio.sleep(1.5)
-        port = _free_port()
+        port = free_port()
         second = _start_flow(p, port)
         try:
             # The group was rebalanced: both flows own some of the app's partitions...

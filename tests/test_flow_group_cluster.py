@@ -34,8 +34,8 @@ from barito_common.search import SearchAdapter, create_search_adapter
 from barito_common.settings import KafkaSettings, SearchSettings
 from barito_flow.main import create_app as create_flow
 from barito_flow.settings import FlowSettings
-from tests.flow_pipeline import read_payloads
-from tests.support.apps import App, Apps
+from barito_testing.apps import App, Apps
+from barito_testing.flow import read_payloads
 
 pytestmark = pytest.mark.stack
 

@@ -26,7 +26,7 @@ import pytest
 
 from barito_common.search import create_search_adapter
 from barito_common.settings import KafkaSettings, SearchSettings
-from tests.support.apps import App, Apps
+from barito_testing.apps import App, Apps
 from tests.support.containers import Container, require_images
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(420)]

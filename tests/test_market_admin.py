@@ -28,7 +28,7 @@ from barito_common.schemas import (
     from_bytes,
     to_bytes,
 )
-from tests.support.market import Market, MarketUser, market_on_postgres
+from barito_testing.market import Market, MarketUser, market_on_postgres
 
 pytestmark = pytest.mark.stack
 

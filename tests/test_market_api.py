@@ -21,7 +21,7 @@ from sqlalchemy import select
 from barito_common.kafka import create_admin, create_consumer
 from barito_common.schemas import ProvisionCommand, ProvisionCommandKind, from_bytes
 from barito_market.models import AppGroup, AuditEntry, Infrastructure
-from tests.support.market import (
+from barito_testing.market import (
     Market,
     market_settings,
     postgres_database,

@@ -17,8 +17,8 @@ from barito_cli.market_admin import ensure_first_admin, market_settings
 from barito_common.kafka import Topics
 from barito_common.schemas import AppProfile, from_bytes, hash_secret
 from barito_common.settings import KafkaSettings
-from tests.support.market import apps_topic_values, postgres_database, running_market
-from tests.support.market import market_settings as in_process_settings
+from barito_testing.market import apps_topic_values, postgres_database, running_market
+from barito_testing.market import market_settings as in_process_settings
 
 pytestmark = pytest.mark.stack
 

@@ -35,7 +35,7 @@ from barito_common.schemas import (
 from barito_common.settings import KafkaSettings
 from barito_market.consumers.runner import ConsumerRunner
 from barito_market.models import App, AppGroup, Infrastructure, ProvisioningEvent, UsageMinute
-from tests.support.market_database import throwaway_database
+from barito_testing.market_database import throwaway_database
 
 pytestmark = pytest.mark.stack
 

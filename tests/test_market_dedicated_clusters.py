@@ -33,7 +33,7 @@ from barito_common.schemas import (
 )
 from barito_common.settings import KafkaSettings
 from barito_market.models import AppGroup, Infrastructure, ProvisioningEvent
-from tests.support.market import Market, MarketUser, market_on_postgres
+from barito_testing.market import Market, MarketUser, market_on_postgres
 
 pytestmark = pytest.mark.stack
 

@@ -24,7 +24,7 @@ from barito_common.search import SearchAdapter, create_search_adapter
 from barito_common.search.index_template import index_template_body, template_name
 from barito_common.settings import SearchSettings
 from barito_market.models import AppGroup, Infrastructure
-from tests.support.market import Market, MarketUser, market_on_postgres
+from barito_testing.market import Market, MarketUser, market_on_postgres
 
 pytestmark = pytest.mark.stack
 

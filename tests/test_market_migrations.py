@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from barito_market.migrations import downgrade, upgrade
 from barito_market.models import Base
-from tests.support.market import postgres_database
+from barito_testing.market import postgres_database
 
 pytestmark = pytest.mark.stack
 

@@ -18,7 +18,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from barito_market.api import apps, auth, groups
-from tests.support.market import Market, MarketUser, market_on_postgres
+from barito_testing.market import Market, MarketUser, market_on_postgres
 
 pytestmark = pytest.mark.stack
 

@@ -27,7 +27,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from barito_common.settings import SearchSettings
-from tests.support.market import Market, MarketUser, market_on_postgres
+from barito_testing.market import Market, MarketUser, market_on_postgres
 
 pytestmark = pytest.mark.stack
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.flow_pipeline import Pipeline
-from tests.support.market import Market, MarketUser
+from barito_testing.flow import Pipeline
+from barito_testing.market import Market, MarketUser
 from tests.support.market_pipeline import RegisteredApp, market_with_pipeline, register, send
 
 pytestmark = pytest.mark.stack

@@ -19,15 +19,12 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
 from barito_common.app_registry import AppRegistry
 from barito_common.schemas import AppProfile, AppStatus, hash_secret
 from barito_common.settings import KafkaSettings
-from barito_receiver.main import create_app as create_receiver
-from barito_receiver.settings import ReceiverSettings
-from tests.support.market import (
+from barito_testing.market import (
     Market,
     MarketUser,
     apps_topic_values,
@@ -35,6 +32,7 @@ from tests.support.market import (
     postgres_database,
     running_market,
 )
+from barito_testing.receiver import in_process_receiver
 
 pytestmark = pytest.mark.stack
 
@@ -53,7 +51,6 @@ class Platform:
 async def platform(stack: Any) -> AsyncIterator[Platform]:
     prefix = f"s{uuid.uuid4().hex[:8]}."
     kafka = KafkaSettings(bootstrap_servers=stack.kafka_bootstrap, topic_prefix=prefix)
-    receiver_app = create_receiver(ReceiverSettings(kafka=kafka, produce_timeout_s=5.0))
     async with (
         postgres_database(stack.postgres_url) as url,
         running_market(
@@ -61,14 +58,10 @@ async def platform(stack: Any) -> AsyncIterator[Platform]:
                 kafka_bootstrap=stack.kafka_bootstrap, database_url=url, topic_prefix=prefix
             )
         ) as market,
-        LifespanManager(receiver_app, startup_timeout=30, shutdown_timeout=30) as manager,
+        in_process_receiver(kafka, produce_timeout_s=5.0) as receiver,
     ):
-        registry: AppRegistry = receiver_app.state.registry
-        await registry.wait_loaded(30)
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as receiver:
-            owner = await market.create_user()
-            yield Platform(market, receiver, registry, owner, prefix, url)
+        owner = await market.create_user()
+        yield Platform(market, receiver.client, receiver.registry, owner, prefix, url)
 
 
 async def until_profile(

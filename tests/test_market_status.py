@@ -19,8 +19,8 @@ from sqlalchemy import select
 from barito_common.kafka import Topics, create_producer
 from barito_common.schemas import DeadLetter, UsageReport, to_bytes
 from barito_market.models import App
-from tests.flow_pipeline import Pipeline
-from tests.support.market import Market, MarketUser
+from barito_testing.flow import Pipeline
+from barito_testing.market import Market, MarketUser
 from tests.support.market_pipeline import RegisteredApp, market_with_pipeline, register, send
 
 pytestmark = pytest.mark.stack

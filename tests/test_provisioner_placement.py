@@ -48,7 +48,7 @@ from barito_provisioner.drivers.placement import PlacedDriver
 from barito_provisioner.drivers.shared import SharedDriver
 from barito_provisioner.journal import provisioning_topic_specs, read_journal
 from barito_provisioner.settings import SharedSettings
-from tests.support.apps import partition_count
+from barito_testing.apps import partition_count
 
 pytestmark = pytest.mark.stack
 

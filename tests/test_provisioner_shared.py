@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -50,7 +49,8 @@ from barito_flow.settings import FlowSettings
 from barito_provisioner.journal import provisioning_topic_specs
 from barito_provisioner.main import create_app
 from barito_provisioner.settings import ProvisionerSettings, SharedSettings
-from tests.support.apps import App, Apps, partition_count
+from barito_testing.apps import App, Apps, partition_count
+from barito_testing.ports import free_port
 
 S = InfrastructureState
 TEMPLATES = load_templates(Path(__file__).resolve().parents[1] / "infra/templates/capacity")
@@ -340,15 +340,9 @@ async def test_an_invalid_template_ends_in_error_naming_the_field(stack: Any) ->
             assert "greater than or equal to 1" in error.message
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_polling_reports_a_component_that_comes_up_after_provisioning(stack: Any) -> None:
     async with market(stack) as m:
-        port = _free_port()
+        port = free_port()
         flow_url = f"http://127.0.0.1:{port}"
         settings = _settings(
             stack, m.kafka, "elasticsearch", shared=SharedSettings(flow_url=flow_url)

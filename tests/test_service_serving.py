@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 
 from barito_common.serving import uvicorn_options
 from barito_common.settings import ServiceSettings
-from tests.support.uvicorn_server import serve
+from barito_testing.serving import serve
 
 
 @asynccontextmanager

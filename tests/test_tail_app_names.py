@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from barito_common.schemas import AppStatus, hash_secret
-from tests.support.tail_stack import TailStack, ndjson_tail, tail_stack
+from barito_testing.server import TailStack, ndjson_tail, tail_stack
 
 pytestmark = pytest.mark.stack
 

@@ -17,14 +17,11 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from asgi_lifespan import LifespanManager
 
-from barito_common.app_registry import AppRegistry
 from barito_common.settings import KafkaSettings
-from barito_receiver.main import create_app as create_receiver
-from barito_receiver.settings import ReceiverSettings
-from tests.support.apps import App, Apps
-from tests.support.uvicorn_server import free_port
+from barito_testing.apps import App, Apps
+from barito_testing.ports import free_port
+from barito_testing.receiver import in_process_receiver
 
 pytestmark = pytest.mark.stack
 
@@ -51,16 +48,11 @@ async def setup(stack: Any) -> AsyncIterator[Setup]:
     kafka = KafkaSettings(
         bootstrap_servers=stack.kafka_bootstrap, topic_prefix=f"cli{uuid.uuid4().hex[:8]}."
     )
-    receiver = create_receiver(ReceiverSettings(kafka=kafka))
-    async with LifespanManager(receiver, startup_timeout=30, shutdown_timeout=30) as manager:
-        registry: AppRegistry = receiver.state.registry
-        await registry.wait_loaded(30)
-        apps = Apps(kafka, registry)
+    async with in_process_receiver(kafka) as receiver:
+        apps = Apps(kafka, receiver.registry)
         await apps.producer.start()
         try:
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as c:
-                yield Setup(kafka, c, apps, free_port())
+            yield Setup(kafka, receiver.client, apps, free_port())
         finally:
             await apps.producer.stop()
 

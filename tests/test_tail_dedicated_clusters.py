@@ -20,9 +20,9 @@ from barito_common.kafka import create_producer, create_topics_if_missing, log_t
 from barito_common.schemas import ClusterCoordinates
 from barito_common.settings import KafkaSettings
 from barito_server.reader_hub import ReaderHub
-from tests.support.apps import App
-from tests.support.second_kafka import SecondKafka
-from tests.support.tail_stack import TailStack, ndjson_tail, tail_stack
+from barito_testing.apps import App
+from barito_testing.second_kafka import SecondKafka
+from barito_testing.server import TailStack, ndjson_tail, tail_stack
 
 pytestmark = pytest.mark.stack
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.support.tail_stack import Frames, TailStack, ndjson_tail, tail_stack, websocket_tail
+from barito_testing.server import Frames, TailStack, ndjson_tail, tail_stack, websocket_tail
 
 pytestmark = pytest.mark.stack
 

@@ -21,16 +21,17 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from barito_market.access import SESSION_COOKIE
-from tests.support.apps import App
-from tests.support.market import (
+from barito_testing.apps import App
+from barito_testing.market import (
     Market,
     MarketUser,
     market_settings,
     postgres_database,
     running_market,
 )
-from tests.support.tail_stack import TailStack, ndjson_tail, tail_stack
-from tests.support.uvicorn_server import free_port, serve
+from barito_testing.ports import free_port
+from barito_testing.server import TailStack, ndjson_tail, tail_stack
+from barito_testing.serving import serve
 
 pytestmark = pytest.mark.stack
 

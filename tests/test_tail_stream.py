@@ -13,7 +13,7 @@ from aiokafka.errors import KafkaConnectionError
 
 from barito_common.schemas import hash_secret
 from barito_server import tail_request
-from tests.support.tail_stack import TailStack, ndjson_tail, tail_stack, websocket_tail
+from barito_testing.server import TailStack, ndjson_tail, tail_stack, websocket_tail
 
 pytestmark = pytest.mark.stack
 

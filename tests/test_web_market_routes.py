@@ -21,7 +21,7 @@ from barito_common.errors import install_error_handlers
 from barito_market.main import create_app
 from barito_market.settings import MarketSettings
 from barito_market.spa import install_spa
-from tests.support.market import market_on_postgres
+from barito_testing.market import market_on_postgres
 
 
 @pytest.fixture

@@ -27,13 +27,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))  # the tests' support package runs the installation
 
+from barito_testing.stack import bring_up  # noqa: E402
 from tests.support.dedicated_installation import (  # noqa: E402
     Team,
     dedicated_installation,
     signed_in,
 )
 from tests.support.group_clusters import docker_objects, latest_profile  # noqa: E402
-from tests.support.local_stack import bring_up  # noqa: E402
 from tests.support.web_stack import WebStack  # noqa: E402
 
 

@@ -20,7 +20,6 @@ import asyncio
 import gzip
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from barito_common.chunk_codec import Event, encode_chunks
 from barito_common.kafka import Topics, create_admin, create_producer, ensure_topics, log_topic_spec
 from barito_common.schemas import AppProfile, AppStatus, hash_secret
 from barito_common.settings import KafkaSettings
+from barito_testing.ports import free_port
 
 EVENTS_PER_REQUEST = 1000
 
@@ -55,12 +55,6 @@ def make_batch(seed: int) -> bytes:
         }
         lines.append(orjson.dumps(event))
     return b"\n".join(lines) + b"\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:

@@ -30,7 +30,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,17 +58,12 @@ from barito_common.kafka import (
 )
 from barito_common.schemas import AppProfile, AppStatus, hash_secret
 from barito_common.settings import KafkaSettings
+from barito_testing.ports import free_port
 
 BATCH = 100
 # The trailing comma makes a number cut by a read boundary not match.
 SEQ = re.compile(rb'"seq":(\d+),')
 DROPPED = re.compile(rb'"dropped":(\d+)')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:

@@ -21,8 +21,8 @@ from typing import Any
 
 import orjson
 
-from tests.flow_pipeline import Pipeline, pipeline
-from tests.support.market import Market, MarketUser, market_on_postgres
+from barito_testing.flow import Pipeline, pipeline
+from barito_testing.market import Market, MarketUser, market_on_postgres
 
 __all__ = ["RegisteredApp", "market_with_pipeline", "register", "send"]
 

@@ -35,7 +35,7 @@ import httpx
 from barito_cli.market_admin import create_user
 from barito_common.settings import DatabaseSettings, KafkaSettings
 from barito_market.settings import MarketSettings
-from tests.support.uvicorn_server import free_port
+from barito_testing.ports import free_port
 
 __all__ = ["WebStack", "web_stack"]
 

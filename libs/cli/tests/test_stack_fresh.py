@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -20,14 +19,9 @@ import pytest
 from barito_cli.stack.config import StackConfig, load_config
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.manager import stack_down, stack_up
+from barito_testing.ports import free_port
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def private_postgres() -> Iterator[StackConfig]:
     # when root starts it, and nobody cannot enter root's private temp folders.
     state = Path(tempfile.mkdtemp(prefix="fresh-test-", dir=shared.state_dir.parent))
     state.chmod(0o755)
-    engines = {**shared.engines, "postgres": {**shared.engines["postgres"], "port": _free_port()}}
+    engines = {**shared.engines, "postgres": {**shared.engines["postgres"], "port": free_port()}}
     config = dataclasses.replace(shared, state_dir=state, engines=engines)
     try:
         yield config

@@ -17,14 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from barito_common.app_registry import AppRegistry
 from barito_common.settings import KafkaSettings
-from barito_receiver.main import create_app
 from barito_receiver.settings import ReceiverSettings
-from tests.support.apps import Apps
+from barito_testing.apps import Apps
+from barito_testing.receiver import in_process_receiver
 
 
 @dataclass
@@ -43,19 +41,12 @@ async def _running_receiver(bootstrap_servers: str, **overrides: Any) -> AsyncIt
     kafka = KafkaSettings(
         bootstrap_servers=bootstrap_servers, topic_prefix=f"r{uuid.uuid4().hex[:8]}."
     )
-    settings = ReceiverSettings(
-        kafka=kafka, **{"usage_window_s": 1.0, "produce_timeout_s": 5.0, **overrides}
-    )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
-        registry: AppRegistry = app.state.registry
-        await registry.wait_loaded(30)
-        apps = Apps(kafka, registry)
+    settings = {"usage_window_s": 1.0, "produce_timeout_s": 5.0, **overrides}
+    async with in_process_receiver(kafka, **settings) as receiver:
+        apps = Apps(kafka, receiver.registry)
         await apps.producer.start()
-        transport = httpx.ASGITransport(app=manager.app)
         try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as c:
-                yield Receiver(c, apps, settings, app)
+            yield Receiver(receiver.client, apps, receiver.settings, receiver.app)
         finally:
             await apps.producer.stop()
 

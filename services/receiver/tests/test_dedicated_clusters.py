@@ -17,8 +17,8 @@ from barito_common.kafka import create_topics_if_missing, log_topic_spec
 from barito_common.schemas import ClusterCoordinates
 from barito_common.settings import KafkaSettings
 from barito_receiver.cluster_producers import ClusterProducers
-from tests.support.apps import App, Apps
-from tests.support.second_kafka import SecondKafka
+from barito_testing.apps import App, Apps
+from barito_testing.second_kafka import SecondKafka
 
 JSON = {"Content-Type": "application/json"}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,13 +10,9 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-__all__ = ["free_port", "serve"]
+from barito_testing.ports import free_port
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["serve"]
 
 
 @asynccontextmanager
@@ -25,7 +20,7 @@ async def serve(app: FastAPI, *, lifespan: str = "on", **options: Any) -> AsyncI
     """Run ``app`` under uvicorn on a free port in this event loop; yield its base URL.
 
     ``lifespan="off"`` serves an app whose lifespan already runs elsewhere
-    (e.g. the market of ``tests.support.market``, reached in-process too).
+    (e.g. the market of ``barito_testing.market``, reached in-process too).
     """
     defaults = {"host": "127.0.0.1", "log_config": None, "timeout_graceful_shutdown": 5}
     config = defaults | options | {"port": free_port(), "lifespan": lifespan}

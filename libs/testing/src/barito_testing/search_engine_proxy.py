@@ -32,7 +32,7 @@ import httpx
 import orjson
 import uvicorn
 
-from tests.support.uvicorn_server import free_port
+from barito_testing.ports import free_port
 
 __all__ = ["SearchEngineProxy", "search_engine_proxy"]
 

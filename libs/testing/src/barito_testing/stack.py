@@ -16,7 +16,8 @@ from barito_cli.stack.manager import stack_up
 
 __all__ = ["Stack", "bring_up"]
 
-REPO = Path(__file__).resolve().parents[2]
+# An editable install: this file sits in the checkout whose stack it runs.
+REPO = Path(__file__).resolve().parents[4]
 
 
 @dataclass(frozen=True)

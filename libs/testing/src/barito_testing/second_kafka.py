@@ -7,7 +7,7 @@ the stack's Kafka and a test may stop and start it without disturbing any
 other test. Its data survives a stop, as a real cluster's would: a test that
 stops it and starts it again finds its topics and records there.
 
-The session fixture ``second_kafka`` (the root ``conftest.py``) starts it once
+The session fixture ``second_kafka`` (``barito_testing.plugin``) starts it once
 for the whole run; a test that stops it must start it again before it ends.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 
@@ -23,15 +22,9 @@ from barito_cli.stack.config import StackConfig
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.manager import log_tail, stack_down, stack_up
 from barito_common.schemas import ClusterCoordinates
+from barito_testing.ports import free_port
 
 __all__ = ["SecondKafka"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class SecondKafka:
@@ -45,8 +38,8 @@ class SecondKafka:
         self.home = Path(tempfile.mkdtemp(prefix="second-kafka-", dir=parent))
         kafka = {
             **stack_config.engines["kafka"],
-            "port": _free_port(),
-            "controller_port": _free_port(),
+            "port": free_port(),
+            "controller_port": free_port(),
             "heap": "384m",
         }
         self.config = dataclasses.replace(

@@ -4,7 +4,7 @@ The receiver runs in-process (httpx over ASGI; it only answers POSTs). The
 tail server runs under uvicorn on a free port, because a tail is a
 websocket or an endless stream and the clients must talk real HTTP to it.
 Both share a topic prefix of their own; ``TailStack.register`` plays the
-market (see ``tests.support.apps``) and waits until both registries hold the
+market (see ``barito_testing.apps``) and waits until both registries hold the
 app.
 """
 
@@ -22,18 +22,16 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 import websockets
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from barito_common.app_registry import AppRegistry
 from barito_common.settings import KafkaSettings
-from barito_receiver.main import create_app as create_receiver
-from barito_receiver.settings import ReceiverSettings
 from barito_server.main import create_app as create_server
 from barito_server.main import uvicorn_extras
 from barito_server.settings import ServerSettings
-from tests.support.apps import App, Apps
-from tests.support.uvicorn_server import serve
+from barito_testing.apps import App, Apps
+from barito_testing.receiver import in_process_receiver
+from barito_testing.serving import serve
 
 
 @dataclass
@@ -84,23 +82,18 @@ async def tail_stack(
         bootstrap_servers=stack.kafka_bootstrap,
         topic_prefix=topic_prefix or f"tail{uuid.uuid4().hex[:8]}.",
     )
-    receiver_app = create_receiver(ReceiverSettings(kafka=kafka, produce_timeout_s=10.0))
     settings = ServerSettings(kafka=kafka, **server_settings)
     server_app = create_server(settings)
     async with (
-        LifespanManager(receiver_app, startup_timeout=30, shutdown_timeout=30) as manager,
+        in_process_receiver(kafka, produce_timeout_s=10.0) as receiver,
         serve(server_app, **uvicorn_extras(settings)) as server_url,
     ):
-        receiver_registry: AppRegistry = receiver_app.state.registry
         server_registry: AppRegistry = server_app.state.tail.registry
-        await receiver_registry.wait_loaded(30)
         await server_registry.wait_loaded(30)
-        apps = Apps(kafka, receiver_registry, server_registry)
+        apps = Apps(kafka, receiver.registry, server_registry)
         await apps.producer.start()
-        transport = httpx.ASGITransport(app=manager.app)
         try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as rc:
-                yield TailStack(rc, server_url, server_app, apps, server_registry, kafka)
+            yield TailStack(receiver.client, server_url, server_app, apps, server_registry, kafka)
         finally:
             await apps.producer.stop()
 
@@ -176,5 +169,6 @@ async def websocket_tail(
             assert isinstance(message, str)
             return message
 
+        assert connection.response is not None  # set once the handshake is done
         agreed = connection.response.headers.get("Sec-WebSocket-Extensions", "")
         yield Frames(read_chunk, extensions=agreed)

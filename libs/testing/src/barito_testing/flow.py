@@ -23,9 +23,8 @@ from barito_common.search import SearchAdapter, create_search_adapter
 from barito_common.settings import KafkaSettings, SearchSettings
 from barito_flow.main import create_app as create_flow
 from barito_flow.settings import FlowSettings
-from barito_receiver.main import create_app as create_receiver
-from barito_receiver.settings import ReceiverSettings
-from tests.support.apps import App, Apps
+from barito_testing.apps import App, Apps
+from barito_testing.receiver import in_process_receiver
 
 M = TypeVar("M", DeadLetter, UsageReport)
 
@@ -156,7 +155,6 @@ async def pipeline(
     search_settings = SearchSettings(
         engine=engine, url=stack.search_urls[engine], index_prefix=f"{prefix}-"
     )
-    receiver_app = create_receiver(ReceiverSettings(kafka=kafka))
     # A group of its own: pipelines of other tests joining would rebalance it.
     group_id = f"{prefix}-flow"
     flow_settings = FlowSettings(
@@ -166,14 +164,9 @@ async def pipeline(
         **{"retry_cap_s": 2.0, **flow_overrides},
     )
     async with AsyncExitStack() as exits:
-        receiver = await exits.enter_async_context(
-            LifespanManager(receiver_app, startup_timeout=30, shutdown_timeout=30)
-        )
-        registries = [receiver_app.state.registry]
-        await registries[0].wait_loaded(30)
-        clients = [
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app), base_url="http://r")
-        ]
+        receiver = await exits.enter_async_context(in_process_receiver(kafka))
+        registries = [receiver.registry]
+        clients = [receiver.client]
         if with_flow:
             flow_app = create_flow(flow_settings)
             flow = await exits.enter_async_context(
@@ -182,10 +175,12 @@ async def pipeline(
             # Apps.register then waits until the flow knows an app too.
             registries.append(flow_app.state.registry)
             clients.append(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=flow.app), base_url="http://f")
+                await exits.enter_async_context(
+                    httpx.AsyncClient(
+                        transport=httpx.ASGITransport(app=flow.app), base_url="http://f"
+                    )
+                )
             )
-        for client in clients:
-            await exits.enter_async_context(client)
         search = create_search_adapter(search_settings)
         exits.push_async_callback(search.close)
         exits.push_async_callback(search.delete_index, f"{prefix}-*")

@@ -1,9 +1,13 @@
-"""Test-session fixtures shared by every test directory.
+"""The pytest plugin every test directory gets (registered as ``pytest11``).
 
 The ``stack`` fixture brings the private local stack up through the same code
 as ``make up`` (``barito_cli.stack``) and reuses one that is already running.
 Tests never share names: each gets its own topic prefix, index prefix or
 database from ``run_id``.
+
+Markers are kept honest here rather than by hand: a test that asks for the
+stack, directly or through another fixture, is marked ``stack``, so
+``pytest -m "not stack"`` runs without engines.
 """
 
 from __future__ import annotations
@@ -13,8 +17,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.local_stack import Stack, bring_up
-from tests.support.second_kafka import SecondKafka
+from barito_testing.second_kafka import SecondKafka
+from barito_testing.stack import Stack, bring_up
+
+STACK_FIXTURES = frozenset({"stack", "second_kafka"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "stack: needs the private local stack (Kafka, search engines, Postgres)"
+    )
+    config.addinivalue_line("markers", "disruptive: stops and restarts a stack engine; runs last")
 
 
 @pytest.fixture(scope="session")
@@ -46,5 +59,8 @@ def unique_name(run_id: str) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.stack)
     # Tests that stop and restart an engine run last, so no other test sees the gap.
     items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)

@@ -1,0 +1,1 @@
+"""Barito's test support: the stack fixtures (``plugin``) and one harness per service."""
