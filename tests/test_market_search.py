@@ -18,7 +18,7 @@ import pytest
 
 from barito_testing.flow import Pipeline
 from barito_testing.market import Market, MarketUser
-from tests.support.market_pipeline import RegisteredApp, market_with_pipeline, register, send
+from barito_testing.market_pipeline import RegisteredApp, market_with_pipeline, register, send
 
 pytestmark = pytest.mark.stack
 

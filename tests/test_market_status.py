@@ -21,7 +21,7 @@ from barito_common.schemas import DeadLetter, UsageReport, to_bytes
 from barito_market.models import App
 from barito_testing.flow import Pipeline
 from barito_testing.market import Market, MarketUser
-from tests.support.market_pipeline import RegisteredApp, market_with_pipeline, register, send
+from barito_testing.market_pipeline import RegisteredApp, market_with_pipeline, register, send
 
 pytestmark = pytest.mark.stack
 

@@ -5,7 +5,7 @@ a group's own flow, is held unread and uncommitted. No Kafka here:
 ``FakeConsumer`` and ``FakeIndexer`` stand in for aiokafka's consumer and the
 batch indexer, recording what the worker asks of them. What
 Kafka and the engines do with it is tested against the real stack in
-``tests/test_flow_faults.py`` and ``tests/test_flow_behind_a_proxy.py``.
+``test_faults.py`` and ``test_behind_a_proxy.py`` beside it.
 """
 
 from __future__ import annotations

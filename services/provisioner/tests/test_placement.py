@@ -2,7 +2,7 @@
 
 The drivers here are stand-ins that record their calls; the groups have no
 apps, so no topic or index template is made (that part runs against the real
-engines in tests/test_provisioner_placement.py).
+engines in test_placement_on_engines.py).
 """
 
 from __future__ import annotations
