@@ -14,7 +14,6 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import docker
@@ -24,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from docker.errors import DockerException
 
-from barito_common.capacity import CapacityTemplate, load_templates
+from barito_common.capacity import CapacityTemplate
 from barito_common.schemas import ClusterCoordinates, Component, ComponentState, Placement
 from barito_common.settings import KafkaSettings, SearchSettings
 from barito_provisioner.drivers.base import InfrastructureSpec
@@ -32,10 +31,11 @@ from barito_provisioner.drivers.docker.driver import DockerDriver
 from barito_provisioner.drivers.docker.naming import INFRASTRUCTURE_LABEL
 from barito_provisioner.drivers.docker.states import NO_KIBANA_IMAGE
 from barito_provisioner.settings import DockerSettings, ProvisionerSettings
+from barito_testing.stack import shipped_templates
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(600)]
 
-TEMPLATES = load_templates(Path(__file__).resolve().parents[3] / "infra/templates/capacity")
+TEMPLATES = shipped_templates()
 IMAGES = {
     "kafka": "barito-local/kafka:4.1.1",
     "search": "barito-local/elasticsearch:8.19.21",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from barito_common.capacity import CapacityTemplate, load_templates
+from barito_common.capacity import CapacityTemplate
 from barito_common.schemas import Component, ComponentKind, ComponentState, Placement
 from barito_provisioner.drivers.base import DriverError, InfrastructureSpec
 from barito_provisioner.drivers.docker.containers import (
@@ -19,8 +18,9 @@ from barito_provisioner.drivers.docker.naming import kafka_cluster_id
 from barito_provisioner.drivers.docker.ports import allocate_ports
 from barito_provisioner.drivers.docker.states import component_of, missing_component
 from barito_provisioner.settings import DockerSettings, ProvisionerSettings
+from barito_testing.stack import shipped_templates
 
-TEMPLATES = load_templates(Path(__file__).resolve().parents[3] / "infra/templates/capacity")
+TEMPLATES = shipped_templates()
 
 
 def _spec(template: CapacityTemplate) -> InfrastructureSpec:

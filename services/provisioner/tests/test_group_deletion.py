@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from barito_common.capacity import load_templates
 from barito_common.kafka import Topics, create_admin, create_topics_if_missing, log_topic_spec
 from barito_common.schemas import AppProfile, AppStatus
 from barito_common.search import create_search_adapter
@@ -23,10 +21,11 @@ from barito_common.settings import KafkaSettings, SearchSettings
 from barito_provisioner.drivers.base import InfrastructureSpec
 from barito_provisioner.drivers.shared import SharedDriver
 from barito_provisioner.settings import SharedSettings
+from barito_testing.stack import shipped_templates
 
 pytestmark = pytest.mark.stack
 
-TEMPLATES = load_templates(Path(__file__).resolve().parents[1] / "infra/templates/capacity")
+TEMPLATES = shipped_templates()
 DAYS = ("2025.01.30", "2025.01.31")
 
 

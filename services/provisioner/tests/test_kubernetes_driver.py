@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,19 +17,19 @@ import pytest
 from barito_cli.stack.engines import OPTIONAL_ENGINES
 from barito_cli.stack.kubernetes import KubernetesAccess, kubernetes_access
 from barito_cli.stack.manager import stack_up
-from barito_common.capacity import load_templates
 from barito_common.schemas import ComponentState
 from barito_flow.settings import FlowSettings
 from barito_provisioner.drivers.base import InfrastructureSpec, NotReadyYet
 from barito_provisioner.drivers.kubernetes.api import KubernetesApiError
 from barito_provisioner.drivers.kubernetes.driver import KubernetesDriver
 from barito_provisioner.settings import KubernetesSettings, ProvisionerSettings
+from barito_testing.stack import shipped_templates
 
 # The first run builds kube-apiserver from source in the fixture (about a
 # quarter of an hour on two cores); later runs reuse the cached binary.
 pytestmark = pytest.mark.timeout(3600)
 
-TEMPLATES = load_templates(Path(__file__).resolve().parents[1] / "infra/templates/capacity")
+TEMPLATES = shipped_templates()
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from barito_common.capacity import load_templates
 from barito_common.schemas import ComponentKind, ComponentState
 from barito_provisioner.drivers.base import InfrastructureSpec
 from barito_provisioner.drivers.installation import Installation
@@ -17,9 +14,9 @@ from barito_provisioner.drivers.kubernetes.render import (
     render_objects,
 )
 from barito_provisioner.settings import KubernetesSettings
+from barito_testing.stack import REPO, shipped_templates
 
-REPO = Path(__file__).resolve().parents[3]
-TEMPLATES = load_templates(REPO / "infra/templates/capacity")
+TEMPLATES = shipped_templates()
 DIRECTORY = REPO / "infra/templates/kubernetes"
 INSTALLATION = Installation(
     kafka_bootstrap_servers="kafka.barito.svc:9092", topic_prefix="prod.", index_prefix="prod-"

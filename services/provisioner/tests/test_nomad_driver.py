@@ -23,16 +23,15 @@ import pytest
 from aiohttp import web
 
 from barito_cli.stack.go_tools import go_tool
-from barito_common.capacity import load_templates
 from barito_common.schemas import ComponentKind, ComponentState
 from barito_provisioner.drivers.base import DriverError, InfrastructureSpec
 from barito_provisioner.drivers.installation import Installation
 from barito_provisioner.drivers.nomad.driver import NomadDriver
 from barito_provisioner.drivers.nomad.render import render_jobs
 from barito_provisioner.settings import NomadSettings, ProvisionerSettings
+from barito_testing.stack import REPO, shipped_templates
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = load_templates(REPO / "infra/templates/capacity")
+TEMPLATES = shipped_templates()
 NOMAD_TEMPLATES = REPO / "infra/templates/nomad"
 INSTALLATION = Installation(
     kafka_bootstrap_servers="10.0.3.2:9092", topic_prefix="prod.", index_prefix="prod-"

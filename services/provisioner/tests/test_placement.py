@@ -10,9 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
-from barito_common.capacity import load_templates
 from barito_common.schemas import (
     AppProfile,
     AppStatus,
@@ -35,6 +33,7 @@ from barito_provisioner.group_apps import GroupApps
 from barito_provisioner.journal import Journal
 from barito_provisioner.poller import Poller
 from barito_provisioner.retry_policy import RetryPolicy
+from barito_testing.stack import shipped_templates
 
 S = InfrastructureState
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
@@ -44,9 +43,7 @@ CLUSTER = ClusterCoordinates(
     search_url="http://10.0.0.5:31010",
     search_engine="elasticsearch",
 )
-SMALL = load_templates(Path(__file__).resolve().parents[3] / "infra/templates/capacity")[
-    "small"
-].model_dump(mode="json")
+SMALL = shipped_templates()["small"].model_dump(mode="json")
 
 
 class RecordingDriver(Driver):

@@ -14,13 +14,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from barito_common.capacity import load_templates
 from barito_common.kafka import (
     Topics,
     create_admin,
@@ -49,10 +47,11 @@ from barito_provisioner.drivers.shared import SharedDriver
 from barito_provisioner.journal import provisioning_topic_specs, read_journal
 from barito_provisioner.settings import SharedSettings
 from barito_testing.apps import partition_count
+from barito_testing.stack import shipped_templates
 
 pytestmark = pytest.mark.stack
 
-TEMPLATES = load_templates(Path(__file__).resolve().parents[1] / "infra/templates/capacity")
+TEMPLATES = shipped_templates()
 DAY = "2025.01.31"
 
 

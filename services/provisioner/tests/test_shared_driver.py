@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +25,7 @@ from asgi_lifespan import LifespanManager
 
 from barito_cli.stack.manager import stack_down, stack_up
 from barito_common.app_registry import apps_topic_spec
-from barito_common.capacity import CapacityTemplate, load_templates
+from barito_common.capacity import CapacityTemplate
 from barito_common.kafka import (
     Topics,
     create_consumer,
@@ -51,9 +50,10 @@ from barito_provisioner.main import create_app
 from barito_provisioner.settings import ProvisionerSettings, SharedSettings
 from barito_testing.apps import App, Apps, partition_count
 from barito_testing.ports import free_port
+from barito_testing.stack import shipped_templates
 
 S = InfrastructureState
-TEMPLATES = load_templates(Path(__file__).resolve().parents[1] / "infra/templates/capacity")
+TEMPLATES = shipped_templates()
 
 
 @dataclass

@@ -13,8 +13,9 @@ from pathlib import Path
 from barito_cli.stack.config import StackConfig, load_config
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.manager import stack_up
+from barito_common.capacity import CapacityTemplate, load_templates
 
-__all__ = ["Stack", "bring_up"]
+__all__ = ["REPO", "Stack", "bring_up", "shipped_templates"]
 
 # An editable install: this file sits in the checkout whose stack it runs.
 REPO = Path(__file__).resolve().parents[4]
@@ -43,3 +44,8 @@ def bring_up(echo: Callable[[str], None] = lambda line: print(f"[stack] {line}")
         opensearch_url=engine_for("opensearch", config).url,
         postgres_url=engine_for("postgres", config).url,
     )
+
+
+def shipped_templates() -> dict[str, CapacityTemplate]:
+    """The capacity templates this checkout ships (``infra/templates/capacity``)."""
+    return load_templates(REPO / "infra/templates/capacity")
