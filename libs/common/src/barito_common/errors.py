@@ -2,6 +2,11 @@
 
 ``{"error": {"code": "not_found", "message": "No app named 'x'."}}`` — the
 code is stable for programs, the message is written for the person reading it.
+A route documents the error answers it gives with :func:`error_response`::
+
+    RESPONSES = {404: error_response("No such app.")}
+
+    @router.get("/apps/{slug}", response_model=AppPublic, responses=RESPONSES)
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-__all__ = ["ApiError", "error_body", "install_error_handlers"]
+__all__ = ["ApiError", "error_body", "error_response", "install_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,18 @@ class ApiError(Exception):
 
 def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **details}}
+
+
+def error_response(description: str) -> dict[str, Any]:
+    """The OpenAPI description of an error answer: ``description`` and the body's shape.
+
+    >>> error_response("No such app.")["content"]["application/json"]["example"]
+    {'error': {'code': '...', 'message': 'what was wrong'}}
+    """
+    return {
+        "description": description,
+        "content": {"application/json": {"example": error_body("...", "what was wrong")}},
+    }
 
 
 def install_error_handlers(app: FastAPI) -> None:

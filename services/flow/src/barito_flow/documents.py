@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from barito_common.chunk_codec import REQUEST_ID_HEADER, Event
+from barito_common.search.tenant_field import tenant_fields
 
 __all__ = ["Document", "chunk_documents", "chunk_id", "index_name"]
 
@@ -121,12 +122,12 @@ def chunk_documents(
     # the record's own time field when that held a valid time, so replacing the
     # field loses at most that time's original spelling, or a value the date
     # mapping would have rejected.
-    # The app goes under a "barito" object instead of a top-level "app": many
-    # records already carry an "app" of their own, and clobbering it would lose
-    # the user's data. Both names are reserved; the dead letter keeps the
-    # record as received. One "barito" object is shared by the chunk's sources:
-    # they are serialised, never mutated.
-    barito = {"app": app_slug}
+    # The app goes under Barito's own object (tenant_field.TENANT_OBJECT, "barito")
+    # instead of a top-level "app": many records already carry an "app" of their
+    # own, and clobbering it would lose the user's data. Both names are reserved;
+    # the dead letter keeps the record as received. The tenant fields are built
+    # once per chunk and shared by its sources: they are serialised, never mutated.
+    tenant = tenant_fields(app_slug)
     id_prefix = f"{chunk_id}-"
     fallback_index = f"{index_prefix}-{_dotted(fallback_day)}"
     indices: dict[str, str] = {}
@@ -151,7 +152,7 @@ def chunk_documents(
         else:
             dotted = _parsed_utc_day(time)
             event_index = f"{index_prefix}-{dotted}" if dotted else fallback_index
-        source = {**record, "@timestamp": time, "barito": barito}
+        source = {**record, "@timestamp": time, **tenant}
         append(_tuple_new(Document, (event_index, f"{id_prefix}{n}", source, record)))
     return documents
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from barito_common.search.tenant_field import tenant_mapping
+
 __all__ = ["IndexTemplateBody", "index_template_body", "template_name"]
 
 # Above the adapter's default priority (100), which other templates may use.
@@ -105,7 +107,8 @@ def index_template_body(
             "properties": {
                 "@timestamp": {"type": "date"},
                 "message": {"type": "text"},
-                "barito": {"properties": {"app": {"type": "keyword"}}},
+                # barito.app, the field every search of an app filters on.
+                **tenant_mapping(),
             },
         },
         "priority": _priority(index_prefix_pattern),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
-from barito_common.errors import ApiError
+from barito_common.errors import ApiError, error_response
 from barito_common.schemas import AppProfile
 from barito_receiver import idempotency
 from barito_receiver.auth import authenticate
@@ -22,30 +22,23 @@ class Accepted(BaseModel):
     accepted: int = Field(description="Events acknowledged by Kafka.")
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/json": {"example": {"error": {"code": "...", "message": "what was wrong"}}}
-        },
-    }
-
-
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _error(
+    400: error_response(
         "Malformed body, an event that is not an object, or an unusable idempotency key; "
         "nothing was written."
     ),
-    401: _error("No secret, or an unknown one."),
-    403: _error(
+    401: error_response("No secret, or an unknown one."),
+    403: error_response(
         "The app is inactive or deleted, or its slug is reserved (code reserved_name): "
         "register it again under another name."
     ),
-    409: _error("X-App-Name is the display name of two active apps of the group; send the slug."),
-    413: _error("Body, event or decompression ratio over the limit."),
-    415: _error("Unsupported Content-Type or Content-Encoding."),
-    429: _error("Over the app's events/s; see Retry-After."),
-    503: _error("Kafka did not acknowledge; see Retry-After."),
+    409: error_response(
+        "X-App-Name is the display name of two active apps of the group; send the slug."
+    ),
+    413: error_response("Body, event or decompression ratio over the limit."),
+    415: error_response("Unsupported Content-Type or Content-Encoding."),
+    429: error_response("Over the app's events/s; see Retry-After."),
+    503: error_response("Kafka did not acknowledge; see Retry-After."),
 }
 
 

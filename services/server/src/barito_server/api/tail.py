@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, WebSocket
 from starlette.requests import HTTPConnection
 
-from barito_common.errors import ApiError
+from barito_common.errors import ApiError, error_response
 from barito_server.streaming import NdjsonTail, refuse_websocket, serve_websocket
 from barito_server.tail_request import (
     PreparedTail,
@@ -23,27 +23,20 @@ router = APIRouter(tags=["tail"])
 PATH = "/api/v1/tail/{app}"
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/json": {"example": {"error": {"code": "...", "message": "what was wrong"}}}
-        },
-    }
-
-
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "NDJSON frames: started, event, dropped, heartbeat, closed; each with "
         "a resume token.",
         "content": {"application/x-ndjson": {}},
     },
-    400: _error("Invalid filter, since or resume token."),
-    401: _error("No credentials, or unknown ones."),
-    404: _error("No such app, or not one these credentials may read."),
-    409: _error("X-App-Name is the display name of two active apps of the group; send a slug."),
-    429: _error("Too many tails of this app or on this server."),
-    503: _error("Registry loading, market or Kafka unreachable; see Retry-After."),
+    400: error_response("Invalid filter, since or resume token."),
+    401: error_response("No credentials, or unknown ones."),
+    404: error_response("No such app, or not one these credentials may read."),
+    409: error_response(
+        "X-App-Name is the display name of two active apps of the group; send a slug."
+    ),
+    429: error_response("Too many tails of this app or on this server."),
+    503: error_response("Registry loading, market or Kafka unreachable; see Retry-After."),
 }
 
 
