@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from barito_common.kafka import Topics, TopicSpec, create_consumer, create_topics_if_missing
+from barito_common.kafka import Topics, TopicSpec, create_consumer, ensure_topics
 from barito_common.reserved_names import reserved_app_slug
 from barito_common.schemas import (
     AppProfile,
@@ -250,7 +250,7 @@ class AppRegistry:
                 await asyncio.sleep(self._retry_delay_s)
 
     async def _follow(self) -> None:
-        await create_topics_if_missing(self._settings, [apps_topic_spec(self._topics)])
+        await ensure_topics(self._settings, [apps_topic_spec(self._topics)])
         consumer = create_consumer(
             self._settings, group_id=None, isolation_level="read_uncommitted"
         )

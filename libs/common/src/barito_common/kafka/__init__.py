@@ -1,0 +1,65 @@
+"""Kafka the one way Barito uses it, one job per module.
+
+* :mod:`.topics` — every topic's name under the installation prefix
+  (:class:`Topics`) and how the shared ones are created (:class:`TopicSpec`);
+* :mod:`.clients` — producer, consumer and admin client factories;
+* :mod:`.topic_admin` — :func:`ensure_topics`, the one "wait for Kafka, then
+  create my topics";
+* :mod:`.readiness` — :class:`KafkaProbe`, the /readyz check;
+* :mod:`.consume_loop` — :class:`ConsumeLoop`, consume → decode → handle →
+  commit with the one failure policy, helped by :mod:`.failures` (what is
+  transient), :mod:`.dead_records` (what a dead letter holds) and
+  :mod:`.backoff`.
+
+Example::
+
+    topics = Topics(settings.kafka.topic_prefix)
+    await ensure_topics(settings.kafka, [usage_topic_spec(topics)], retry=Backoff())
+    producer = create_producer(settings.kafka)
+    await producer.start()
+    await producer.send_and_wait(topics.logs("checkout"), chunk)
+"""
+
+from barito_common.kafka.backoff import Backoff, until_done
+from barito_common.kafka.clients import create_admin, create_consumer, create_producer
+from barito_common.kafka.consume_loop import ConsumeLoop, Polling, Subscription
+from barito_common.kafka.dead_records import DeadRecord
+from barito_common.kafka.failures import TransientError, is_transient
+from barito_common.kafka.readiness import KafkaProbe, KafkaUnavailable
+from barito_common.kafka.topic_admin import create_topics_if_missing, ensure_topics
+from barito_common.kafka.topics import (
+    LOG_TOPIC_MAX_MESSAGE_BYTES,
+    Topics,
+    TopicSpec,
+    dead_letter_topic_spec,
+    dead_record_topic_spec,
+    log_topic_spec,
+    provisioning_topic_specs,
+    usage_topic_spec,
+)
+
+__all__ = [
+    "LOG_TOPIC_MAX_MESSAGE_BYTES",
+    "Backoff",
+    "ConsumeLoop",
+    "DeadRecord",
+    "KafkaProbe",
+    "KafkaUnavailable",
+    "Polling",
+    "Subscription",
+    "TopicSpec",
+    "Topics",
+    "TransientError",
+    "create_admin",
+    "create_consumer",
+    "create_producer",
+    "create_topics_if_missing",
+    "dead_letter_topic_spec",
+    "dead_record_topic_spec",
+    "ensure_topics",
+    "is_transient",
+    "log_topic_spec",
+    "provisioning_topic_specs",
+    "until_done",
+    "usage_topic_spec",
+]
