@@ -6,15 +6,11 @@ import gzip
 
 import pytest
 
+from barito_testing.agent_bodies import FLUENT_BIT_MSGPACK, T1, T2
+
 FLUENTD = [{"msg": "a", "n": 1}, {"msg": "b", "n": 2}]
 FLUENT_BIT = [{"date": 1700000000.5, "log": "a"}, {"date": 1700000001.0, "log": "b"}]
-FLUENT_BIT_TIMES = ["2023-11-14T22:13:20.500Z", "2023-11-14T22:13:21.000Z"]
-
-# Fluent Bit 2.1+ msgpack: [[EventTime, {metadata}], {record}] per event.
-FLUENT_BIT_MSGPACK = bytes.fromhex(
-    "92 92 d7 00 65 53 f1 00 1d cd 65 00 80 81 a3 6c 6f 67 a1 61"
-    "92 92 d7 00 65 53 f1 01 00 00 00 00 80 81 a3 6c 6f 67 a1 62"
-)
+FLUENT_BIT_TIMES = [T1, T2]
 
 PAYLOADS = {
     "fluentd out_http json (ndjson)": (
