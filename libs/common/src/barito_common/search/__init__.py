@@ -31,15 +31,12 @@ The other calls raise::
     └── SearchRequestError      4xx: the engine refused this request
 """
 
-from barito_common.search.adapter import (
-    Document,
-    Engine,
-    IndexSize,
-    SearchAdapter,
-    create_search_adapter,
-)
+from barito_common.search.adapter import SearchAdapter, create_search_adapter
+from barito_common.search.bulk_indexing import Document
 from barito_common.search.bulk_result import BulkItemResult, BulkOutcome, BulkResult
+from barito_common.search.engine_client import Engine
 from barito_common.search.errors import SearchError, SearchRequestError, SearchUnavailable
+from barito_common.search.index_admin import IndexSize
 
 __all__ = [
     "BulkItemResult",

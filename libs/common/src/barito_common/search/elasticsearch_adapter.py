@@ -6,7 +6,8 @@ from typing import Any, ClassVar, Self
 
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
-from barito_common.search.adapter import Engine, SearchAdapter
+from barito_common.search.adapter import SearchAdapter
+from barito_common.search.engine_client import Engine
 from barito_common.settings import SearchSettings
 
 __all__ = ["ElasticsearchAdapter"]

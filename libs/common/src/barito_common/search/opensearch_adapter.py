@@ -6,7 +6,8 @@ from typing import ClassVar, Self
 
 from opensearchpy import AsyncOpenSearch, TransportError
 
-from barito_common.search.adapter import Engine, SearchAdapter
+from barito_common.search.adapter import SearchAdapter
+from barito_common.search.engine_client import Engine
 from barito_common.settings import SearchSettings
 
 __all__ = ["OpenSearchAdapter"]
