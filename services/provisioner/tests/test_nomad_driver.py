@@ -54,6 +54,11 @@ def _spec(capacity: str) -> InfrastructureSpec:
     return InfrastructureSpec(f"infra-{uuid.uuid4().hex[:6]}", "group-1", TEMPLATES[capacity])
 
 
+def _driver_settings(**nomad: Any) -> ProvisionerSettings:
+    """The settings of a provisioner whose dedicated driver is Nomad, with ``nomad`` fields."""
+    return ProvisionerSettings(driver="nomad", nomad=NomadSettings(**nomad))
+
+
 @pytest.mark.parametrize("task_driver", ["lxc", "qemu"])
 @pytest.mark.parametrize("capacity", ["small", "medium", "large"])
 def test_every_rendered_job_decodes_into_nomads_api_job(
@@ -272,11 +277,8 @@ async def test_the_driver_submits_every_job_and_reports_allocations_as_component
     recorded_nomad: tuple[RecordedNomadApi, str],
 ) -> None:
     api, address = recorded_nomad
-    settings = ProvisionerSettings(
-        driver="nomad",
-        nomad=NomadSettings(
-            address=address, task_driver="qemu", ready_timeout_s=0.3, ready_poll_s=0.1
-        ),
+    settings = _driver_settings(
+        address=address, task_driver="qemu", ready_timeout_s=0.3, ready_poll_s=0.1
     )
     driver = NomadDriver(settings)
     spec = _spec("medium")
@@ -333,11 +335,8 @@ async def test_a_running_clusters_coordinates_are_its_allocations_addresses(
     recorded_nomad: tuple[RecordedNomadApi, str],
 ) -> None:
     api, address = recorded_nomad
-    settings = ProvisionerSettings(
-        driver="nomad",
-        nomad=NomadSettings(
-            address=address, search_engine="opensearch", ready_timeout_s=1, ready_poll_s=0.1
-        ),
+    settings = _driver_settings(
+        address=address, search_engine="opensearch", ready_timeout_s=1, ready_poll_s=0.1
     )
     driver = NomadDriver(settings)
     spec = _spec("small")
@@ -362,9 +361,7 @@ async def test_a_running_clusters_coordinates_are_its_allocations_addresses(
 
 
 async def test_an_unreachable_agent_fails_the_step_with_what_to_check() -> None:
-    settings = ProvisionerSettings(
-        driver="nomad", nomad=NomadSettings(address="http://127.0.0.1:1", timeout_s=2)
-    )
+    settings = _driver_settings(address="http://127.0.0.1:1", timeout_s=2)
     driver = NomadDriver(settings)
     with pytest.raises(Exception, match=r"registering job .* on Nomad at http://127.0.0.1:1"):
         await driver.provision(_spec("small"))

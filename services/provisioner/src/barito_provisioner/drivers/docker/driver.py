@@ -53,7 +53,7 @@ from barito_provisioner.drivers.docker.states import (
     missing_component,
     no_kibana,
 )
-from barito_provisioner.drivers.readiness import wait_until_running
+from barito_provisioner.drivers.readiness import wait_until_driver_runs
 from barito_provisioner.settings import DockerSettings, ProvisionerSettings
 
 __all__ = ["DockerDriver"]
@@ -122,13 +122,8 @@ class DockerDriver(Driver):
     async def bootstrap(
         self, spec: InfrastructureSpec, apps: Sequence[AppProfile]
     ) -> list[Component]:
-        # Only waits: the apps' topics and index templates are put by the layer
-        # above once every component runs, at the addresses cluster() gives.
-        return await wait_until_running(
-            lambda: self.poll(spec, ()),
-            timeout_s=self._docker.ready_timeout_s,
-            interval_s=self._docker.ready_poll_s,
-            optional=lambda c: c.message == NO_KIBANA_IMAGE,
+        return await wait_until_driver_runs(
+            self, spec, self._docker, optional=lambda c: c.message == NO_KIBANA_IMAGE
         )
 
     async def deprovision(

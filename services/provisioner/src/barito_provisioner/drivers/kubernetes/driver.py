@@ -25,7 +25,7 @@ from barito_provisioner.drivers.kubernetes.render import (
     namespace_name,
     render_objects,
 )
-from barito_provisioner.drivers.readiness import wait_until_running
+from barito_provisioner.drivers.readiness import wait_until_driver_runs
 from barito_provisioner.settings import KubernetesSettings, ProvisionerSettings
 
 __all__ = ["KubernetesDriver", "components_of"]
@@ -98,11 +98,7 @@ class KubernetesDriver(Driver):
     async def bootstrap(
         self, spec: InfrastructureSpec, apps: Sequence[AppProfile]
     ) -> list[Component]:
-        return await wait_until_running(
-            lambda: self.poll(spec, ()),
-            timeout_s=self._settings.ready_timeout_s,
-            interval_s=self._settings.ready_poll_s,
-        )
+        return await wait_until_driver_runs(self, spec, self._settings)
 
     async def deprovision(
         self, spec: InfrastructureSpec, apps: Sequence[AppProfile]

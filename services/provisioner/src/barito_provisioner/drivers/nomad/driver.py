@@ -31,7 +31,7 @@ from barito_provisioner.drivers.nomad.allocations import (
 )
 from barito_provisioner.drivers.nomad.client import NomadClient
 from barito_provisioner.drivers.nomad.render import job_id, render_jobs
-from barito_provisioner.drivers.readiness import wait_until_running
+from barito_provisioner.drivers.readiness import wait_until_driver_runs
 from barito_provisioner.settings import NomadSettings, ProvisionerSettings
 
 __all__ = ["NomadDriver", "cluster_of"]
@@ -84,11 +84,7 @@ class NomadDriver(Driver):
     async def bootstrap(
         self, spec: InfrastructureSpec, apps: Sequence[AppProfile]
     ) -> list[Component]:
-        return await wait_until_running(
-            lambda: self.poll(spec, ()),
-            timeout_s=self._settings.ready_timeout_s,
-            interval_s=self._settings.ready_poll_s,
-        )
+        return await wait_until_driver_runs(self, spec, self._settings)
 
     async def deprovision(
         self, spec: InfrastructureSpec, apps: Sequence[AppProfile]
