@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from pydantic import ValidationError
 
-from barito_common.schemas import AppProfile, AppStatus
 from barito_flow.app_scope import foreign_group, served_apps
 from barito_flow.settings import FlowSettings
-
-
-def app(slug: str, group_id: str) -> AppProfile:
-    return AppProfile(
-        app_id=f"id-{slug}",
-        slug=slug,
-        name=slug,
-        group_id=group_id,
-        group_slug=group_id,
-        status=AppStatus.ACTIVE,
-        tps=100,
-        topic=f"barito.logs.{slug}",
-        index_prefix=f"barito-{slug}",
-        retention_days=7,
-        capacity="medium",
-        updated_at=datetime.now(UTC),
-    )
+from barito_testing.profiles import app_profile
 
 
 def test_the_drivers_env_names_make_a_group_flow_reading_its_groups_kafka(
@@ -67,7 +48,7 @@ def test_an_empty_value_is_refused_rather_than_read_as_unset(field: str) -> None
 
 
 def test_the_installations_flow_serves_every_app_and_a_groups_flow_its_own() -> None:
-    apps = [app("shop", "g-1"), app("shop-eu", "g-2"), app("pay", "g-1")]
+    apps = [app_profile("shop", "g-1"), app_profile("shop-eu", "g-2"), app_profile("pay", "g-1")]
 
     assert served_apps(apps, None) == apps
     assert [a.slug for a in served_apps(apps, "g-1")] == ["shop", "pay"]

@@ -11,7 +11,6 @@ Kafka and the engines do with it is tested against the real stack in
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,11 +21,12 @@ from prometheus_client import CollectorRegistry
 
 from barito_common.app_registry import AppRegistry
 from barito_common.kafka import Topics
-from barito_common.schemas import AppProfile, AppStatus, to_bytes
+from barito_common.schemas import to_bytes
 from barito_flow.app_scope import AppScope
 from barito_flow.consumer.worker import FlowWorker
 from barito_flow.settings import FlowSettings
 from barito_flow.telemetry import FlowMetrics
+from barito_testing.profiles import app_profile
 
 FAILING = TopicPartition("barito.logs.shop", 0)
 HEALTHY = TopicPartition("barito.logs.shop", 1)
@@ -117,30 +117,13 @@ async def test_a_failed_batch_is_replayed_after_a_backoff_while_other_partitions
     assert consumer.committed == {HEALTHY: 3}
 
 
-def profile(slug: str, group_id: str) -> AppProfile:
-    return AppProfile(
-        app_id=f"id-{slug}",
-        slug=slug,
-        name=slug,
-        group_id=group_id,
-        group_slug=group_id,
-        status=AppStatus.ACTIVE,
-        tps=100,
-        topic=Topics().logs(slug),
-        index_prefix=f"barito-{slug}",
-        retention_days=7,
-        capacity="medium",
-        updated_at=datetime.now(UTC),
-    )
-
-
 async def test_a_group_flow_holds_another_groups_topic_unread_and_reports_it_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     metrics = CollectorRegistry()
     settings = FlowSettings(app_group_id="g-own", logs_bootstrap_servers="127.0.0.1:1")
     apps = AppRegistry(settings.kafka)
-    own, foreign = profile("own", "g-own"), profile("stray", "g-other")
+    own, foreign = app_profile("own", "g-own"), app_profile("stray", "g-other")
     for app in (own, foreign):
         apps.apply(app.app_id, to_bytes(app))
     indexer = FakeIndexer()

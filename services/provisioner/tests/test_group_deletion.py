@@ -9,18 +9,18 @@ provisioner runs it for group A's DELETE command.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from barito_common.kafka import Topics, create_admin, create_topics_if_missing, log_topic_spec
-from barito_common.schemas import AppProfile, AppStatus
+from barito_common.schemas import AppProfile
 from barito_common.search import create_search_adapter
 from barito_common.settings import KafkaSettings, SearchSettings
 from barito_provisioner.drivers.base import InfrastructureSpec
 from barito_provisioner.drivers.shared import SharedDriver
 from barito_provisioner.settings import SharedSettings
+from barito_testing.profiles import app_profile
 from barito_testing.stack import shipped_templates
 
 pytestmark = pytest.mark.stack
@@ -30,19 +30,12 @@ DAYS = ("2025.01.30", "2025.01.31")
 
 
 def _app(topics: Topics, index_prefix: str, slug: str, group: str) -> AppProfile:
-    return AppProfile(
-        app_id=f"id-{slug}",
-        slug=slug,
-        name=slug,
-        group_id=group,
-        group_slug=group,
-        status=AppStatus.ACTIVE,
-        tps=100,
+    return app_profile(
+        slug,
+        group,
         topic=topics.logs(slug),
         index_prefix=f"{index_prefix}{slug}",
-        retention_days=7,
         capacity="small",
-        updated_at=datetime.now(UTC),
     )
 
 
