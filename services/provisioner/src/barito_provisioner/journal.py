@@ -17,7 +17,7 @@ from typing import TypeVar
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from barito_common.kafka import Topics, TopicSpec, create_consumer, create_topics_if_missing
+from barito_common.kafka import Topics, create_consumer, ensure_topics, provisioning_topic_specs
 from barito_common.schemas import PayloadError, ProvisionCommand, ProvisionEvent, from_bytes
 from barito_common.settings import KafkaSettings
 from barito_provisioner.state_machine import InfrastructureRecord, apply_event
@@ -25,12 +25,6 @@ from barito_provisioner.state_machine import InfrastructureRecord, apply_event
 __all__ = ["Journal", "provisioning_topic_specs", "read_journal"]
 
 Payload = TypeVar("Payload", ProvisionEvent, ProvisionCommand)
-
-
-def provisioning_topic_specs(topics: Topics) -> list[TopicSpec]:
-    # Keyed by infrastructure id: one partition keeps things simple and every
-    # infrastructure's commands and events in order either way.
-    return [TopicSpec(topics.provisioning_commands), TopicSpec(topics.provisioning_events)]
 
 
 class Journal:
@@ -64,7 +58,7 @@ class Journal:
 
 async def read_journal(settings: KafkaSettings, topics: Topics) -> Journal:
     """Fold the events topic, then the commands topic, each up to its current end."""
-    await create_topics_if_missing(settings, provisioning_topic_specs(topics))
+    await ensure_topics(settings, provisioning_topic_specs(topics))
     journal = Journal()
     await _read_to_end(settings, topics.provisioning_events, ProvisionEvent, journal.apply_event)
     await _read_to_end(
