@@ -45,7 +45,8 @@ from tests.support.web_browser import ARTIFACTS, CHROMIUM
 
 # A cold engine-image build (a few minutes on two cores) happens inside the
 # test when `make images` has not made them; the walk itself takes minutes.
-pytestmark = pytest.mark.timeout(2400)
+# It starts its own engines in Docker: not the local stack, but no stack-free run either.
+pytestmark = [pytest.mark.timeout(2400), pytest.mark.stack]
 
 PROJECT = "barito-walk"
 MARKET = "http://127.0.0.1:28080"

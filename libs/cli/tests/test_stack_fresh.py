@@ -20,8 +20,10 @@ from barito_cli.stack.config import StackConfig, load_config
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.manager import stack_down, stack_up
 from barito_testing.ports import free_port
+from barito_testing.stack import REPO
 
-REPO = Path(__file__).resolve().parents[3]
+# It starts a Postgres of its own: no stack-free run.
+pytestmark = pytest.mark.stack
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ Tests never share names: each gets its own topic prefix, index prefix or
 database from ``run_id``.
 
 Markers are kept honest here rather than by hand: a test that asks for the
-stack, directly or through another fixture, is marked ``stack``, so
-``pytest -m "not stack"`` runs without engines.
+stack, directly or through another fixture, is marked ``stack``; the few that
+start engines of their own (containers, a private Postgres) say so with
+``pytestmark``. ``pytest -m "not stack"`` runs without any engine.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ STACK_FIXTURES = frozenset({"stack", "second_kafka"})
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "stack: needs the private local stack (Kafka, search engines, Postgres)"
+        "markers",
+        "stack: needs a running engine: the local stack's, or one it starts (Docker, Postgres)",
     )
     config.addinivalue_line("markers", "disruptive: stops and restarts a stack engine; runs last")
 

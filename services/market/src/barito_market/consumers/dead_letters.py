@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from barito_common.schemas import DeadLetter, from_bytes
+from barito_common.schemas import DeadLetter
 from barito_market.consumers.outcome import Outcome
 from barito_market.usage_rollup import RollupOutcome, apply_delta, dead_letter_delta
 
-__all__ = ["handle_dead_letter"]
+__all__ = ["apply_dead_letter"]
 
 
-async def handle_dead_letter(sessions: async_sessionmaker[AsyncSession], value: bytes) -> Outcome:
-    """Count one letter once; raises ``PayloadError`` for bytes that are not a letter."""
-    letter = from_bytes(DeadLetter, value)
+async def apply_dead_letter(
+    sessions: async_sessionmaker[AsyncSession], letter: DeadLetter
+) -> Outcome:
+    """Count one letter once (identified by its topic/partition/offset/position)."""
     delta = dead_letter_delta(letter)
     if delta is None:
         return Outcome.skipped(RollupOutcome.UNKNOWN_APP, letter.app_id)

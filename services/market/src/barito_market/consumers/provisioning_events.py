@@ -12,8 +12,8 @@ that makes it ACTIVE on) stores its coordinates; when they changed, every
 app of the group is republished naming them, so the data path follows the
 group to its cluster. The profiles are published inside the event's
 transaction, under the infrastructure's row lock, before the commit: if
-Kafka refuses, the event is rolled back too and the runner retries the
-record until both are done; if the commit fails after the publish, the
+Kafka refuses, the event is rolled back too and the consume loop retries
+the record (a transient failure) until both are done; if the commit fails after the publish, the
 redelivered record publishes the same profiles again. An event without
 coordinates never clears them, and a stale or duplicate one changes nothing.
 """
@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from barito_common.schemas import ClusterCoordinates, ProvisionEvent, from_bytes
+from barito_common.schemas import ClusterCoordinates, ProvisionEvent
 from barito_common.schemas import Component as ReportedComponent
 from barito_market.consumers.outcome import Outcome
 from barito_market.group_cluster import cluster_of
@@ -38,7 +38,6 @@ __all__ = [
     "EVENT_SOURCE",
     "GroupRepublisher",
     "apply_provision_event",
-    "handle_provision_event",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,21 +50,13 @@ EVENT_SOURCE = "event"
 """``ProvisioningEvent.source`` of the rows this consumer writes."""
 
 
-async def handle_provision_event(
-    sessions: async_sessionmaker[AsyncSession], value: bytes, *, republish: GroupRepublisher
-) -> Outcome:
-    """Apply one event; raises ``PayloadError`` for bytes that are not an event."""
-    return await apply_provision_event(
-        sessions, from_bytes(ProvisionEvent, value), republish=republish
-    )
-
-
 async def apply_provision_event(
     sessions: async_sessionmaker[AsyncSession],
     event: ProvisionEvent,
     *,
     republish: GroupRepublisher,
 ) -> Outcome:
+    """Apply one event once: a duplicate or a stale one changes no state (module docstring)."""
     try:
         infrastructure_id = uuid.UUID(event.infrastructure_id)
     except ValueError:

@@ -1,4 +1,4 @@
-"""One Kafka consumer per topic the market reads, run as tasks of the market's lifespan.
+"""One consume loop per topic the market reads, run as tasks of the market's lifespan.
 
     runner = ConsumerRunner(
         settings.kafka, sessions, registry=app.state.metrics, republish=republish_group
@@ -7,14 +7,16 @@
     ...
     await runner.stop()
 
-Delivery is at least once: a partition's offset is committed only after every
-record before it is in the database, and the handlers apply each record once
-(usage and dead letters by key, provisioning events by their identity), so a
-redelivery after a crash or rebalance changes nothing. A record whose handler
-fails for a reason that may pass (the database restarting, Kafka refusing the
-profiles an event makes ``republish`` publish) is retried, holding
-its partition, until it succeeds; a record that is not a valid payload can
-never succeed and is skipped, logged and counted.
+Each topic is read by :class:`barito_common.kafka.ConsumeLoop` and so under
+its one failure policy (architecture §2): a partition's offset is committed
+only after every record before it is in the database, and the handlers apply
+each record once (usage and dead letters by key, provisioning events by their
+identity), so a redelivery after a crash or rebalance changes nothing. A
+record whose handler fails for a reason that may pass (the database away,
+Kafka refusing the profiles an event makes ``republish`` publish) is retried
+until it succeeds; a record that is not a valid payload, or that fails for any
+other reason, goes to the dead records (``<prefix>records.dlq``) and its
+partition moves on.
 """
 
 from __future__ import annotations
@@ -24,38 +26,62 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from prometheus_client import CollectorRegistry
+from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from barito_common.kafka import (
+    ConsumeLoop,
+    Polling,
+    Subscription,
     Topics,
     TopicSpec,
-    create_consumer,
-    create_topics_if_missing,
+    dead_letter_topic_spec,
+    is_transient,
+    provisioning_topic_specs,
     usage_topic_spec,
 )
-from barito_common.schemas import PayloadError
+from barito_common.schemas import DeadLetter, ProvisionEvent, UsageReport, from_bytes
 from barito_common.settings import KafkaSettings
 from barito_common.telemetry import EventCounters
-from barito_market.consumers.dead_letters import handle_dead_letter
+from barito_market.consumers.dead_letters import apply_dead_letter
 from barito_market.consumers.outcome import Outcome
-from barito_market.consumers.provisioning_events import GroupRepublisher, handle_provision_event
-from barito_market.consumers.usage import handle_usage_report
+from barito_market.consumers.provisioning_events import GroupRepublisher, apply_provision_event
+from barito_market.consumers.usage import apply_usage_report
 from barito_market.usage_rollup import prune_applied_keys
 
-__all__ = ["ConsumerRunner", "group_id_for"]
+__all__ = ["ConsumerRunner", "database_away", "group_id_for"]
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[async_sessionmaker[AsyncSession], bytes], Awaitable[Outcome]]
+P = TypeVar("P", bound=BaseModel)
 
-_RETRY_BASE_S = 0.5
-_RETRY_CAP_S = 10.0
 _PRUNE_EVERY_S = 3600.0
+
+# SQLAlchemy's errors for a database that is away or busy (a refused or lost
+# connection, a full pool, SQLite's "database is locked"): they may pass, so a
+# record failing with one is retried, not dead-lettered.
+_DATABASE_AWAY = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
+
+
+def database_away(err: BaseException) -> bool:
+    """Whether a handler's error may pass: Kafka or the database away (then retried).
+
+    >>> database_away(sa_exc.OperationalError("SELECT 1", {}, OSError("refused")))
+    True
+    >>> database_away(sa_exc.IntegrityError("INSERT", {}, ValueError("duplicate")))
+    False
+    """
+    return is_transient(err, also=_DATABASE_AWAY)
 
 
 def group_id_for(topic_prefix: str) -> str:
@@ -69,13 +95,6 @@ def group_id_for(topic_prefix: str) -> str:
     ('barito-market', 't1a2b3c-market')
     """
     return f"{topic_prefix.rstrip('.') or 'barito'}-market"
-
-
-@dataclass(frozen=True)
-class _Subscription:
-    stage: str
-    topic: str
-    handler: Handler
 
 
 class ConsumerRunner:
@@ -93,31 +112,76 @@ class ConsumerRunner:
         self._kafka = kafka
         self._sessions = sessions
         self._group_id = group_id_for(kafka.topic_prefix)
-        self._poll_timeout_ms = poll_timeout_ms
-        topics = Topics(kafka.topic_prefix)
-        self._topics = topics
-        self._subscriptions = [
-            _Subscription("usage", topics.usage, handle_usage_report),
-            _Subscription("dead_letters", topics.dead_letters, handle_dead_letter),
-            _Subscription(
-                "provisioning",
-                topics.provisioning_events,
-                functools.partial(handle_provision_event, republish=republish),
-            ),
-        ]
+        self._polling = Polling(timeout_ms=poll_timeout_ms)
         self._counters = EventCounters.create(
             registry,
             received="Records read from the usage, dead-letter and provisioning-event topics.",
             sent="Records applied to the market's database.",
             dropped="Records not applied, by reason (duplicate, unknown app, invalid payload).",
         )
+        topics = Topics(kafka.topic_prefix)
+        # Each topic is created, if missing, with its producer's own spec: the
+        # consumers may start before any producer did.
+        self._loops = {
+            "usage": self._loop(
+                "usage",
+                topics.usage,
+                [usage_topic_spec(topics)],
+                UsageReport,
+                functools.partial(apply_usage_report, sessions),
+            ),
+            "dead_letters": self._loop(
+                "dead_letters",
+                topics.dead_letters,
+                [dead_letter_topic_spec(topics)],
+                DeadLetter,
+                functools.partial(apply_dead_letter, sessions),
+            ),
+            "provisioning": self._loop(
+                "provisioning",
+                topics.provisioning_events,
+                provisioning_topic_specs(topics),
+                ProvisionEvent,
+                functools.partial(apply_provision_event, sessions, republish=republish),
+            ),
+        }
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _loop(
+        self,
+        name: str,
+        topic: str,
+        creates: list[TopicSpec],
+        kind: type[P],
+        apply: Callable[[P], Awaitable[Outcome]],
+    ) -> ConsumeLoop[Any]:
+        """The loop of one topic; what it applied, skipped or refused is counted by app."""
+
+        async def handle(payload: P) -> None:
+            outcome = await apply(payload)
+            self._counters.received.labels(outcome.app).inc()
+            if outcome.applied:
+                self._counters.sent.labels(outcome.app).inc()
+            else:
+                self._counters.dropped.labels(outcome.app, outcome.reason).inc()
+
+        subscription = Subscription(
+            topic=topic,
+            group_id=self._group_id,
+            decode=functools.partial(from_bytes, kind),
+            handle=handle,
+            transient=database_away,
+            creates=tuple(creates),
+        )
+        return ConsumeLoop(
+            self._kafka, subscription, name=name, counters=self._counters, polling=self._polling
+        )
 
     async def start(self) -> None:
         """Start every consumer in the background; a down Kafka never blocks start-up."""
         self._tasks = [
-            asyncio.create_task(self._consume_forever(sub), name=f"market-consume-{sub.stage}")
-            for sub in self._subscriptions
+            asyncio.create_task(loop.run(), name=f"market-consume-{name}")
+            for name, loop in self._loops.items()
         ]
         self._tasks.append(asyncio.create_task(self._prune_forever(), name="market-prune-usage"))
 
@@ -128,82 +192,6 @@ class ConsumerRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-
-    async def _ensure_topics(self) -> None:
-        # The consumers may start before any producer created these topics;
-        # the specs are the producers' own: flow makes the DLQ with 3
-        # partitions, the provisioner its events topic (its journal) with one.
-        await create_topics_if_missing(
-            self._kafka,
-            [
-                usage_topic_spec(self._topics),
-                TopicSpec(self._topics.dead_letters, partitions=3),
-                TopicSpec(self._topics.provisioning_events),
-            ],
-        )
-
-    async def _consume_forever(self, sub: _Subscription) -> None:
-        delay = _RETRY_BASE_S
-        while True:
-            try:
-                await self._ensure_topics()
-                consumer = create_consumer(self._kafka, sub.topic, group_id=self._group_id)
-                await consumer.start()
-                try:
-                    delay = _RETRY_BASE_S
-                    await self._consume(consumer, sub)
-                finally:
-                    await consumer.stop()
-            except asyncio.CancelledError:
-                raise
-            except Exception as err:
-                # Kafka unreachable, a rebalance that lost our partitions, a
-                # failed commit: start over from the last committed offsets.
-                self._counters.errors.labels(f"consume_{sub.stage}").inc()
-                log.warning(
-                    "Market consumer stopped; restarting.",
-                    extra={"ctx": {"topic": sub.topic, "error": repr(err)}},
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _RETRY_CAP_S)
-
-    async def _consume(self, consumer: AIOKafkaConsumer, sub: _Subscription) -> None:
-        while True:
-            batches = await consumer.getmany(timeout_ms=self._poll_timeout_ms, max_records=200)
-            for partition, records in batches.items():
-                for record in records:
-                    await self._handle(sub, record)
-                # Committed after the records it covers are durable, never before.
-                await consumer.commit({partition: records[-1].offset + 1})
-
-    async def _handle(self, sub: _Subscription, record: ConsumerRecord[bytes, bytes]) -> None:
-        delay = _RETRY_BASE_S
-        while True:
-            try:
-                outcome = await sub.handler(self._sessions, record.value or b"")
-                break
-            except PayloadError as err:
-                outcome = Outcome.skipped("invalid_payload")
-                log.warning(
-                    "Skipped a record that is not a valid payload.",
-                    extra={"ctx": {"topic": sub.topic, "offset": record.offset, "error": str(err)}},
-                )
-                break
-            except Exception as err:
-                self._counters.errors.labels(f"apply_{sub.stage}").inc()
-                log.warning(
-                    "Could not apply a record; retrying it.",
-                    extra={
-                        "ctx": {"topic": sub.topic, "offset": record.offset, "error": repr(err)}
-                    },
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _RETRY_CAP_S)
-        self._counters.received.labels(outcome.app).inc()
-        if outcome.applied:
-            self._counters.sent.labels(outcome.app).inc()
-        else:
-            self._counters.dropped.labels(outcome.app, outcome.reason).inc()
 
     async def _prune_forever(self) -> None:
         while True:

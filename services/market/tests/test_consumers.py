@@ -33,8 +33,9 @@ from barito_common.schemas import (
     to_bytes,
 )
 from barito_common.settings import KafkaSettings
-from barito_market.consumers.runner import ConsumerRunner
+from barito_market.consumers.runner import ConsumerRunner, group_id_for
 from barito_market.models import App, AppGroup, Infrastructure, ProvisioningEvent, UsageMinute
+from barito_testing.dead_records import read_dead_records
 from barito_testing.market_database import throwaway_database
 
 pytestmark = pytest.mark.stack
@@ -44,6 +45,7 @@ T = TypeVar("T")
 
 @dataclass
 class Consumers:
+    kafka: KafkaSettings
     sessions: async_sessionmaker[AsyncSession]
     producer: AIOKafkaProducer
     topics: Topics
@@ -91,7 +93,7 @@ async def consumers(stack: Any) -> AsyncIterator[Consumers]:
         await producer.start()
         await runner.start()
         try:
-            yield Consumers(sessions, producer, Topics(kafka.topic_prefix), registry)
+            yield Consumers(kafka, sessions, producer, Topics(kafka.topic_prefix), registry)
         finally:
             await runner.stop()
             await producer.stop()
@@ -210,7 +212,7 @@ async def test_dead_letters_count_per_minute_once_each(consumers: Consumers) -> 
     assert [(r.minute, r.dead_lettered) for r in rows] == [(minute, 3)]
 
 
-async def test_a_record_that_is_not_a_payload_is_skipped_and_the_next_one_applied(
+async def test_a_record_that_is_not_a_payload_is_dead_lettered_and_the_next_one_applied(
     consumers: Consumers,
 ) -> None:
     app, _ = await new_app(consumers)
@@ -229,6 +231,19 @@ async def test_a_record_that_is_not_a_payload_is_skipped_and_the_next_one_applie
         "barito_events_dropped_total", {"app": "", "reason": "invalid_payload"}
     )
     assert dropped is not None and dropped >= 1
+    # Kept, byte for byte, where an operator finds it, with where it came from.
+    key = str(app.id).encode()
+    letters = await read_dead_records(
+        consumers.kafka, lambda letters: any(d.key == key for d in letters)
+    )
+    (letter,) = [d for d in letters if d.key == key]
+    assert (letter.topic, letter.value, letter.stage) == (
+        consumers.topics.usage,
+        b"{not json",
+        "decode",
+    )
+    assert letter.consumer == group_id_for(consumers.topics.prefix)
+    assert letter.error.startswith("PayloadError: ")
 
 
 def event(
