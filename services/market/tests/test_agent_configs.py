@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from barito_market.agent_configs import fluent_bit_config, fluentd_config
-from barito_market.endpoints import app_endpoints
+from barito_market.apps.agent_configs import fluent_bit_config, fluentd_config
+from barito_market.apps.endpoints import app_endpoints
 from barito_market.settings import MarketSettings
 
 AGENTS_MD = Path(__file__).resolve().parents[3] / "docs" / "agents.md"

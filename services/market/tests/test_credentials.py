@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from barito_common.schemas import hash_secret
-from barito_market.credentials import (
+from barito_market.accounts.credentials import (
     hash_password,
     hash_token,
     new_app_secret,

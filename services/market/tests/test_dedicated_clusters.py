@@ -29,12 +29,12 @@ from barito_common.schemas import (
 )
 from barito_common.search import SearchAdapter
 from barito_common.settings import SearchSettings
+from barito_market.apps.endpoints import app_endpoints
 from barito_market.consumers.provisioning_events import apply_provision_event
-from barito_market.endpoints import app_endpoints
+from barito_market.infrastructure.provisioning import sync_group_capacity
 from barito_market.models import App, AppGroup, Infrastructure, ProvisioningEvent
-from barito_market.provisioning import sync_group_capacity
-from barito_market.registry_sync import republish_all
-from barito_market.search_engines import SearchEngines
+from barito_market.registry.sync import republish_all
+from barito_market.search.engines import SearchEngines
 from barito_market.settings import MarketSettings
 
 TEMPLATES = load_templates(DEFAULT_TEMPLATES_DIR)

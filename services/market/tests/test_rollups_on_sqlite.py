@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from barito_common.schemas import InfrastructureState, ProvisionEvent
 from barito_market.consumers.provisioning_events import apply_provision_event
 from barito_market.models import App, AppGroup, Infrastructure, UsageMinute
-from barito_market.usage_rollup import (
+from barito_market.usage.rollup import (
     APPLIED_KEYS_KEPT,
     MinuteDelta,
     RollupOutcome,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from barito_market.search_merge import merge_hits, sort_orders, summed_buckets, summed_total
+from barito_market.search.merge import merge_hits, sort_orders, summed_buckets, summed_total
 
 
 def answer(*hits: tuple[str, list[Any]], total: int | None = None) -> dict[str, Any]:

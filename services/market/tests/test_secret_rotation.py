@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from barito_market.secret_rotation import live_retiring, rotate
+from barito_market.apps.secret_rotation import live_retiring, rotate
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 A, B, C = "a" * 64, "b" * 64, "c" * 64

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from barito_common.schemas import Slug
-from barito_market.slugs import MAX_SLUG, slugify
+from barito_market.apps.slugs import MAX_SLUG, slugify
 
 
 @pytest.mark.parametrize(

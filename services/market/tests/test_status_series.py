@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from barito_market.status_series import MinuteCounts, summarize, window_start
+from barito_market.usage.series import MinuteCounts, summarize, window_start
 
 NOW = datetime(2025, 1, 31, 10, 30, 20, tzinfo=UTC)
 CURRENT = datetime(2025, 1, 31, 10, 30, tzinfo=UTC)

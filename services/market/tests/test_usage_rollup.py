@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from barito_common.schemas import DeadLetter, UsageReport
-from barito_market.usage_rollup import dead_letter_delta, merged_counts, report_delta
+from barito_market.usage.rollup import dead_letter_delta, merged_counts, report_delta
 
 APP = str(uuid.uuid4())
 START = datetime(2025, 1, 31, 10, 0, 55, tzinfo=UTC)

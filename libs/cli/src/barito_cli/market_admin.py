@@ -18,8 +18,8 @@ from barito_common.errors import ApiError
 from barito_market import accounts
 from barito_market.db import create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
-from barito_market.publisher import Publisher
-from barito_market.registry_sync import republish_all
+from barito_market.registry.publisher import Publisher
+from barito_market.registry.sync import republish_all
 from barito_market.settings import MarketSettings
 
 __all__ = [

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from barito_common.kafka import Topics, create_consumer
 from barito_common.settings import DatabaseSettings, KafkaSettings
-from barito_market import accounts
+from barito_market.accounts import api_tokens, users
 from barito_market.main import create_app
 from barito_market.settings import MarketSettings
 
@@ -122,13 +122,11 @@ class Market:
         email = email or f"user{self._users}-{uuid.uuid4().hex[:6]}@example.test"
         password = password or secrets.token_urlsafe(12)
         async with self.sessionmaker() as session:
-            user = await accounts.create_user(
+            user = await users.create_user(
                 session, email=email, password=password, superadmin=superadmin
             )
             await session.commit()
-            _, token = await accounts.create_token(
-                session, user, name="tests", expires_in_days=None
-            )
+            _, token = await api_tokens.create_token(session, user, name="tests", expires_in_days=None)
             return MarketUser(user.id, user.email, password, token, superadmin)
 
     async def sign_up(self, *, email: str | None = None, password: str | None = None) -> MarketUser:

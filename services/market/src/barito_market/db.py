@@ -1,20 +1,14 @@
-"""The market's database: engine, sessions, and the session dependency.
+"""The market's database: the engine, its sessions and its readiness probe.
 
 Postgres (asyncpg) in production; embedded SQLite (aiosqlite) when no URL is set.
-
-Example::
-
-    @router.get("/things")
-    async def things(session: DbSession) -> list[str]: ...
+Routes get a session as ``SessionDep`` (:mod:`barito_market.dependencies`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -27,12 +21,10 @@ from barito_market.settings import MarketSettings
 
 __all__ = [
     "DatabaseProbe",
-    "DbSession",
     "create_engine",
     "create_sessionmaker",
     "database_url",
     "engine_for_url",
-    "get_session",
 ]
 
 
@@ -69,16 +61,6 @@ def engine_for_url(url: str) -> AsyncEngine:
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # Objects stay readable after commit, so a route can answer with what it saved.
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request; a route commits what it means to keep."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
-        yield session
-
-
-DbSession = Annotated[AsyncSession, Depends(get_session)]
 
 
 class DatabaseProbe:

@@ -16,7 +16,7 @@ from barito_market.api import admin, apps, auth, groups, installation, search, s
 from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
 from barito_market.observers import start_observers
-from barito_market.publisher import Publisher
+from barito_market.registry.publisher import Publisher
 from barito_market.settings import MarketSettings, get_settings
 from barito_market.spa import install_spa
 

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.schemas import ClusterCoordinates
 from barito_market.consumers.runner import ConsumerRunner
-from barito_market.publisher import Publisher
-from barito_market.registry_sync import publish_group
-from barito_market.search_engines import SearchEngines
+from barito_market.registry.publisher import Publisher
+from barito_market.registry.sync import publish_group
+from barito_market.search.engines import SearchEngines
 from barito_market.settings import MarketSettings
 
 __all__ = ["Observers", "start_observers"]

@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from barito_common.schemas import AppStatus
-from barito_market import app_lifecycle
-from barito_market.access import CurrentUser, readable_app, readable_group, require_role
-from barito_market.agent_configs import agent_configs
-from barito_market.app_registration import register_app
-from barito_market.app_views import app_public
-from barito_market.db import DbSession
-from barito_market.dependencies import PublisherDep, SettingsDep, TemplatesDep
-from barito_market.endpoints import app_endpoints
-from barito_market.models import App, Membership, Role
+from barito_market.accounts.access import readable_app, require_role
+from barito_market.apps import lifecycle
+from barito_market.apps.agent_configs import agent_configs
+from barito_market.apps.endpoints import app_endpoints
+from barito_market.apps.registration import register_app
+from barito_market.apps.views import app_public, visible_apps
+from barito_market.dependencies import (
+    CurrentUserDep,
+    PublisherDep,
+    SessionDep,
+    SettingsDep,
+    TemplatesDep,
+)
+from barito_market.models import Role
 from barito_market.schemas.apps import (
     AppCreate,
     AppPublic,
@@ -56,8 +59,8 @@ _MANAGED: dict[int | str, dict[str, Any]] = {
 )
 async def register(
     body: AppCreate,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     publisher: PublisherDep,
     settings: SettingsDep,
     templates: TemplatesDep,
@@ -76,27 +79,16 @@ async def register(
 
 @router.get("", response_model=AppsPublic, responses={401: _SEEN[401], 404: _SEEN[404]})
 async def list_apps(
-    user: CurrentUser, session: DbSession, settings: SettingsDep, group: str | None = None
+    user: CurrentUserDep, session: SessionDep, settings: SettingsDep, group: str | None = None
 ) -> Any:
     """The apps you can see (of one group, with ?group=slug)."""
-    query = (
-        select(App)
-        .options(selectinload(App.group))
-        .where(App.status != AppStatus.DELETED)
-        .order_by(App.slug)
-    )
-    if group is not None:
-        query = query.where(App.group_id == (await readable_group(session, user, group)).id)
-    elif not user.is_superadmin:
-        query = query.join(Membership, Membership.group_id == App.group_id).where(
-            Membership.user_id == user.id
-        )
-    apps = (await session.scalars(query)).all()
-    return AppsPublic(data=[await app_public(session, settings, app) for app in apps])
+    return await visible_apps(session, settings, user, group_slug=group)
 
 
 @router.get("/{slug}", response_model=AppPublic, responses=_SEEN)
-async def get_app(slug: str, user: CurrentUser, session: DbSession, settings: SettingsDep) -> Any:
+async def get_app(
+    slug: str, user: CurrentUserDep, session: SessionDep, settings: SettingsDep
+) -> Any:
     """One app: endpoints, capacity, status, infrastructure state."""
     return await app_public(session, settings, await readable_app(session, user, slug))
 
@@ -105,8 +97,8 @@ async def get_app(slug: str, user: CurrentUser, session: DbSession, settings: Se
 async def change(
     slug: str,
     body: AppUpdate,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     publisher: PublisherDep,
     settings: SettingsDep,
     templates: TemplatesDep,
@@ -114,7 +106,7 @@ async def change(
     """Change an app's capacity (template or custom events/s) or retention."""
     app = await readable_app(session, user, slug)
     await require_role(session, user, app.group_id, Role.ADMIN)
-    await app_lifecycle.change_app(
+    await lifecycle.change_app(
         session, publisher, settings, templates, user=user, app=app, body=body
     )
     return await app_public(session, settings, app)
@@ -123,15 +115,15 @@ async def change(
 @router.post("/{slug}/secret", response_model=AppSecretRotated, responses=_MANAGED)
 async def rotate_secret(
     slug: str,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     publisher: PublisherDep,
     settings: SettingsDep,
 ) -> Any:
     """Rotate the app secret: the new one is shown once, the old one works for the grace."""
     app = await readable_app(session, user, slug)
     await require_role(session, user, app.group_id, Role.ADMIN)
-    secret, previous_until = await app_lifecycle.rotate_secret(
+    secret, previous_until = await lifecycle.rotate_secret(
         session, publisher, settings, user=user, app=app
     )
     # The ingest URL is the installation's whichever cluster holds the logs.
@@ -149,22 +141,22 @@ async def rotate_secret(
 async def _set_status(
     slug: str,
     wanted: AppStatus,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     publisher: PublisherDep,
     settings: SettingsDep,
 ) -> AppPublic:
     app = await readable_app(session, user, slug)
     await require_role(session, user, app.group_id, Role.ADMIN)
-    await app_lifecycle.set_status(session, publisher, settings, user=user, app=app, status=wanted)
+    await lifecycle.set_status(session, publisher, settings, user=user, app=app, status=wanted)
     return await app_public(session, settings, app)
 
 
 @router.post("/{slug}/deactivate", response_model=AppPublic, responses=_MANAGED)
 async def deactivate(
     slug: str,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     publisher: PublisherDep,
     settings: SettingsDep,
 ) -> Any:
@@ -175,8 +167,8 @@ async def deactivate(
 @router.post("/{slug}/activate", response_model=AppPublic, responses=_MANAGED)
 async def activate(
     slug: str,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     publisher: PublisherDep,
     settings: SettingsDep,
 ) -> Any:
@@ -187,8 +179,8 @@ async def activate(
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT, responses=_MANAGED)
 async def delete(
     slug: str,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     publisher: PublisherDep,
     settings: SettingsDep,
     templates: TemplatesDep,
@@ -196,4 +188,4 @@ async def delete(
     """Delete an app: ingest refuses it at once; its name may be reused, its slug never."""
     app = await readable_app(session, user, slug)
     await require_role(session, user, app.group_id, Role.ADMIN)
-    await app_lifecycle.delete_app(session, publisher, settings, templates, user=user, app=app)
+    await lifecycle.delete_app(session, publisher, settings, templates, user=user, app=app)

@@ -6,13 +6,10 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
-from sqlalchemy import select
 
-from barito_common.errors import ApiError
-from barito_market import accounts
-from barito_market.access import CSRF_COOKIE, SESSION_COOKIE, CurrentUser
-from barito_market.db import DbSession
-from barito_market.models import ApiToken
+from barito_market.accounts import api_tokens, login, users
+from barito_market.accounts.authentication import CSRF_COOKIE, SESSION_COOKIE
+from barito_market.dependencies import CurrentUserDep, SessionDep, SettingsDep
 from barito_market.schemas.accounts import (
     Credentials,
     LoginPublic,
@@ -23,16 +20,10 @@ from barito_market.schemas.accounts import (
     TokensPublic,
     UserPublic,
 )
-from barito_market.settings import MarketSettings
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Not logged in."}}
-
-
-def _settings(request: Request) -> MarketSettings:
-    settings: MarketSettings = request.app.state.settings
-    return settings
 
 
 @router.post(
@@ -41,13 +32,9 @@ def _settings(request: Request) -> MarketSettings:
     status_code=status.HTTP_201_CREATED,
     responses={403: {"description": "Sign-up is turned off."}, 409: {"description": "Taken."}},
 )
-async def sign_up(body: SignUp, request: Request, session: DbSession) -> Any:
+async def sign_up(body: SignUp, session: SessionDep, settings: SettingsDep) -> Any:
     """Create an account (when the installation allows sign-up)."""
-    if not _settings(request).signup_enabled:
-        raise ApiError(403, "Sign-up is turned off here; ask an administrator for an account.")
-    user = await accounts.create_user(session, email=body.email, password=body.password)
-    await session.commit()
-    return user
+    return await users.sign_up(session, settings, email=body.email, password=body.password)
 
 
 @router.post(
@@ -56,11 +43,14 @@ async def sign_up(body: SignUp, request: Request, session: DbSession) -> Any:
     responses={401: {"description": "Wrong credentials."}, 429: {"description": "Throttled."}},
 )
 async def log_in(
-    body: Credentials, request: Request, response: Response, session: DbSession
+    body: Credentials,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Any:
     """Log in: sets the HttpOnly session cookie and returns the CSRF token."""
-    settings = _settings(request)
-    logged_in = await accounts.log_in(
+    logged_in = await login.log_in(
         session,
         settings,
         email=body.email,
@@ -90,16 +80,18 @@ async def log_in(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
-async def log_out(_: CurrentUser, request: Request, response: Response, session: DbSession) -> None:
+async def log_out(
+    _: CurrentUserDep, request: Request, response: Response, session: SessionDep
+) -> None:
     """End this session (the cookie stops working at once)."""
     if cookie := request.cookies.get(SESSION_COOKIE):
-        await accounts.end_session(session, cookie)
+        await login.end_session(session, cookie)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
 
 
 @router.get("/me", response_model=UserPublic, responses=_ERRORS)
-async def me(user: CurrentUser) -> Any:
+async def me(user: CurrentUserDep) -> Any:
     """The logged-in user."""
     return user
 
@@ -107,20 +99,18 @@ async def me(user: CurrentUser) -> Any:
 @router.post(
     "/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED, responses=_ERRORS
 )
-async def create_token(body: TokenCreate, user: CurrentUser, session: DbSession) -> Any:
+async def create_token(body: TokenCreate, user: CurrentUserDep, session: SessionDep) -> Any:
     """Create a personal API token; it is shown this once."""
-    row, token = await accounts.create_token(
+    row, token = await api_tokens.create_token(
         session, user, name=body.name, expires_in_days=body.expires_in_days
     )
     return TokenCreated(**TokenPublic.model_validate(row).model_dump(), token=token)
 
 
 @router.get("/tokens", response_model=TokensPublic, responses=_ERRORS)
-async def list_tokens(user: CurrentUser, session: DbSession) -> Any:
+async def list_tokens(user: CurrentUserDep, session: SessionDep) -> Any:
     """Your API tokens (never the tokens themselves)."""
-    rows = await session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)
-    )
+    rows = await api_tokens.list_tokens(session, user)
     return TokensPublic(data=[TokenPublic.model_validate(row) for row in rows])
 
 
@@ -129,6 +119,6 @@ async def list_tokens(user: CurrentUser, session: DbSession) -> Any:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**_ERRORS, 404: {"description": "No such token of yours."}},
 )
-async def revoke_token(token_id: uuid.UUID, user: CurrentUser, session: DbSession) -> None:
+async def revoke_token(token_id: uuid.UUID, user: CurrentUserDep, session: SessionDep) -> None:
     """Revoke one of your API tokens."""
-    await accounts.revoke_token(session, user, token_id)
+    await api_tokens.revoke_token(session, user, token_id)

@@ -6,13 +6,18 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 
-from barito_market import app_groups
-from barito_market.access import CurrentUser, readable_group, require_role
-from barito_market.db import DbSession
-from barito_market.dependencies import PublisherDep, SettingsDep, TemplatesDep
-from barito_market.models import AppGroup, Membership, Role, User
+from barito_market.accounts.access import readable_group, require_role
+from barito_market.dependencies import (
+    CurrentUserDep,
+    PublisherDep,
+    SessionDep,
+    SettingsDep,
+    TemplatesDep,
+)
+from barito_market.groups import lifecycle, members
+from barito_market.groups.views import group_public, visible_groups
+from barito_market.models import Role
 from barito_market.schemas.groups import (
     GroupCreate,
     GroupPublic,
@@ -36,59 +41,38 @@ _MANAGED: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _public(session: DbSession, user: User, group: AppGroup) -> GroupPublic:
-    role = await session.scalar(
-        select(Membership.role).where(
-            Membership.group_id == group.id, Membership.user_id == user.id
-        )
-    )
-    return GroupPublic(
-        slug=group.slug,
-        name=group.name,
-        role=role,
-        has_secret=group.secret_hash is not None,
-        created_at=group.created_at,
-    )
-
-
 @router.post(
     "",
     response_model=GroupPublic,
     status_code=status.HTTP_201_CREATED,
     responses={401: _SEEN[401]},
 )
-async def create_group(body: GroupCreate, user: CurrentUser, session: DbSession) -> Any:
+async def create_group(body: GroupCreate, user: CurrentUserDep, session: SessionDep) -> Any:
     """Create an app group; you become its owner."""
-    group = await app_groups.create_group(session, user, body.name)
-    await session.commit()
-    return await _public(session, user, group)
+    return await group_public(session, user, await lifecycle.create_group(session, user, body.name))
 
 
 @router.get("", response_model=GroupsPublic, responses={401: _SEEN[401]})
-async def list_groups(user: CurrentUser, session: DbSession) -> Any:
+async def list_groups(user: CurrentUserDep, session: SessionDep) -> Any:
     """The groups you belong to (every group, for a superadmin)."""
-    query = select(AppGroup).order_by(AppGroup.name, AppGroup.slug)
-    if not user.is_superadmin:
-        query = query.join(Membership).where(Membership.user_id == user.id)
-    groups = (await session.scalars(query)).all()
-    return GroupsPublic(data=[await _public(session, user, group) for group in groups])
+    return await visible_groups(session, user)
 
 
 @router.get("/{group_slug}", response_model=GroupPublic, responses=_SEEN)
-async def get_group(group_slug: str, user: CurrentUser, session: DbSession) -> Any:
+async def get_group(group_slug: str, user: CurrentUserDep, session: SessionDep) -> Any:
     """One group you belong to."""
-    return await _public(session, user, await readable_group(session, user, group_slug))
+    return await group_public(session, user, await readable_group(session, user, group_slug))
 
 
 @router.patch("/{group_slug}", response_model=GroupPublic, responses=_MANAGED)
 async def rename_group(
-    group_slug: str, body: GroupUpdate, user: CurrentUser, session: DbSession
+    group_slug: str, body: GroupUpdate, user: CurrentUserDep, session: SessionDep
 ) -> Any:
     """Rename a group (owner or admin); its slug stays."""
     group = await readable_group(session, user, group_slug)
     await require_role(session, user, group.id, Role.ADMIN)
-    await app_groups.rename_group(session, user, group, body.name)
-    return await _public(session, user, group)
+    await lifecycle.rename_group(session, user, group, body.name)
+    return await group_public(session, user, group)
 
 
 @router.delete(
@@ -98,30 +82,21 @@ async def rename_group(
 )
 async def delete_group(
     group_slug: str,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     publisher: PublisherDep,
     templates: TemplatesDep,
 ) -> None:
     """Delete an empty group (owner only)."""
     group = await readable_group(session, user, group_slug)
     await require_role(session, user, group.id, Role.OWNER)
-    await app_groups.delete_group(session, publisher, templates, user, group)
+    await lifecycle.delete_group(session, publisher, templates, user, group)
 
 
 @router.get("/{group_slug}/members", response_model=MembersPublic, responses=_SEEN)
-async def list_members(group_slug: str, user: CurrentUser, session: DbSession) -> Any:
+async def list_members(group_slug: str, user: CurrentUserDep, session: SessionDep) -> Any:
     """Who belongs to the group, with which role."""
-    group = await readable_group(session, user, group_slug)
-    rows = await session.execute(
-        select(User.id, User.email, Membership.role)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.group_id == group.id)
-        .order_by(User.email)
-    )
-    return MembersPublic(
-        data=[MemberPublic(user_id=uid, email=email, role=role) for uid, email, role in rows]
-    )
+    return await members.list_members(session, await readable_group(session, user, group_slug))
 
 
 @router.put(
@@ -133,14 +108,12 @@ async def list_members(group_slug: str, user: CurrentUser, session: DbSession) -
     },
 )
 async def set_member(
-    group_slug: str, body: MemberSet, user: CurrentUser, session: DbSession
+    group_slug: str, body: MemberSet, user: CurrentUserDep, session: SessionDep
 ) -> Any:
     """Add a member or change a role (owner or admin; ownership: owner only)."""
     group = await readable_group(session, user, group_slug)
     actor_role = await require_role(session, user, group.id, Role.ADMIN)
-    member, role = await app_groups.set_member(
-        session, user, actor_role, group, body.email, body.role
-    )
+    member, role = await members.set_member(session, user, actor_role, group, body.email, body.role)
     return MemberPublic(user_id=member.id, email=member.email, role=role)
 
 
@@ -150,12 +123,12 @@ async def set_member(
     responses={**_MANAGED, 409: {"description": "It would leave the group without an owner."}},
 )
 async def remove_member(
-    group_slug: str, user_id: uuid.UUID, user: CurrentUser, session: DbSession
+    group_slug: str, user_id: uuid.UUID, user: CurrentUserDep, session: SessionDep
 ) -> None:
     """Remove a member (owner or admin; an owner: owner only)."""
     group = await readable_group(session, user, group_slug)
     actor_role = await require_role(session, user, group.id, Role.ADMIN)
-    await app_groups.remove_member(session, user, actor_role, group, user_id)
+    await members.remove_member(session, user, actor_role, group, user_id)
 
 
 @router.post(
@@ -166,15 +139,15 @@ async def remove_member(
 )
 async def rotate_group_secret(
     group_slug: str,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     publisher: PublisherDep,
     settings: SettingsDep,
 ) -> Any:
     """Issue (or rotate) the group secret; it is shown this once."""
     group = await readable_group(session, user, group_slug)
     await require_role(session, user, group.id, Role.ADMIN)
-    secret, previous_until = await app_groups.rotate_group_secret(
+    secret, previous_until = await lifecycle.rotate_group_secret(
         session, publisher, settings, user, group
     )
     return GroupSecretIssued(group=group.slug, secret=secret, previous_valid_until=previous_until)

@@ -12,8 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from barito_market.access import CurrentUser
-from barito_market.dependencies import SettingsDep, TemplatesDep
+from barito_market.dependencies import CurrentUserDep, SettingsDep, TemplatesDep
 from barito_market.schemas.admin import CapacityTemplatesPublic
 
 __all__ = ["InstallationPublic", "router"]
@@ -36,6 +35,6 @@ async def read_installation(settings: SettingsDep) -> Any:
     response_model=CapacityTemplatesPublic,
     responses={401: {"description": "Not logged in."}},
 )
-async def list_capacity_templates(_: CurrentUser, templates: TemplatesDep) -> Any:
+async def list_capacity_templates(_: CurrentUserDep, templates: TemplatesDep) -> Any:
     """The capacity templates an app can be registered with, smallest first."""
     return CapacityTemplatesPublic(data=list(templates.values()))

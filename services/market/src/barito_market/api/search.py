@@ -7,14 +7,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from barito_common.search.log_query import MAX_PAGE_SIZE, MAX_RESULT_WINDOW
-from barito_market.access import CurrentUser, readable_app
-from barito_market.app_status import app_index_prefix
-from barito_market.db import DbSession
-from barito_market.dependencies import SettingsDep
-from barito_market.log_search import invalid_field, parse_filters, search_app_logs
+from barito_market.accounts.access import readable_app
+from barito_market.apps.status import app_index_prefix
+from barito_market.dependencies import CurrentUserDep, SearchEnginesDep, SessionDep, SettingsDep
 from barito_market.schemas.search import LogSearchPublic
-from barito_market.search_engines import SearchEnginesDep
+from barito_market.search.log_query import MAX_PAGE_SIZE, MAX_RESULT_WINDOW
+from barito_market.search.log_search import invalid_field, parse_filters, search_app_logs
 
 __all__ = ["router"]
 
@@ -36,8 +34,8 @@ _DEFAULT_RANGE = timedelta(minutes=15)
 )
 async def search_logs(
     slug: str,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     settings: SettingsDep,
     engines: SearchEnginesDep,
     start: Annotated[

@@ -7,12 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from barito_market.access import CurrentUser, readable_app
-from barito_market.app_status import app_status
-from barito_market.db import DbSession
-from barito_market.dependencies import SettingsDep
+from barito_market.accounts.access import readable_app
+from barito_market.apps.status import app_status
+from barito_market.dependencies import CurrentUserDep, SearchEnginesDep, SessionDep, SettingsDep
 from barito_market.schemas.status import AppStatusPublic
-from barito_market.search_engines import SearchEnginesDep
 
 __all__ = ["router"]
 
@@ -29,8 +27,8 @@ router = APIRouter(prefix="/apps", tags=["status"])
 )
 async def read_status(
     slug: str,
-    user: CurrentUser,
-    session: DbSession,
+    user: CurrentUserDep,
+    session: SessionDep,
     settings: SettingsDep,
     engines: SearchEnginesDep,
 ) -> Any:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from barito_common.schemas import DeadLetter
 from barito_market.consumers.outcome import Outcome
-from barito_market.usage_rollup import RollupOutcome, apply_delta, dead_letter_delta
+from barito_market.usage.rollup import RollupOutcome, apply_delta, dead_letter_delta
 
 __all__ = ["apply_dead_letter"]
 

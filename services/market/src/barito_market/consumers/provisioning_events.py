@@ -31,7 +31,7 @@ from sqlalchemy.orm import selectinload
 from barito_common.schemas import ClusterCoordinates, ProvisionEvent
 from barito_common.schemas import Component as ReportedComponent
 from barito_market.consumers.outcome import Outcome
-from barito_market.group_cluster import cluster_of
+from barito_market.groups.cluster import cluster_of
 from barito_market.models import Component, Infrastructure, ProvisioningEvent
 
 __all__ = [

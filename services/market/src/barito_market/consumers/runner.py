@@ -52,7 +52,7 @@ from barito_market.consumers.dead_letters import apply_dead_letter
 from barito_market.consumers.outcome import Outcome
 from barito_market.consumers.provisioning_events import GroupRepublisher, apply_provision_event
 from barito_market.consumers.usage import apply_usage_report
-from barito_market.usage_rollup import prune_applied_keys
+from barito_market.usage.rollup import prune_applied_keys
 
 __all__ = ["ConsumerRunner", "database_away", "group_id_for"]
 

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from barito_common.schemas import UsageReport
 from barito_market.consumers.outcome import Outcome
-from barito_market.usage_rollup import RollupOutcome, apply_delta, report_delta
+from barito_market.usage.rollup import RollupOutcome, apply_delta, report_delta
 
 __all__ = ["apply_usage_report"]
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from barito_common.reserved_names import RESERVED_APP_SLUGS
 from barito_common.schemas import AppStatus, ClusterCoordinates, InfrastructureState, Placement
-from barito_market.agent_configs import AgentConfigs
-from barito_market.endpoints import AppEndpoints
+from barito_market.apps.agent_configs import AgentConfigs
+from barito_market.apps.endpoints import AppEndpoints
 from barito_market.schemas.groups import GroupName
 
 __all__ = [

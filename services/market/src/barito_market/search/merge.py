@@ -1,7 +1,7 @@
 """One search's answers from several engines as one answer (pure; no I/O).
 
 An app of a dedicated group is searched on its cluster's engine and on the
-installation's (:mod:`barito_market.search_engines`). Each engine is asked for
+installation's (:mod:`barito_market.search.engines`). Each engine is asked for
 the first ``from + size`` hits; here they are merged by the request's sort,
 de-duplicated by ``_id`` (a chunk retried around the move can be indexed on
 both, under the same id), and the page is sliced out. Totals and histogram

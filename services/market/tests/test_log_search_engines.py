@@ -20,8 +20,8 @@ from barito_common.search import (
     create_search_adapter,
 )
 from barito_common.search.app_indices import delete_app_indices, list_app_indices
-from barito_common.search.log_query import LogSearch
 from barito_common.settings import SearchSettings
+from barito_market.search.log_query import LogSearch
 
 pytestmark = pytest.mark.stack
 

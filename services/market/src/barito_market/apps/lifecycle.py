@@ -14,15 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from barito_common.capacity import CapacityTemplate
 from barito_common.schemas import AppStatus
 from barito_market import audit_log
-from barito_market.app_sizing import choose_sizing
-from barito_market.credentials import hash_token, new_app_secret
-from barito_market.group_cluster import group_cluster
+from barito_market.accounts.credentials import hash_token, new_app_secret
+from barito_market.apps.secret_rotation import rotate
+from barito_market.apps.sizing import choose_sizing
+from barito_market.groups.cluster import group_cluster
+from barito_market.infrastructure.provisioning import sync_group_capacity
 from barito_market.models import App, User
-from barito_market.provisioning import sync_group_capacity
-from barito_market.publisher import Publisher
-from barito_market.registry_sync import publish_app
+from barito_market.registry.publisher import Publisher
+from barito_market.registry.sync import publish_app
 from barito_market.schemas.apps import AppUpdate
-from barito_market.secret_rotation import rotate
 from barito_market.settings import MarketSettings
 
 __all__ = ["change_app", "delete_app", "rotate_secret", "set_status"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from barito_common.search.log_query import (
+from barito_market.search.log_query import (
     MAX_PAGE_SIZE,
     HistogramBucket,
     LogSearch,

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.search import SearchAdapter, SearchError
 from barito_common.search.app_indices import app_index_pattern, own_app_indices
-from barito_common.search.log_query import APP_FIELD
+from barito_common.search.tenant_field import APP_FIELD
 from barito_market.models import App, UsageMinute
 from barito_market.schemas.status import AppStatusPublic, StoredLogs, UsagePoint
-from barito_market.status_series import MinuteCounts, SeriesPoint, summarize, window_start
+from barito_market.usage.series import MinuteCounts, SeriesPoint, summarize, window_start
 
 __all__ = ["app_index_prefix", "app_status", "stored_logs"]
 

@@ -1,4 +1,4 @@
-"""An app as the API shows it: endpoints, capacity, status, infrastructure state."""
+"""Apps as the API shows them: endpoints, capacity, status, infrastructure state."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from barito_market.endpoints import app_endpoints
-from barito_market.group_cluster import cluster_of
-from barito_market.models import App, Infrastructure
-from barito_market.schemas.apps import AppPublic, InfrastructureSummary
-from barito_market.secret_rotation import live_retiring
+from barito_common.schemas import AppStatus
+from barito_market.accounts.access import readable_group
+from barito_market.apps.endpoints import app_endpoints
+from barito_market.apps.secret_rotation import live_retiring
+from barito_market.groups.cluster import cluster_of
+from barito_market.models import App, Infrastructure, Membership, User
+from barito_market.schemas.apps import AppPublic, AppsPublic, InfrastructureSummary
 from barito_market.settings import MarketSettings
 
-__all__ = ["app_public"]
+__all__ = ["app_public", "visible_apps"]
 
 
 async def app_public(session: AsyncSession, settings: MarketSettings, app: App) -> AppPublic:
@@ -52,3 +55,24 @@ async def app_public(session: AsyncSession, settings: MarketSettings, app: App) 
         created_at=app.created_at,
         updated_at=app.updated_at,
     )
+
+
+async def visible_apps(
+    session: AsyncSession, settings: MarketSettings, user: User, *, group_slug: str | None
+) -> AppsPublic:
+    """The live apps ``user`` can see, by slug; of one group (404 unless readable) if named."""
+    query = (
+        select(App)
+        .options(selectinload(App.group))
+        .where(App.status != AppStatus.DELETED)
+        .order_by(App.slug)
+    )
+    if group_slug is not None:
+        group = await readable_group(session, user, group_slug)
+        query = query.where(App.group_id == group.id)
+    elif not user.is_superadmin:
+        query = query.join(Membership, Membership.group_id == App.group_id).where(
+            Membership.user_id == user.id
+        )
+    apps = (await session.scalars(query)).all()
+    return AppsPublic(data=[await app_public(session, settings, app) for app in apps])

@@ -23,19 +23,20 @@ from barito_common.capacity import CapacityTemplate
 from barito_common.errors import ApiError
 from barito_common.reserved_names import RESERVED_APP_SLUGS, reserved_app_slug
 from barito_common.schemas import AppStatus
-from barito_market import app_groups, audit_log
-from barito_market.access import readable_group, require_role
-from barito_market.app_sizing import choose_sizing
+from barito_market import audit_log
+from barito_market.accounts.access import readable_group, require_role
+from barito_market.accounts.credentials import hash_token, new_app_secret
+from barito_market.apps.sizing import choose_sizing
+from barito_market.apps.slugs import slugify, unique_slug
 from barito_market.conflicts import flush_or_conflict
-from barito_market.credentials import hash_token, new_app_secret
-from barito_market.group_cluster import group_cluster
+from barito_market.groups import lifecycle as groups
+from barito_market.groups.cluster import group_cluster
+from barito_market.infrastructure.provisioning import sync_group_capacity
 from barito_market.models import App, AppGroup, Role, User
-from barito_market.provisioning import sync_group_capacity
-from barito_market.publisher import Publisher
-from barito_market.registry_sync import publish_app
+from barito_market.registry.publisher import Publisher
+from barito_market.registry.sync import publish_app
 from barito_market.schemas.apps import AppCreate
 from barito_market.settings import MarketSettings
-from barito_market.slugs import slugify, unique_slug
 
 __all__ = ["Registered", "ensure_name_allowed", "ensure_name_free", "register_app"]
 
@@ -90,7 +91,7 @@ async def register_app(
         await require_role(session, user, group.id, Role.ADMIN)
         await ensure_name_free(session, group, body.name)
     else:
-        group = await app_groups.create_group(session, user, body.new_group or body.name)
+        group = await groups.add_group(session, user, body.new_group or body.name)
     secret = new_app_secret()
     app = App(
         group_id=group.id,

@@ -1,14 +1,12 @@
-"""Accounts: creating users, logging in and out, and personal API tokens.
+"""Logging in and out: session cookies, with failed logins rate-limited.
 
 Exceptions are :class:`barito_common.errors.ApiError` with the status a route
-answers: 401 wrong credentials, 403 sign-up disabled, 409 email taken, 429
-too many failed logins.
+answers: 401 wrong credentials, 429 too many failed logins.
 """
 
 from __future__ import annotations
 
 import math
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,57 +14,21 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.errors import ApiError
-from barito_market import audit_log
-from barito_market.conflicts import flush_or_conflict
-from barito_market.credentials import (
+from barito_market.accounts.credentials import (
     hash_password,
     hash_token,
     new_token,
     password_needs_rehash,
     verify_password,
 )
-from barito_market.models import ApiToken, LoginAttempt, Session, User
+from barito_market.models import LoginAttempt, Session, User
 from barito_market.settings import MarketSettings
 
-__all__ = [
-    "LoggedIn",
-    "create_token",
-    "create_user",
-    "end_session",
-    "log_in",
-    "revoke_token",
-]
+__all__ = ["LoggedIn", "end_session", "log_in"]
 
 # Failed logins from one address may be this many times the per-email limit:
 # an office behind one NAT should not lock itself out.
 _ADDRESS_FACTOR = 5
-
-
-async def create_user(
-    session: AsyncSession,
-    *,
-    email: str,
-    password: str,
-    superadmin: bool = False,
-    actor: User | None = None,
-) -> User:
-    """A new account; 409 if the email is taken. The caller commits."""
-    email = email.strip().lower()
-    if await session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise ApiError(409, f"An account with the email {email} already exists.")
-    user = User(email=email, password_hash=hash_password(password), is_superadmin=superadmin)
-    session.add(user)
-    await flush_or_conflict(session, f"An account with the email {email} already exists.")
-    audit_log.record(
-        session,
-        actor or user,
-        "user.create",
-        target_kind="user",
-        target_id=user.id,
-        email=email,
-        superadmin=superadmin,
-    )
-    return user
 
 
 @dataclass(frozen=True)
@@ -141,39 +103,4 @@ async def log_in(
 
 async def end_session(session: AsyncSession, session_token: str) -> None:
     await session.execute(delete(Session).where(Session.token_hash == hash_token(session_token)))
-    await session.commit()
-
-
-async def create_token(
-    session: AsyncSession, user: User, *, name: str, expires_in_days: int | None
-) -> tuple[ApiToken, str]:
-    """A personal API token; the plain token is returned once and never stored. Commits."""
-    token = new_token("bt")
-    expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
-    row = ApiToken(
-        user_id=user.id,
-        name=name,
-        token_hash=hash_token(token),
-        prefix=token[:10],
-        expires_at=expires_at,
-    )
-    session.add(row)
-    await session.flush()
-    audit_log.record(
-        session, user, "token.create", target_kind="api_token", target_id=row.id, name=name
-    )
-    await session.commit()
-    return row, token
-
-
-async def revoke_token(session: AsyncSession, user: User, token_id: uuid.UUID) -> None:
-    row = await session.scalar(
-        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
-    )
-    if row is None:
-        raise ApiError(404, "You have no API token with that id.")
-    await session.delete(row)
-    audit_log.record(
-        session, user, "token.revoke", target_kind="api_token", target_id=row.id, name=row.name
-    )
     await session.commit()

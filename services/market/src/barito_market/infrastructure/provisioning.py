@@ -3,7 +3,7 @@
 A group gets its Infrastructure row (PENDING) and a CREATE command with its
 first app; when the largest template its apps need changes, an UPDATE.
 Each command carries the infrastructure's placement, decided here
-(``group_cluster.placement_for``) and kept on the row, and is also a line of
+(:func:`barito_market.groups.cluster.placement_for`) and kept on the row, and is also a line of
 the infrastructure's timeline.
 """
 
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.capacity import CapacityTemplate
+from barito_common.errors import ApiError
 from barito_common.schemas import (
     AppStatus,
     InfrastructureState,
@@ -24,11 +25,11 @@ from barito_common.schemas import (
     ProvisionCommandKind,
 )
 from barito_market import audit_log
-from barito_market.group_cluster import placement_for
+from barito_market.groups.cluster import placement_for
 from barito_market.models import App, AppGroup, Infrastructure, ProvisioningEvent, User
-from barito_market.publisher import Publisher
+from barito_market.registry.publisher import Publisher
 
-__all__ = ["group_template", "issue_command", "sync_group_capacity"]
+__all__ = ["group_template", "issue_command", "retry_infrastructure", "sync_group_capacity"]
 
 
 def group_template(
@@ -125,3 +126,35 @@ async def sync_group_capacity(
             session, publisher, infrastructure, ProvisionCommandKind.UPDATE, template, actor=actor
         )
     return infrastructure
+
+
+async def retry_infrastructure(
+    session: AsyncSession,
+    publisher: Publisher,
+    templates: Mapping[str, CapacityTemplate],
+    infrastructure: Infrastructure,
+    *,
+    actor: User,
+) -> None:
+    """Ask the provisioner to retry a failed infrastructure (a command of kind retry)."""
+    if infrastructure.state != InfrastructureState.ERROR:
+        raise ApiError(
+            409,
+            f"This infrastructure is {infrastructure.state.value}, not ERROR: only a failed "
+            "infrastructure can be retried.",
+        )
+    template = templates.get(infrastructure.capacity)
+    if template is None:
+        raise ApiError(
+            409,
+            f"The capacity template {infrastructure.capacity!r} no longer exists; "
+            "resize an app of the group to pick a current one.",
+        )
+    # PENDING until the provisioner reports: a second retry meanwhile gets 409.
+    infrastructure.state = InfrastructureState.PENDING
+    infrastructure.message = "retry requested"
+    # Published before the commit: if Kafka refuses, nothing is kept (503).
+    await issue_command(
+        session, publisher, infrastructure, ProvisionCommandKind.RETRY, template, actor=actor
+    )
+    await session.commit()

@@ -6,8 +6,8 @@ query text says. Engine refusals become 400s a user can act on, an engine
 that does not answer a 503.
 
 An app of a dedicated group is searched on two engines (its cluster's and
-the installation's, :mod:`barito_market.search_engines`): each is asked for
-the first ``page x size`` hits and :mod:`barito_market.search_merge` makes
+the installation's, :mod:`barito_market.search.engines`): each is asked for
+the first ``page x size`` hits and :mod:`barito_market.search.merge` makes
 one page of them. Both must answer: a page missing one engine's hits would
 look complete and be wrong.
 """
@@ -21,19 +21,19 @@ from typing import Any, Literal
 
 from barito_common.errors import ApiError
 from barito_common.search import SearchAdapter, SearchRequestError, SearchUnavailable
-from barito_common.search.log_query import (
-    TIMESTAMP_FIELD,
-    LogSearch,
-    LogSearchError,
-    histogram_interval,
-)
 from barito_market.schemas.search import (
     HistogramBucketPublic,
     LogHistogram,
     LogHit,
     LogSearchPublic,
 )
-from barito_market.search_merge import merge_hits, sort_orders, summed_buckets, summed_total
+from barito_market.search.log_query import (
+    TIMESTAMP_FIELD,
+    LogSearch,
+    LogSearchError,
+    histogram_interval,
+)
+from barito_market.search.merge import merge_hits, sort_orders, summed_buckets, summed_total
 
 __all__ = ["invalid_field", "parse_filters", "search_app_logs"]
 

@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from barito_common.search.tenant_field import APP_FIELD
+
 __all__ = [
-    "APP_FIELD",
     "HISTOGRAM_BUCKETS",
     "MAX_PAGE_SIZE",
     "MAX_RANGE",
@@ -56,7 +57,6 @@ __all__ = [
 ]
 
 TIMESTAMP_FIELD = "@timestamp"
-APP_FIELD = "barito.app"
 MAX_PAGE_SIZE = 500
 MAX_RESULT_WINDOW = 10_000
 HISTOGRAM_BUCKETS = 60

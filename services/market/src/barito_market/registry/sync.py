@@ -1,6 +1,6 @@
 """Keeping the apps topic in step with the database: one app, a group, or all.
 
-Every profile carries its group's cluster (``barito_market.group_cluster``),
+Every profile carries its group's cluster (``barito_market.groups.cluster``),
 read under the infrastructure's row lock, so no publish drops it.
 """
 
@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from barito_common.schemas import ClusterCoordinates
-from barito_market.group_cluster import cluster_of, group_cluster
+from barito_market.groups.cluster import cluster_of, group_cluster
 from barito_market.models import App, AppGroup, Infrastructure
-from barito_market.profiles import app_profile
-from barito_market.publisher import Publisher
+from barito_market.registry.profiles import app_profile
+from barito_market.registry.publisher import Publisher
 from barito_market.settings import MarketSettings
 
 __all__ = ["publish_app", "publish_apps", "publish_group", "republish_all"]

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from barito_common.kafka import Topics
 from barito_common.schemas import AppProfile, ClusterCoordinates
+from barito_market.apps.secret_rotation import live_retiring
 from barito_market.models import App, AppGroup
-from barito_market.secret_rotation import live_retiring
 
 __all__ = ["app_profile"]
 
@@ -23,7 +23,7 @@ def app_profile(
 ) -> AppProfile:
     """Hashes only: a plain secret never leaves the request that created it.
 
-    ``cluster`` is the group's (``barito_market.group_cluster``): every profile
+    ``cluster`` is the group's (``barito_market.groups.cluster``): every profile
     of a dedicated group names it, or a republish would move the app's logs
     back to the installation's cluster.
     """

@@ -16,19 +16,16 @@ kept until shutdown: a page of the UI asks several times a second.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.clusters import search_settings_for
 from barito_common.schemas import ClusterCoordinates
 from barito_common.search import SearchAdapter, create_search_adapter
 from barito_common.settings import SearchSettings
-from barito_market.group_cluster import group_cluster
+from barito_market.groups.cluster import group_cluster
 from barito_market.models import App
 
-__all__ = ["SearchEngines", "SearchEnginesDep"]
+__all__ = ["SearchEngines"]
 
 
 class SearchEngines:
@@ -55,11 +52,3 @@ class SearchEngines:
         for adapter in [*self._clusters.values(), self.installation]:
             await adapter.close()
         self._clusters = {}
-
-
-def _engines(request: Request) -> SearchEngines:
-    engines: SearchEngines = request.app.state.search_engines
-    return engines
-
-
-SearchEnginesDep = Annotated[SearchEngines, Depends(_engines)]

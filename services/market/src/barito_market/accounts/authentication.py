@@ -1,0 +1,104 @@
+"""Who is calling: an API token or a session cookie (plus the CSRF header), or 401.
+
+:func:`authenticate` reads the request itself, to answer each failure in
+words; routes get its answer as ``CurrentUserDep``
+(:mod:`barito_market.dependencies`), and a superadmin-only route as
+``SuperAdminDep``, which adds :func:`require_superadmin`.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from barito_common.errors import ApiError
+from barito_market.accounts.credentials import hash_token
+from barito_market.models import ApiToken, Session, User
+
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "authenticate",
+    "require_superadmin",
+]
+
+SESSION_COOKIE = "barito_session"
+CSRF_COOKIE = "barito_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _unauthenticated(message: str) -> ApiError:
+    return ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _user_from_token(session: AsyncSession, token: str, now: datetime) -> User | None:
+    row = await session.scalar(
+        select(ApiToken)
+        .options(selectinload(ApiToken.user))
+        .where(ApiToken.token_hash == hash_token(token))
+    )
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    return row.user
+
+
+async def _user_from_session(
+    request: Request, session: AsyncSession, cookie: str, now: datetime
+) -> User | None:
+    row = await session.scalar(
+        select(Session)
+        .options(selectinload(Session.user))
+        .where(Session.token_hash == hash_token(cookie))
+    )
+    if row is None or row.expires_at <= now:
+        return None
+    # A cookie rides along on any cross-site form post; a header that only our
+    # own pages can read and send proves the request came from them.
+    if request.method not in _SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not hmac.compare_digest(hash_token(sent), row.csrf_hash):
+            raise ApiError(
+                403,
+                f"Missing or wrong {CSRF_HEADER} header: send the csrf_token from the login "
+                f"answer (also in the {CSRF_COOKIE} cookie) with every change.",
+                code="csrf",
+            )
+    return row.user
+
+
+async def authenticate(request: Request, session: AsyncSession) -> User:
+    """The caller, authenticated by API token or by session cookie."""
+    now = datetime.now(UTC)
+    authorization = request.headers.get("Authorization")
+    user: User | None
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthenticated("Authorization must be 'Bearer <api token>'.")
+        user = await _user_from_token(session, token.strip(), now)
+        if user is None:
+            raise _unauthenticated("This API token is unknown, revoked or expired.")
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        user = await _user_from_session(request, session, cookie, now)
+        if user is None:
+            raise _unauthenticated("Your session has ended; log in again.")
+    else:
+        raise _unauthenticated("Log in, or send an API token as 'Authorization: Bearer <token>'.")
+    if not user.is_active:
+        raise _unauthenticated("This account is disabled.")
+    request.state.user = user
+    return user
+
+
+def require_superadmin(user: User) -> User:
+    """The user if a superadmin; 403 otherwise."""
+    if not user.is_superadmin:
+        raise ApiError(403, "Only a superadmin may do this.")
+    return user

@@ -1,0 +1,1 @@
+"""Apps: registering, changing and showing an app, its secret, endpoints and status."""

@@ -1,0 +1,1 @@
+"""App groups, the unit of tenancy: their members, secret and cluster."""

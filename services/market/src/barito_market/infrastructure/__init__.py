@@ -1,0 +1,1 @@
+"""Infrastructure: asking the provisioner for each group's and showing what it reports."""

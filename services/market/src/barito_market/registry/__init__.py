@@ -1,0 +1,1 @@
+"""The app registry: app profiles, and publishing them (and commands) to Kafka."""

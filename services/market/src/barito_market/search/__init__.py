@@ -1,0 +1,1 @@
+"""Searching an app's logs: the scoped query, the engines that hold them, merged answers."""
