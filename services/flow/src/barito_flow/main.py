@@ -3,65 +3,39 @@
 Two Kafkas may be in play (architecture §6): the log topics are read from
 ``settings.logs_kafka`` (a dedicated group's own Kafka for a group's flow),
 while the app registry, the usage topic and the dead-letter topic are on the
-installation's Kafka (``settings.kafka``), where the market reads them. The
-flow creates its own topics (dead letters, usage) only there.
+installation's Kafka (``settings.kafka``), where the market reads them.
+
+This module wires the parts: indexing (:mod:`.consumer.startup`), retention
+(:mod:`.retention`), usage reports, and the retention endpoint
+(:mod:`.api.retention`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from pydantic import BaseModel, Field
+from fastapi import FastAPI
 
 from barito_common.app_registry import AppRegistry
 from barito_common.capacity import load_templates
 from barito_common.json_logging import configure_logging
-from barito_common.kafka import (
-    KafkaProbe,
-    Topics,
-    TopicSpec,
-    create_producer,
-    create_topics_if_missing,
-    usage_topic_spec,
-)
+from barito_common.kafka import KafkaProbe, Topics, create_producer
 from barito_common.kafka_producer import RecoveringProducer
 from barito_common.search import create_search_adapter
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
 from barito_common.usage_windows import UsageWindows
+from barito_flow.api.retention import router as retention_router
 from barito_flow.app_scope import AppScope
 from barito_flow.consumer.batch_indexer import BatchIndexer
+from barito_flow.consumer.startup import index_forever
 from barito_flow.consumer.worker import FlowWorker
-from barito_flow.retention import delete_expired_indices
+from barito_flow.retention import delete_expired_forever
 from barito_flow.settings import FlowSettings, get_settings
 from barito_flow.telemetry import FlowMetrics
-
-log = logging.getLogger(__name__)
-
-
-class RetentionRun(BaseModel):
-    deleted: list[str] = Field(description="Indices deleted because they outlived retention.")
-
-
-async def _retention_forever(app: FastAPI, interval_s: float) -> None:
-    while True:
-        try:
-            await delete_expired_indices(app.state.search, app.state.scope.apps())
-        except Exception as err:
-            log.warning("Retention run failed.", extra={"ctx": {"error": repr(err)}})
-        await asyncio.sleep(interval_s)
-
-
-async def _ensure_own_topics(settings: FlowSettings) -> None:
-    topics = Topics(settings.kafka.topic_prefix)
-    await create_topics_if_missing(
-        settings.kafka, [TopicSpec(topics.dead_letters, partitions=3), usage_topic_spec(topics)]
-    )
 
 
 def _logs_kafka_probe(settings: FlowSettings) -> KafkaProbe | None:
@@ -91,25 +65,17 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
         app.state.search, app.state.registry, app.state.scope = search, registry, scope
         await registry.start()
 
-        async def start_and_run() -> None:
-            while True:
-                try:
-                    await _ensure_own_topics(settings)
-                    break
-                except Exception as err:
-                    log.warning("Kafka not reachable yet.", extra={"ctx": {"error": repr(err)}})
-                    await asyncio.sleep(1)
-            await producer.start_when_reachable()
-            await worker.run()
-
         async def publish_usage() -> None:
             await producer.started.wait()
             await usage.publish_forever(producer, topics.usage, settings.usage_window_s)
 
         tasks = [
-            asyncio.create_task(start_and_run(), name="flow-worker"),
+            asyncio.create_task(index_forever(settings, producer, worker), name="flow-worker"),
             asyncio.create_task(
-                _retention_forever(app, settings.retention_interval_s), name="retention"
+                delete_expired_forever(
+                    search, scope.apps, interval_s=settings.retention_interval_s
+                ),
+                name="retention",
             ),
             asyncio.create_task(publish_usage(), name="usage-publisher"),
         ]
@@ -142,13 +108,7 @@ def create_app(settings: FlowSettings | None = None) -> FastAPI:
             await search.close()
 
     app = create_service_app(service="flow", settings=settings, lifespan=lifespan)
-
-    @app.post("/api/v1/retention/run", response_model=RetentionRun, tags=["operations"])
-    async def run_retention(request: Request) -> RetentionRun:
-        """Delete now every index, of the apps this flow serves, older than its app's retention."""
-        state = request.app.state
-        return RetentionRun(deleted=await delete_expired_indices(state.search, state.scope.apps()))
-
+    app.include_router(retention_router)
     return app
 
 

@@ -9,15 +9,16 @@ pattern also matches those of apps whose slug extends its own.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from barito_common.schemas import AppProfile
 from barito_common.search import SearchAdapter
 from barito_common.search.app_indices import app_index_day, list_app_indices
 
-__all__ = ["delete_expired_indices", "expired_indices"]
+__all__ = ["delete_expired_forever", "delete_expired_indices", "expired_indices"]
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +51,16 @@ async def delete_expired_indices(
     if deleted:
         log.info("Deleted expired indices.", extra={"ctx": {"indices": deleted}})
     return deleted
+
+
+async def delete_expired_forever(
+    search: SearchAdapter, apps: Callable[[], Iterable[AppProfile]], *, interval_s: float
+) -> None:
+    """Delete the expired indices of ``apps()`` every ``interval_s``, until cancelled."""
+    while True:
+        try:
+            await delete_expired_indices(search, apps())
+        except Exception as err:
+            # The next run tries again; an engine away now is no reason to stop.
+            log.warning("Retention run failed.", extra={"ctx": {"error": repr(err)}})
+        await asyncio.sleep(interval_s)

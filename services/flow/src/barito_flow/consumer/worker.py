@@ -18,6 +18,19 @@ The log topics are read from ``settings.logs_kafka``: a dedicated group's
 own Kafka for a group's flow, the installation's otherwise. A partition of a
 topic the flow does not serve (``AppScope``: another group's app) is held:
 rewound, paused and never committed, until the registry says otherwise.
+
+Why this is not :class:`barito_common.kafka.ConsumeLoop`: that loop handles
+records one at a time, in order, across all its partitions, and dead-letters
+a whole record. Here a partition's records are indexed as one batch (bulk
+requests cut by size, many partitions in flight at once, each paused on its
+own while its batch retries), a record's events fail one by one (each
+refused document is its own ``DeadLetter``, which the market counts), and a
+partition of another group's app is held, never dead-lettered. Forced onto
+the shared loop, indexing would be serial and per record, and a search-engine
+outage would stall every partition instead of only the ones it touches. The
+policy is the same in substance: commit after durable work, dead letters
+instead of stalls (a corrupt chunk, a document the engine refuses), retry
+with capped backoff for what may pass.
 """
 
 from __future__ import annotations

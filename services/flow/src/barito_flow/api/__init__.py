@@ -1,0 +1,1 @@
+"""HTTP routes of the flow (besides /healthz, /readyz and /metrics)."""
