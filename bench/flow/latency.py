@@ -41,7 +41,7 @@ import httpx
 import orjson
 
 from barito_common.app_registry import apps_topic_spec, publish_profile
-from barito_common.kafka import Topics, create_producer, create_topics_if_missing, log_topic_spec
+from barito_common.kafka import Topics, create_producer, ensure_topics, log_topic_spec
 from barito_common.schemas import AppProfile, AppStatus, hash_secret
 from barito_common.search import create_search_adapter
 from barito_common.settings import KafkaSettings, SearchSettings
@@ -68,7 +68,7 @@ async def register(
     topics = Topics(kafka.topic_prefix)
     secret = secrets.token_urlsafe(24)
     profile = app_profile(kafka, index_prefix, slug, secret)
-    await create_topics_if_missing(
+    await ensure_topics(
         kafka,
         [apps_topic_spec(topics), log_topic_spec(topics, slug, partitions=2, replication=1)],
     )

@@ -26,7 +26,7 @@ from barito_common.chunk_codec import Event, encode_chunk, format_event_time
 from barito_common.kafka import (
     create_admin,
     create_producer,
-    create_topics_if_missing,
+    ensure_topics,
     log_topic_spec,
 )
 from barito_common.schemas import DeadLetter, UsageReport
@@ -61,7 +61,7 @@ class GroupFlow:
         app = await self.apps.register(group_id=group_id, **changes)
         # As the provisioner makes it in a dedicated cluster.
         spec = log_topic_spec(self.apps.topics, app.profile.slug, partitions=1, replication=1)
-        await create_topics_if_missing(self.logs_kafka, [spec])
+        await ensure_topics(self.logs_kafka, [spec])
         return app
 
     async def write(self, app: App, *chunks: bytes) -> None:

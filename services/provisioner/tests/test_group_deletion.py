@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from barito_common.kafka import Topics, create_admin, create_topics_if_missing, log_topic_spec
+from barito_common.kafka import Topics, create_admin, ensure_topics, log_topic_spec
 from barito_common.schemas import AppProfile
 from barito_common.search import create_search_adapter
 from barito_common.settings import KafkaSettings, SearchSettings
@@ -57,7 +57,7 @@ async def test_deleting_group_a_keeps_group_bs_shop_api_indices_and_documents(
     topics, index_prefix = Topics(kafka.topic_prefix), f"g{run}-"
     shop = _app(topics, index_prefix, "shop", "group-a")
     shop_api = _app(topics, index_prefix, "shop-api", "group-b")
-    await create_topics_if_missing(
+    await ensure_topics(
         kafka,
         [log_topic_spec(topics, a.slug, partitions=1, replication=1) for a in (shop, shop_api)],
     )

@@ -23,7 +23,7 @@ from barito_common.kafka import (
     Topics,
     create_admin,
     create_producer,
-    create_topics_if_missing,
+    ensure_topics,
     log_topic_spec,
 )
 from barito_common.schemas import (
@@ -189,7 +189,7 @@ async def test_a_dedicated_groups_apps_get_topics_on_its_kafka_and_templates_on_
 ) -> None:
     first = _app(setting.kafka, setting.index_prefix, SLUGS[0])
     # The market made this topic on the group's Kafka with one partition.
-    await create_topics_if_missing(
+    await ensure_topics(
         setting.group_kafka,
         [log_topic_spec(Topics(setting.kafka.topic_prefix), "shop", partitions=1, replication=1)],
     )
@@ -215,7 +215,7 @@ async def test_a_dedicated_groups_apps_get_topics_on_its_kafka_and_templates_on_
 
     # Deleting removes the cluster (the stand-in records it) and the group's
     # leftovers on the shared cluster from before it moved.
-    await create_topics_if_missing(
+    await ensure_topics(
         setting.kafka,
         [log_topic_spec(Topics(setting.kafka.topic_prefix), "shop", partitions=1, replication=1)],
     )
@@ -246,7 +246,7 @@ async def test_read_back_from_kafka_the_journal_knows_each_infrastructures_clust
     setting: Setting,
 ) -> None:
     topics = Topics(setting.kafka.topic_prefix)
-    await create_topics_if_missing(setting.kafka, provisioning_topic_specs(topics))
+    await ensure_topics(setting.kafka, provisioning_topic_specs(topics))
     command = uuid.uuid4()
     states = [
         (InfrastructureState.PROVISIONING, None),

@@ -30,7 +30,7 @@ from barito_common.kafka import (
     Topics,
     create_consumer,
     create_producer,
-    create_topics_if_missing,
+    ensure_topics,
 )
 from barito_common.schemas import (
     ComponentState,
@@ -194,9 +194,7 @@ async def market(stack: Any) -> AsyncIterator[Market]:
         exits.push_async_callback(producer.stop)
         # The market's topics, and the provisioner's (as it makes them at
         # start-up), so the events can be followed before it runs.
-        await create_topics_if_missing(
-            kafka, [apps_topic_spec(topics), *provisioning_topic_specs(topics)]
-        )
+        await ensure_topics(kafka, [apps_topic_spec(topics), *provisioning_topic_specs(topics)])
         consumer = create_consumer(
             kafka,
             topics.provisioning_events,

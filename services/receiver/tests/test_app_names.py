@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from barito_common.kafka import TopicSpec, create_topics_if_missing, log_topic_spec
+from barito_common.kafka import TopicSpec, ensure_topics, log_topic_spec
 from barito_common.schemas import AppStatus, hash_secret
 
 
@@ -77,7 +77,7 @@ async def test_an_app_slugged_like_the_dead_letter_topic_is_refused_not_acknowle
 ) -> None:
     apps = receiver.apps
     # The dead-letter topic exists wherever a flow runs.
-    await create_topics_if_missing(apps.kafka, [TopicSpec(apps.topics.dead_letters)])
+    await ensure_topics(apps.kafka, [TopicSpec(apps.topics.dead_letters)])
     dlq = await apps.register(slug="dlq", name="dlq", topic=apps.topics.dead_letters)
 
     response = await receiver.client.post(
@@ -92,7 +92,7 @@ async def test_an_app_slugged_like_the_dead_letter_topic_is_refused_not_acknowle
 
     # A reserved name whose logs are not lost (the web UI's /apps/new) still ingests.
     new_topic = log_topic_spec(apps.topics, "new", partitions=1, replication=1)
-    await create_topics_if_missing(apps.kafka, [new_topic])
+    await ensure_topics(apps.kafka, [new_topic])
     new = await apps.register(slug="new", name="new", topic=new_topic.name)
     kept = await receiver.client.post("/api/v1/logs", content=b'{"kept":true}', headers=new.headers)
     assert kept.status_code == 200, kept.text

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from barito_common.kafka import create_topics_if_missing, log_topic_spec
+from barito_common.kafka import ensure_topics, log_topic_spec
 from barito_common.schemas import ClusterCoordinates
 from barito_common.settings import KafkaSettings
 from barito_receiver.cluster_producers import ClusterProducers
@@ -37,7 +37,7 @@ async def _also_on(kafka: KafkaSettings, apps: Apps, app: App) -> None:
     """The app's topic on a Kafka that is not its cluster, where nothing may land."""
     slug = app.profile.slug
     spec = log_topic_spec(apps.topics, slug, partitions=1, replication=1)
-    await create_topics_if_missing(kafka, [spec])
+    await ensure_topics(kafka, [spec])
 
 
 async def _post(receiver: Any, app: App, body: bytes) -> Any:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from barito_common.chunk_codec import Event, encode_chunks
-from barito_common.kafka import create_producer, create_topics_if_missing, log_topic_spec
+from barito_common.kafka import create_producer, ensure_topics, log_topic_spec
 from barito_common.schemas import ClusterCoordinates
 from barito_common.settings import KafkaSettings
 from barito_server.reader_hub import ReaderHub
@@ -45,7 +45,7 @@ def _hub(tail: TailStack) -> ReaderHub:
 
 async def _topic_on(kafka: KafkaSettings, tail: TailStack, app: App) -> None:
     spec = log_topic_spec(tail.apps.topics, app.profile.slug, partitions=1, replication=1)
-    await create_topics_if_missing(kafka, [spec])
+    await ensure_topics(kafka, [spec])
 
 
 async def _write_directly(kafka: KafkaSettings, topic: str, record: dict[str, Any]) -> None:

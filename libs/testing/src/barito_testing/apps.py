@@ -26,7 +26,7 @@ from barito_common.kafka import (
     create_admin,
     create_consumer,
     create_producer,
-    create_topics_if_missing,
+    ensure_topics,
     log_topic_spec,
 )
 from barito_common.schemas import AppProfile, AppStatus, RetiringSecret, hash_secret
@@ -71,7 +71,7 @@ class Apps:
             capacity="small",
             updated_at=datetime.now(UTC),
         ).model_copy(update=changes)
-        await create_topics_if_missing(
+        await ensure_topics(
             self.kafka_of(profile),
             [log_topic_spec(self.topics, slug, partitions=partitions, replication=1)],
         )

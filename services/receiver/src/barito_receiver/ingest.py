@@ -30,7 +30,7 @@ from barito_common.chunk_codec import (
 )
 from barito_common.clusters import cluster_key
 from barito_common.errors import ApiError
-from barito_common.kafka import Topics, create_topics_if_missing, usage_topic_spec
+from barito_common.kafka import Topics, ensure_topics, usage_topic_spec
 from barito_common.schemas import AppProfile
 from barito_receiver.body_formats import parse_events
 from barito_receiver.cluster_producers import ClusterProducers
@@ -129,7 +129,7 @@ class Ingestor:
 
     async def _ensure_usage_topic(self) -> None:
         topics = Topics(self.settings.kafka.topic_prefix)
-        await create_topics_if_missing(self.settings.kafka, [usage_topic_spec(topics)])
+        await ensure_topics(self.settings.kafka, [usage_topic_spec(topics)])
 
     async def _produce(self, app: AppProfile, chunks: list[bytes], request: str | None) -> None:
         try:

@@ -26,7 +26,7 @@ from barito_common.kafka.consume_loop import ConsumeLoop, Polling, Subscription
 from barito_common.kafka.dead_records import DeadRecord
 from barito_common.kafka.failures import TransientError, is_transient
 from barito_common.kafka.readiness import KafkaProbe, KafkaUnavailable
-from barito_common.kafka.topic_admin import create_topics_if_missing, ensure_topics
+from barito_common.kafka.topic_admin import ensure_topics
 from barito_common.kafka.topics import (
     LOG_TOPIC_MAX_MESSAGE_BYTES,
     Topics,
@@ -53,7 +53,6 @@ __all__ = [
     "create_admin",
     "create_consumer",
     "create_producer",
-    "create_topics_if_missing",
     "dead_letter_topic_spec",
     "dead_record_topic_spec",
     "ensure_topics",

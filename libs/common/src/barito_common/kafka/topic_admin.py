@@ -21,7 +21,7 @@ from barito_common.kafka.clients import create_admin
 from barito_common.kafka.topics import TopicSpec
 from barito_common.settings import KafkaSettings
 
-__all__ = ["create_topics_if_missing", "ensure_topics"]
+__all__ = ["ensure_topics"]
 
 
 async def ensure_topics(
@@ -55,10 +55,6 @@ async def ensure_topics(
         await _create_missing(admin, wanted)
     finally:
         await admin.close()
-
-
-create_topics_if_missing = ensure_topics
-"""The former name of :func:`ensure_topics` with settings, kept for callers not yet renamed."""
 
 
 async def _create_missing(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> None:
