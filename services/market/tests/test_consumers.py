@@ -34,9 +34,10 @@ from barito_common.schemas import (
 )
 from barito_common.settings import KafkaSettings
 from barito_market.consumers.runner import ConsumerRunner, group_id_for
-from barito_market.models import App, AppGroup, Infrastructure, ProvisioningEvent, UsageMinute
+from barito_market.models import App, Infrastructure, ProvisioningEvent, UsageMinute
 from barito_testing.dead_records import read_dead_records
 from barito_testing.market_database import throwaway_database
+from barito_testing.market_rows import seed_app
 
 pytestmark = pytest.mark.stack
 
@@ -100,23 +101,8 @@ async def consumers(stack: Any) -> AsyncIterator[Consumers]:
 
 
 async def new_app(consumers: Consumers) -> tuple[App, Infrastructure]:
-    async with consumers.sessions() as session, session.begin():
-        slug = f"app-{uuid.uuid4().hex[:8]}"
-        group = AppGroup(name=slug, slug=f"g-{slug}", retiring_secrets=[])
-        session.add(group)
-        await session.flush()
-        app = App(
-            group_id=group.id,
-            name=slug,
-            slug=slug,
-            capacity="small",
-            tps=100,
-            retention_days=7,
-            secret_hash="0" * 64,
-            retiring_secrets=[],
-        )
-        infrastructure = Infrastructure(group_id=group.id, capacity="small")
-        session.add_all([app, infrastructure])
+    _, app, infrastructure = await seed_app(consumers.sessions)
+    assert infrastructure is not None
     return app, infrastructure
 
 

@@ -36,6 +36,7 @@ from barito_market.models import App, AppGroup, Infrastructure, ProvisioningEven
 from barito_market.registry.sync import republish_all
 from barito_market.search.engines import SearchEngines
 from barito_market.settings import MarketSettings
+from barito_testing.market_rows import seed_app
 
 TEMPLATES = load_templates(DEFAULT_TEMPLATES_DIR)
 START = datetime(2025, 1, 31, 10, 0, tzinfo=UTC)
@@ -90,28 +91,10 @@ async def seed(
     capacity: str = "small",
     placement: Placement | None = None,
 ) -> tuple[AppGroup, App, Infrastructure | None]:
-    async with sessions() as session, session.begin():
-        group = AppGroup(name="shop", slug=f"shop-{uuid.uuid4().hex[:6]}", retiring_secrets=[])
-        session.add(group)
-        await session.flush()
-        app = App(
-            group_id=group.id,
-            name="checkout",
-            slug=f"checkout-{uuid.uuid4().hex[:6]}",
-            capacity=capacity,
-            tps=100,
-            retention_days=7,
-            secret_hash="0" * 64,
-            retiring_secrets=[],
-        )
-        session.add(app)
-        infrastructure = None
-        if placement is not None:
-            infrastructure = Infrastructure(
-                group_id=group.id, capacity=capacity, placement=placement
-            )
-            session.add(infrastructure)
-    return group, app, infrastructure
+    """A group with one app, and an infrastructure only when ``placement`` is given."""
+    return await seed_app(
+        sessions, capacity=capacity, infrastructure=placement is not None, placement=placement
+    )
 
 
 async def resize(

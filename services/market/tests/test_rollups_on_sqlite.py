@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from barito_common.schemas import InfrastructureState, ProvisionEvent
 from barito_market.consumers.provisioning_events import apply_provision_event
-from barito_market.models import App, AppGroup, Infrastructure, UsageMinute
+from barito_market.models import App, Infrastructure, UsageMinute
 from barito_market.usage.rollup import (
     APPLIED_KEYS_KEPT,
     MinuteDelta,
@@ -24,6 +24,7 @@ from barito_market.usage.rollup import (
     apply_delta,
     prune_applied_keys,
 )
+from barito_testing.market_rows import seed_app
 
 MINUTE = datetime(2025, 1, 31, 10, 0, tzinfo=UTC)
 
@@ -33,22 +34,8 @@ async def no_republish(session: AsyncSession, group_id: uuid.UUID, cluster: obje
 
 
 async def seed(sessions: async_sessionmaker[AsyncSession]) -> tuple[App, Infrastructure]:
-    async with sessions() as session, session.begin():
-        group = AppGroup(name="shop", slug="shop", retiring_secrets=[])
-        session.add(group)
-        await session.flush()
-        app = App(
-            group_id=group.id,
-            name="checkout",
-            slug="checkout",
-            capacity="small",
-            tps=100,
-            retention_days=7,
-            secret_hash="0" * 64,
-            retiring_secrets=[],
-        )
-        infrastructure = Infrastructure(group_id=group.id, capacity="small")
-        session.add_all([app, infrastructure])
+    _, app, infrastructure = await seed_app(sessions)
+    assert infrastructure is not None
     return app, infrastructure
 
 
