@@ -32,8 +32,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from barito_cli.market_admin import create_user
 from barito_common.settings import DatabaseSettings, KafkaSettings
+from barito_market.admin import create_user
 from barito_market.settings import MarketSettings
 from barito_testing.ports import free_port
 

@@ -1,29 +1,37 @@
-"""`barito admin`: operator commands on the market's database and topics.
+"""`barito admin`: the market's operator commands, run against the local stack.
 
-barito admin create-user --email E --password P [--superadmin]
+barito admin create-user --email E [--password P] [--superadmin]
 barito admin republish
+
+Each runs the market's own ``barito-market-admin`` (see
+:mod:`barito_cli.market_admin`) with the local stack's addresses; a
+``BARITO_`` variable in the environment wins over the stack's value.
 """
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Sequence
 
 import click
 
-from barito_cli.market_admin import AdminError, create_user, market_settings, republish
+from barito_cli.market_admin import MarketAdminError, run_market_admin
 from barito_cli.stack.config import StackError, load_config
 from barito_cli.suite import service_environment
-from barito_market.settings import MarketSettings
 
 __all__ = ["admin"]
 
+MIN_PASSWORD_LENGTH = 8  # the market's own rule, checked before the prompt is forgotten
 
-def _settings() -> MarketSettings:
+
+def _run(command: Sequence[str], *, stdin: str | None = None) -> None:
     try:
-        defaults = service_environment(load_config(), "market")
+        stack = service_environment(load_config(), "market")
     except StackError:
-        defaults = {}  # outside a checkout: the BARITO_ environment alone decides
-    return market_settings(defaults)
+        stack = {}  # outside a checkout: the BARITO_ environment alone decides
+    try:
+        click.echo(run_market_admin(command, stack, stdin=stdin))
+    except MarketAdminError as err:
+        raise click.ClickException(str(err)) from err
 
 
 @click.group()
@@ -43,20 +51,16 @@ def admin() -> None:
 @click.option("--superadmin", is_flag=True, help="Give the account every right everywhere.")
 def create_user_command(email: str, password: str, superadmin: bool) -> None:
     """Create an account (the first superadmin comes from here)."""
-    if len(password) < 8:
-        raise click.BadParameter("at least 8 characters", param_hint="--password")
-    try:
-        asyncio.run(create_user(_settings(), email=email, password=password, superadmin=superadmin))
-    except AdminError as err:
-        raise click.ClickException(str(err)) from err
-    click.echo(f"created {'superadmin' if superadmin else 'user'} {email.strip().lower()}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(
+            f"at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password"
+        )
+    # On standard input, never on the command line, where `ps` would show it.
+    command = ["create-user", "--email", email, "--password-stdin"]
+    _run([*command, "--superadmin"] if superadmin else command, stdin=f"{password}\n")
 
 
 @admin.command("republish")
 def republish_command() -> None:
     """Rebuild the apps topic: publish every app's profile from the database."""
-    try:
-        count = asyncio.run(republish(_settings()))
-    except AdminError as err:
-        raise click.ClickException(str(err)) from err
-    click.echo(f"republished {count} app profile{'' if count == 1 else 's'}")
+    _run(["republish"])

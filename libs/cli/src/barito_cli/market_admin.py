@@ -1,116 +1,73 @@
-"""What `barito admin` and `barito up` do to the market's database and topics.
+"""Running the market's own ``barito-market-admin`` for `barito admin` and `barito up`.
 
-They run in the CLI's process, on the market's own settings: the ``BARITO_``
-environment when it is set, else the local stack's (the same values
-``barito up`` gives the market process).
+The CLI does not import the market: the market's operator commands are its
+entry point, run here as a child process. The local stack's addresses are
+passed as its arguments, except for a setting the ``BARITO_`` environment
+already gives (which the child inherits), so the environment wins::
+
+    stack = service_environment(load_config(), "market")   # barito_cli.suite
+    out = run_market_admin(["republish"], stack)
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from barito_common.errors import ApiError
-from barito_market import accounts
-from barito_market.db import create_engine, create_sessionmaker
-from barito_market.migrations import upgrade_engine
-from barito_market.registry.publisher import Publisher
-from barito_market.registry.sync import republish_all
-from barito_market.settings import MarketSettings
+__all__ = ["MARKET_ADMIN", "MarketAdminError", "market_admin_arguments", "run_market_admin"]
 
-__all__ = [
-    "FIRST_ADMIN_EMAIL",
-    "AdminError",
-    "FirstAdmin",
-    "create_user",
-    "ensure_first_admin",
-    "market_settings",
-    "republish",
-]
+MARKET_ADMIN = "barito-market-admin"
 
-FIRST_ADMIN_EMAIL = "admin@barito.local"
+# The market's settings the local stack decides, and the option that sets each.
+_OPTIONS = {
+    "BARITO_DATABASE__URL": "--database-url",
+    "BARITO_KAFKA__BOOTSTRAP_SERVERS": "--kafka-bootstrap-servers",
+    "BARITO_DATA_DIR": "--data-dir",
+}
 
 
-class AdminError(RuntimeError):
-    """An admin command could not do what it was asked; the message says why."""
+class MarketAdminError(RuntimeError):
+    """barito-market-admin refused or could not run; the message says why."""
 
 
-def market_settings(defaults: Mapping[str, str]) -> MarketSettings:
-    """The market's settings: BARITO_ variables first, then ``defaults``."""
-    saved = dict(os.environ)
-    try:
-        for key, value in defaults.items():
-            if key != "BARITO_PORT":
-                os.environ.setdefault(key, value)
-        return MarketSettings()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+def market_admin_arguments(stack: Mapping[str, str]) -> list[str]:
+    """The stack's settings (``BARITO_`` variables) as options, where the environment has none."""
+    arguments: list[str] = []
+    for variable, value in stack.items():
+        if variable in _OPTIONS and variable not in os.environ:
+            arguments += [_OPTIONS[variable], value]
+    return arguments
 
 
-async def create_user(
-    settings: MarketSettings, *, email: str, password: str, superadmin: bool
-) -> None:
-    engine = create_engine(settings)
-    try:
-        await upgrade_engine(engine)
-        async with create_sessionmaker(engine)() as session:
-            try:
-                await accounts.create_user(
-                    session, email=email, password=password, superadmin=superadmin
-                )
-            except ApiError as err:
-                raise AdminError(err.message) from err
-            await session.commit()
-    finally:
-        await engine.dispose()
+def _executable() -> str:
+    # The one beside this interpreter first: `uv run barito` and an installed
+    # virtual environment both keep their commands there.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    found = shutil.which(MARKET_ADMIN, path=path)
+    if found is None:
+        raise MarketAdminError(
+            f"{MARKET_ADMIN} is not installed here: it comes with the market "
+            "(services/market); run it where the market runs, e.g. in its container."
+        )
+    return found
 
 
-async def republish(settings: MarketSettings) -> int:
-    """Publish every app's profile from the database again; returns how many."""
-    engine = create_engine(settings)
-    publisher = Publisher(settings.kafka, timeout_s=settings.kafka_timeout_s)
-    await publisher.start()
-    try:
-        await upgrade_engine(engine)
-        async with create_sessionmaker(engine)() as session:
-            try:
-                return await republish_all(session, publisher, settings)
-            except ApiError as err:
-                raise AdminError(err.message) from err
-    finally:
-        await publisher.stop()
-        await engine.dispose()
-
-
-@dataclass(frozen=True)
-class FirstAdmin:
-    email: str
-    password: str | None  # None: the account exists but its password was not kept here
-    created: bool
-
-
-def ensure_first_admin(settings: MarketSettings, credentials_file: Path) -> FirstAdmin:
-    """The installation's first superadmin, created once; later runs return the same one.
-
-    The password is generated on the first run and kept (mode 0600) in the
-    stack's state directory, so every `barito up` can print it again.
-    """
-    known = credentials_file.exists()
-    if known:
-        email, password = credentials_file.read_text().splitlines()[:2]
-    else:
-        email, password = FIRST_ADMIN_EMAIL, secrets.token_urlsafe(12)
-    try:
-        asyncio.run(create_user(settings, email=email, password=password, superadmin=True))
-    except AdminError:
-        # It exists already, made by an earlier run (or by hand).
-        return FirstAdmin(email, password if known else None, created=False)
-    credentials_file.parent.mkdir(parents=True, exist_ok=True)
-    credentials_file.touch(mode=0o600)
-    credentials_file.write_text(f"{email}\n{password}\n")
-    return FirstAdmin(email, password, created=True)
+def run_market_admin(
+    command: Sequence[str], stack: Mapping[str, str], *, stdin: str | None = None
+) -> str:
+    """Run one barito-market-admin command; its output, or MarketAdminError with its stderr."""
+    done = subprocess.run(
+        [_executable(), *market_admin_arguments(stack), *command],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        message = done.stderr.strip() or f"{MARKET_ADMIN} exited with {done.returncode}"
+        raise MarketAdminError(message.removeprefix("error: "))
+    return done.stdout.strip()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from barito_cli.market_admin import ensure_first_admin, market_settings
+from barito_cli.market_admin import MarketAdminError, run_market_admin
 from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.manager import log_tail
@@ -95,16 +95,13 @@ def suite_up(config: StackConfig, *, echo: Echo, timeout_s: float = 60) -> list[
 
 
 def _announce_first_admin(config: StackConfig, echo: Echo) -> None:
-    settings = market_settings(service_environment(config, "market"))
+    # The market's own command: created once, the password kept in the stack's state.
     credentials = config.state_dir / "market" / "first-admin"
-    admin = ensure_first_admin(settings, credentials)
-    if admin.password is None:
-        echo(
-            f"market: superadmin {admin.email} exists, but its password is not in "
-            f"{credentials}; set one with `barito admin create-user`"
-        )
-        return
-    echo(f"market: superadmin {admin.email} password {admin.password}")
+    command = ["first-admin", "--credentials-file", str(credentials)]
+    try:
+        echo(f"market: {run_market_admin(command, service_environment(config, 'market'))}")
+    except MarketAdminError as err:
+        raise StackError(f"market: the first superadmin could not be made: {err}") from err
 
 
 def suite_down(config: StackConfig, *, echo: Echo) -> None:
