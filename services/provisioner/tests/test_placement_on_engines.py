@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from barito_common.kafka import (
@@ -47,6 +46,7 @@ from barito_provisioner.drivers.shared import SharedDriver
 from barito_provisioner.journal import provisioning_topic_specs, read_journal
 from barito_provisioner.settings import SharedSettings
 from barito_testing.apps import partition_count
+from barito_testing.provisioner import stored_index_template
 from barito_testing.stack import shipped_templates
 
 pytestmark = pytest.mark.stack
@@ -116,16 +116,6 @@ def _app(kafka: KafkaSettings, index_prefix: str, slug: str) -> AppProfile:
         capacity="medium",
         updated_at=datetime.now(UTC),
     )
-
-
-async def _template(url: str, name: str) -> dict[str, Any] | None:
-    async with httpx.AsyncClient() as client:
-        response = await client.get(f"{url}/_index_template/{name}")
-    if response.status_code == 404:
-        return None
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()["index_templates"][0]["index_template"]
-    return body
 
 
 class Setting:
@@ -200,18 +190,21 @@ async def test_a_dedicated_groups_apps_get_topics_on_its_kafka_and_templates_on_
     # Grown to medium's six partitions; medium's replication 3 capped by one broker.
     assert await partition_count(setting.group_kafka, first.topic) == 6
     assert await partition_count(setting.kafka, first.topic) is None
-    body = await _template(stack.opensearch_url, template_name(first.index_prefix))
+    body = await stored_index_template(stack.opensearch_url, template_name(first.index_prefix))
     assert body is not None
     assert body["index_patterns"] == [f"{first.index_prefix}-*"]
     assert body["template"]["settings"]["index"]["number_of_shards"] == "3"
     assert body["template"]["settings"]["index"]["number_of_replicas"] == "0"
-    assert await _template(stack.elasticsearch_url, template_name(first.index_prefix)) is None
+    assert (
+        await stored_index_template(stack.elasticsearch_url, template_name(first.index_prefix))
+        is None
+    )
 
     # The poller's path for a group's next app: straight to the known cluster.
     second = _app(setting.kafka, setting.index_prefix, SLUGS[1])
     await setting.driver.bootstrap_apps(setting.spec, [second], setting.cluster, components)
     assert await partition_count(setting.group_kafka, second.topic) == 6
-    assert await _template(stack.opensearch_url, template_name(second.index_prefix))
+    assert await stored_index_template(stack.opensearch_url, template_name(second.index_prefix))
 
     # Deleting removes the cluster (the stand-in records it) and the group's
     # leftovers on the shared cluster from before it moved.

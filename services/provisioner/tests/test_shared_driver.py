@@ -9,221 +9,35 @@ ProvisionEvents back from Kafka.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaConsumer
-from asgi_lifespan import LifespanManager
 
 from barito_cli.stack.manager import stack_down, stack_up
-from barito_common.app_registry import apps_topic_spec
-from barito_common.capacity import CapacityTemplate
-from barito_common.kafka import (
-    Topics,
-    create_consumer,
-    create_producer,
-    ensure_topics,
-)
 from barito_common.schemas import (
     ComponentState,
     InfrastructureState,
-    ProvisionCommand,
     ProvisionCommandKind,
     ProvisionEvent,
-    from_bytes,
-    to_bytes,
 )
 from barito_common.search.index_template import template_name
-from barito_common.settings import KafkaSettings, SearchSettings
+from barito_common.settings import SearchSettings
 from barito_flow.main import create_app as create_flow
 from barito_flow.settings import FlowSettings
-from barito_provisioner.journal import provisioning_topic_specs
-from barito_provisioner.main import create_app
-from barito_provisioner.settings import ProvisionerSettings, SharedSettings
-from barito_testing.apps import App, Apps, partition_count
+from barito_provisioner.settings import SharedSettings
 from barito_testing.ports import free_port
+from barito_testing.provisioner import (
+    market_stand_in,
+    provisioner_settings,
+    running_provisioner,
+    stored_index_template,
+)
 from barito_testing.stack import shipped_templates
 
 S = InfrastructureState
 TEMPLATES = shipped_templates()
-
-
-@dataclass
-class Events:
-    """Every ProvisionEvent published under the test's prefix, as it arrives."""
-
-    consumer: AIOKafkaConsumer
-    seen: list[ProvisionEvent] = field(default_factory=list)
-
-    async def follow(self) -> None:
-        async for record in self.consumer:
-            self.seen.append(from_bytes(ProvisionEvent, record.value))
-
-    def of(self, command: ProvisionCommand) -> list[ProvisionEvent]:
-        return [e for e in self.seen if e.command_id == command.command_id]
-
-    async def wait_for(
-        self, check: Callable[[list[ProvisionEvent]], bool], *, timeout_s: float = 60
-    ) -> list[ProvisionEvent]:
-        async with asyncio.timeout(timeout_s):
-            while not check(self.seen):
-                await asyncio.sleep(0.1)
-        return self.seen
-
-    async def until_state(
-        self, command: ProvisionCommand, state: S, *, timeout_s: float = 60
-    ) -> ProvisionEvent:
-        await self.wait_for(
-            lambda _: any(e.state is state for e in self.of(command)), timeout_s=timeout_s
-        )
-        return next(e for e in self.of(command) if e.state is state)
-
-
-@dataclass
-class Market:
-    """The market's side of the contract: apps in the registry, commands out."""
-
-    kafka: KafkaSettings
-    topics: Topics
-    apps: Apps
-    events: Events
-    producer: Any
-
-    async def register(self, group_id: str) -> App:
-        """An app of ``group_id`` whose topic the market created with one partition."""
-        return await self.apps.register(group_id=group_id)
-
-    async def register_without_topic(self, like: App) -> App:
-        """Another app of ``like``'s group, whose topic nobody has created yet."""
-        slug = f"app-{uuid.uuid4().hex[:8]}"
-        profile = like.profile.model_copy(
-            update={
-                "app_id": str(uuid.uuid4()),
-                "slug": slug,
-                "name": slug,
-                "topic": self.topics.logs(slug),
-                "index_prefix": f"{self.topics.prefix.replace('.', '-')}{slug}",
-            }
-        )
-        await self.apps.publish(profile)
-        return App(profile, like.secret)
-
-    async def command(
-        self,
-        kind: ProvisionCommandKind,
-        infrastructure_id: str,
-        group_id: str,
-        template: CapacityTemplate | dict[str, Any] = TEMPLATES["small"],
-    ) -> ProvisionCommand:
-        body = template if isinstance(template, dict) else template.model_dump(mode="json")
-        command = ProvisionCommand(
-            command_id=uuid.uuid4(),
-            kind=kind,
-            infrastructure_id=infrastructure_id,
-            group_id=group_id,
-            capacity=str(body.get("name", "custom")),
-            template=body,
-            issued_at=datetime.now(UTC),
-        )
-        await self.send(command)
-        return command
-
-    async def send(self, command: ProvisionCommand) -> None:
-        await self.producer.send_and_wait(
-            self.topics.provisioning_commands,
-            to_bytes(command),
-            key=command.infrastructure_id.encode(),
-        )
-
-    async def settled_partitions(self, topic: str, expected: int | None) -> int | None:
-        """The topic's partition count once the broker's metadata shows ``expected``.
-
-        The controller commits a change before the broker's metadata cache has
-        it, so a describe right after a step may still see the old count; the
-        last count read is returned when ``expected`` never shows within 30 s.
-        """
-        deadline = asyncio.get_running_loop().time() + 30
-        while (count := await self.partitions(topic)) != expected:
-            if asyncio.get_running_loop().time() > deadline:
-                break
-            await asyncio.sleep(0.2)
-        return count
-
-    async def partitions(self, topic: str) -> int | None:
-        return await partition_count(self.kafka, topic)
-
-
-def _settings(stack: Any, kafka: KafkaSettings, engine: str, **changes: Any) -> ProvisionerSettings:
-    defaults: dict[str, Any] = {"poll_interval_s": 0.5, "step_attempts": 2, "retry_base_s": 0.2}
-    return ProvisionerSettings(
-        kafka=kafka,
-        search=SearchSettings(engine=engine, url=stack.search_urls[engine]),
-        consumer_group=f"{kafka.topic_prefix}provisioner",
-        **{**defaults, **changes},
-    )
-
-
-@asynccontextmanager
-async def provisioner(settings: ProvisionerSettings) -> AsyncIterator[Any]:
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
-        await asyncio.wait_for(app.state.provisioner.ready.wait(), 60)
-        yield app
-
-
-@asynccontextmanager
-async def market(stack: Any) -> AsyncIterator[Market]:
-    kafka = KafkaSettings(
-        bootstrap_servers=stack.kafka_bootstrap, topic_prefix=f"p{uuid.uuid4().hex[:8]}."
-    )
-    topics = Topics(kafka.topic_prefix)
-    async with AsyncExitStack() as exits:
-        apps = Apps(kafka)
-        await apps.producer.start()
-        exits.push_async_callback(apps.producer.stop)
-        producer = create_producer(kafka)
-        await producer.start()
-        exits.push_async_callback(producer.stop)
-        # The market's topics, and the provisioner's (as it makes them at
-        # start-up), so the events can be followed before it runs.
-        await ensure_topics(kafka, [apps_topic_spec(topics), *provisioning_topic_specs(topics)])
-        consumer = create_consumer(
-            kafka,
-            topics.provisioning_events,
-            group_id=None,
-            metadata_max_age_ms=500,
-            isolation_level="read_uncommitted",
-        )
-        await consumer.start()
-        exits.push_async_callback(consumer.stop)
-        events = Events(consumer)
-        following = asyncio.create_task(events.follow())
-
-        async def stop_following() -> None:
-            following.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await following
-
-        exits.push_async_callback(stop_following)
-        yield Market(kafka, topics, apps, events, producer)
-
-
-async def _index_template(url: str, name: str) -> dict[str, Any] | None:
-    async with httpx.AsyncClient() as client:
-        response = await client.get(f"{url}/_index_template/{name}")
-    if response.status_code == 404:
-        return None
-    response.raise_for_status()
-    template: dict[str, Any] = response.json()["index_templates"][0]["index_template"]
-    return template
 
 
 def _states(events: list[ProvisionEvent]) -> list[S]:
@@ -238,10 +52,10 @@ def _states(events: list[ProvisionEvent]) -> list[S]:
 async def test_create_update_and_delete_move_an_infrastructure_through_its_states(
     stack: Any,
 ) -> None:
-    async with market(stack) as m:
-        settings = _settings(stack, m.kafka, "elasticsearch")
+    async with market_stand_in(stack) as m:
+        settings = provisioner_settings(stack, m.kafka, "elasticsearch")
         first = await m.register("group-a")
-        async with provisioner(settings):
+        async with running_provisioner(settings):
             create = await m.command(
                 ProvisionCommandKind.CREATE, "infra-a", "group-a", TEMPLATES["medium"]
             )
@@ -261,7 +75,7 @@ async def test_create_update_and_delete_move_an_infrastructure_through_its_state
             assert search[0].address and search[0].address.endswith(":19200")
             # The market made the topic with one partition; medium has six.
             assert await m.settled_partitions(first.profile.topic, 6) == 6
-            body = await _index_template(
+            body = await stored_index_template(
                 stack.elasticsearch_url, template_name(first.profile.index_prefix)
             )
             assert body is not None
@@ -273,7 +87,7 @@ async def test_create_update_and_delete_move_an_infrastructure_through_its_state
             # The group's second app: no command, its topic and template follow.
             second = await m.register_without_topic(first)
             assert await m.settled_partitions(second.profile.topic, 6) == 6
-            assert await _index_template(
+            assert await stored_index_template(
                 stack.elasticsearch_url, template_name(second.profile.index_prefix)
             )
 
@@ -294,7 +108,7 @@ async def test_create_update_and_delete_move_an_infrastructure_through_its_state
             assert await m.settled_partitions(first.profile.topic, None) is None
             assert await m.settled_partitions(second.profile.topic, None) is None
             assert (
-                await _index_template(
+                await stored_index_template(
                     stack.elasticsearch_url, template_name(first.profile.index_prefix)
                 )
                 is None
@@ -302,12 +116,12 @@ async def test_create_update_and_delete_move_an_infrastructure_through_its_state
 
 
 async def test_a_redelivered_command_does_nothing_twice_even_after_a_restart(stack: Any) -> None:
-    async with market(stack) as m:
+    async with market_stand_in(stack) as m:
         # No polling between the counts: a health report on a loaded machine
         # would be an event of this command too, yet no redone work.
-        settings = _settings(stack, m.kafka, "elasticsearch", poll_interval_s=3600)
+        settings = provisioner_settings(stack, m.kafka, "elasticsearch", poll_interval_s=3600)
         await m.register("group-b")
-        async with provisioner(settings):
+        async with running_provisioner(settings):
             create = await m.command(ProvisionCommandKind.CREATE, "infra-b", "group-b")
             await m.events.until_state(create, S.ACTIVE)
             handled = len(m.events.of(create))
@@ -318,7 +132,7 @@ async def test_a_redelivered_command_does_nothing_twice_even_after_a_restart(sta
             await m.events.until_state(marker, S.ACTIVE)
             assert len(m.events.of(create)) == handled
         # A new provisioner process knows the command from the events topic alone.
-        async with provisioner(settings):
+        async with running_provisioner(settings):
             await m.send(create)
             marker = await m.command(ProvisionCommandKind.RETRY, "infra-b", "group-b")
             await m.events.until_state(marker, S.ACTIVE)
@@ -326,9 +140,9 @@ async def test_a_redelivered_command_does_nothing_twice_even_after_a_restart(sta
 
 
 async def test_an_invalid_template_ends_in_error_naming_the_field(stack: Any) -> None:
-    async with market(stack) as m:
-        settings = _settings(stack, m.kafka, "elasticsearch")
-        async with provisioner(settings):
+    async with market_stand_in(stack) as m:
+        settings = provisioner_settings(stack, m.kafka, "elasticsearch")
+        async with running_provisioner(settings):
             broken = TEMPLATES["small"].model_dump(mode="json")
             broken["kafka"]["partitions"] = 0
             create = await m.command(ProvisionCommandKind.CREATE, "infra-c", "group-c", broken)
@@ -339,14 +153,14 @@ async def test_an_invalid_template_ends_in_error_naming_the_field(stack: Any) ->
 
 
 async def test_polling_reports_a_component_that_comes_up_after_provisioning(stack: Any) -> None:
-    async with market(stack) as m:
+    async with market_stand_in(stack) as m:
         port = free_port()
         flow_url = f"http://127.0.0.1:{port}"
-        settings = _settings(
+        settings = provisioner_settings(
             stack, m.kafka, "elasticsearch", shared=SharedSettings(flow_url=flow_url)
         )
         await m.register("group-d")
-        async with provisioner(settings):
+        async with running_provisioner(settings):
             create = await m.command(ProvisionCommandKind.CREATE, "infra-d", "group-d")
             active = await m.events.until_state(create, S.ACTIVE)
             flow = next(c for c in active.components if c.name == "flow-0")
@@ -390,11 +204,11 @@ async def test_polling_reports_a_component_that_comes_up_after_provisioning(stac
 async def test_a_stopped_engine_ends_in_error_and_a_retry_after_its_restart_resumes(
     stack: Any,
 ) -> None:
-    async with market(stack) as m:
-        settings = _settings(stack, m.kafka, "opensearch")
+    async with market_stand_in(stack) as m:
+        settings = provisioner_settings(stack, m.kafka, "opensearch")
         await m.register("group-e")
         app = await m.register("group-f")
-        async with provisioner(settings):
+        async with running_provisioner(settings):
             running = await m.command(ProvisionCommandKind.CREATE, "infra-e", "group-e")
             await m.events.until_state(running, S.ACTIVE)
 
@@ -430,6 +244,6 @@ async def test_a_stopped_engine_ends_in_error_and_a_retry_after_its_restart_resu
             await m.events.until_state(retry, S.ACTIVE, timeout_s=120)
             # Resumed at the failed step: provisioning is not done again.
             assert _states(m.events.of(retry))[:2] == [S.BOOTSTRAPPING, S.ACTIVE]
-            assert await _index_template(
+            assert await stored_index_template(
                 stack.opensearch_url, template_name(app.profile.index_prefix)
             )
