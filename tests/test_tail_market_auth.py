@@ -20,7 +20,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from barito_market.accounts.access import SESSION_COOKIE
+from barito_market.accounts.authentication import SESSION_COOKIE
 from barito_testing.apps import App
 from barito_testing.market import (
     Market,

@@ -1,24 +1,51 @@
-"""Fixtures of the market's own tests: a migrated SQLite database per test."""
+"""Fixtures of the market's own tests.
+
+* ``sessions`` — a migrated SQLite database per test (no engine needed).
+* ``market_on_each_database`` — a running market, once on a throwaway
+  Postgres database and once on embedded SQLite, one per test module.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from barito_market.db import create_sessionmaker, engine_for_url
-from barito_market.migrations import upgrade
+from barito_testing.market import Market, market_settings, postgres_database, running_market
+from barito_testing.market_database import migrated_sessions
 
 
 @pytest.fixture
 async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on a fresh SQLite database, migrated the way the market migrates at start."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'market.db'}"
-    await upgrade(url)
-    engine = engine_for_url(url)
-    try:
-        yield create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
+    async with migrated_sessions(f"sqlite+aiosqlite:///{tmp_path / 'market.db'}") as made:
+        yield made
+
+
+@pytest.fixture(scope="module", params=["postgres", "sqlite"])
+async def market_on_each_database(
+    request: pytest.FixtureRequest, stack: Any, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Market]:
+    """The market on Postgres, then on embedded SQLite; three failed logins are throttled."""
+    overrides = {"login_max_failures": 3}
+    if request.param == "sqlite":
+        data_dir = tmp_path_factory.mktemp("market")
+        settings = market_settings(
+            kafka_bootstrap=stack.kafka_bootstrap,
+            database_url=None,
+            data_dir=str(data_dir),
+            **overrides,
+        )
+        async with running_market(settings) as market:
+            assert (Path(data_dir) / "market.db").exists()
+            yield market
+        return
+    async with postgres_database(stack.postgres_url) as url:
+        settings = market_settings(
+            kafka_bootstrap=stack.kafka_bootstrap, database_url=url, **overrides
+        )
+        async with running_market(settings) as market:
+            yield market

@@ -3,7 +3,7 @@
 The market decides each command's placement and learns a dedicated group's
 cluster from the provisioner's events; here both run against a fresh SQLite
 file migrated to head, with the Kafka writes recorded instead of sent. The
-same paths on Postgres and real Kafka: tests/test_market_dedicated_clusters.py.
+same paths on Postgres and real Kafka: test_dedicated_clusters_on_kafka.py.
 """
 
 from __future__ import annotations

@@ -126,7 +126,9 @@ class Market:
                 session, email=email, password=password, superadmin=superadmin
             )
             await session.commit()
-            _, token = await api_tokens.create_token(session, user, name="tests", expires_in_days=None)
+            _, token = await api_tokens.create_token(
+                session, user, name="tests", expires_in_days=None
+            )
             return MarketUser(user.id, user.email, password, token, superadmin)
 
     async def sign_up(self, *, email: str | None = None, password: str | None = None) -> MarketUser:

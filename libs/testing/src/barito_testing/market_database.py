@@ -1,46 +1,39 @@
-"""A throwaway market database on the stack's Postgres, migrated to head.
+"""A market database migrated to head: a throwaway one on the stack's Postgres, or any URL.
 
 async with throwaway_database(stack) as sessions:
     async with sessions() as session: ...
+
+async with migrated_sessions(f"sqlite+aiosqlite:///{tmp_path / 'market.db'}") as sessions: ...
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from barito_market.db import create_sessionmaker, engine_for_url
 from barito_market.migrations import upgrade
+from barito_testing.market import postgres_database
 
-__all__ = ["throwaway_database"]
+__all__ = ["migrated_sessions", "throwaway_database"]
 
 
-def _asyncpg_url(url: str, database: str) -> str:
-    return url.rsplit("/", 1)[0].replace("postgresql+asyncpg://", "postgresql://") + f"/{database}"
+@asynccontextmanager
+async def migrated_sessions(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the database at ``url``, migrated the way the market migrates at start."""
+    await upgrade(url)
+    engine = engine_for_url(url)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager
 async def throwaway_database(stack: Any) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A fresh database at head; dropped afterwards."""
-    name = f"market_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_asyncpg_url(stack.postgres_url, "postgres"))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        base = stack.postgres_url.rsplit("/", 1)[0]
-        if base.startswith("postgresql://"):
-            base = "postgresql+asyncpg://" + base.removeprefix("postgresql://")
-        url = f"{base}/{name}"
-        await upgrade(url)
-        engine = engine_for_url(url)
-        try:
-            yield create_sessionmaker(engine)
-        finally:
-            await engine.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    """A fresh database on the stack's Postgres at head; dropped afterwards."""
+    async with postgres_database(stack.postgres_url) as url, migrated_sessions(url) as sessions:
+        yield sessions
