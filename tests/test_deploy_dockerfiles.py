@@ -10,7 +10,6 @@ hides, or paths the code expects that the image does not have.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import shutil
@@ -34,6 +33,17 @@ from tests.support.deploy import (
     env_names,
     load_json,
 )
+from tests.support.dockerfiles import (
+    baked_secrets,
+    copies,
+    dockerignore_patterns,
+    dockerignored,
+    final_env,
+    final_stage,
+    final_workdir,
+    stage_base,
+    why_root,
+)
 
 # A cold `make test` builds the tools first (`make tools`); run alone, the first
 # test builds its Go tool (under a minute cold on two cores) inside its own time.
@@ -50,9 +60,6 @@ MEMBERS = {
 }
 # Where the repository sits in every image (WORKDIR of the final stage).
 APP = Path("/app")
-SECRET_NAME = re.compile(
-    r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|DATABASE__URL", re.IGNORECASE
-)
 
 
 @pytest.fixture(scope="module")
@@ -67,91 +74,6 @@ def reports(images: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {service: images[service] for service in SERVICES}
 
 
-def _final(report: dict[str, Any]) -> list[dict[str, Any]]:
-    commands: list[dict[str, Any]] = report["stages"][-1]["commands"]
-    return commands
-
-
-def _root_user(report: dict[str, Any]) -> str | None:
-    """Why the final stage runs as root, or None when it does not."""
-    users = [c["user"] for c in _final(report) if c["instruction"] == "user"]
-    if not users:
-        return "the final stage has no USER: the container runs as root"
-    user = users[-1].split(":")[0]
-    if user in ("root", "0"):
-        return f"USER {users[-1]}: the container runs as root"
-    if not user.isdigit():
-        # Kubernetes' runAsNonRoot cannot verify a user name without /etc/passwd.
-        return f"USER {users[-1]}: not numeric, Kubernetes cannot verify it is not root"
-    return None
-
-
-def _base(report: dict[str, Any], stage: int) -> str:
-    """A stage's base with the build arguments' defaults put in (what `docker build` uses)."""
-    defaults = {pair["key"]: pair["value"] or "" for pair in report["meta_args"]}
-    base: str = report["stages"][stage]["base"]
-    return re.sub(r"\$\{?(\w+)\}?", lambda m: defaults.get(m.group(1), m.group(0)), base)
-
-
-def _baked_secrets(report: dict[str, Any]) -> list[str]:
-    found = []
-    stages = [{"commands": [{"instruction": "arg", "args": report["meta_args"]}]}]
-    for stage in [*stages, *report["stages"]]:
-        for command in stage["commands"]:
-            for pair in command.get("env") or command.get("args") or []:
-                if SECRET_NAME.search(pair["key"]) and pair["value"]:
-                    found.append(f"{command['instruction'].upper()} {pair['key']}")
-    return found
-
-
-def _env(report: dict[str, Any]) -> dict[str, str]:
-    return {
-        pair["key"]: pair["value"]
-        for command in _final(report)
-        for pair in command.get("env") or []
-    }
-
-
-def _workdir(report: dict[str, Any]) -> Path:
-    workdirs = [c["text"].split(" ", 1)[1] for c in _final(report) if c["instruction"] == "workdir"]
-    return Path(workdirs[-1])
-
-
-def _copies(report: dict[str, Any]) -> list[tuple[str | None, list[str], str]]:
-    """(--from stage or None, sources, destination) of every COPY in every stage."""
-    copies = []
-    for stage in report["stages"]:
-        for command in stage["commands"]:
-            if command["instruction"] != "copy":
-                continue
-            words = command["text"].split()[1:]
-            source_stage = next(
-                (w.removeprefix("--from=") for w in words if w.startswith("--from=")), None
-            )
-            paths = [w for w in words if not w.startswith("--")]
-            copies.append((source_stage, paths[:-1], paths[-1]))
-    return copies
-
-
-def _dockerignore() -> list[str]:
-    return [
-        line.strip()
-        for line in (REPO / ".dockerignore").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-
-
-def _ignored(path: str, patterns: list[str]) -> bool:
-    """Whether .dockerignore (these patterns, no negations used) hides ``path`` or a parent."""
-    parts = Path(path).parts
-    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    return any(
-        fnmatch.fnmatch(prefix, pattern.replace("**/", "*")) or fnmatch.fnmatch(prefix, pattern)
-        for pattern in patterns
-        for prefix in prefixes
-    )
-
-
 def test_buildkit_parses_every_dockerfile_without_warnings(
     images: dict[str, dict[str, Any]],
 ) -> None:
@@ -160,9 +82,9 @@ def test_buildkit_parses_every_dockerfile_without_warnings(
         assert len(report["stages"]) >= 2, f"{service}: not a multi-stage build"
         # The bases are build arguments (local bases on machines without a
         # registry); a user who passes none builds on the official ones.
-        assert _base(report, -1).startswith("python:3.11-slim"), service
-        assert _base(report, 0).startswith("python:3.11-slim"), service
-    assert _base(images["market"], 1) == "node:20-slim"
+        assert stage_base(report, -1).startswith("python:3.11-slim"), service
+        assert stage_base(report, 0).startswith("python:3.11-slim"), service
+    assert stage_base(images["market"], 1) == "node:20-slim"
 
 
 def test_buildkit_refuses_a_broken_dockerfile(tmp_path: Path) -> None:
@@ -174,7 +96,7 @@ def test_buildkit_refuses_a_broken_dockerfile(tmp_path: Path) -> None:
 
 
 def test_every_image_runs_as_a_numeric_non_root_user(images: dict[str, dict[str, Any]]) -> None:
-    problems = {service: _root_user(report) for service, report in images.items()}
+    problems = {service: why_root(report) for service, report in images.items()}
     assert {service: p for service, p in problems.items() if p} == {}
 
 
@@ -190,23 +112,27 @@ def test_a_dockerfile_without_user_or_with_root_is_caught(tmp_path: Path) -> Non
         (tmp_path / name).write_text(text)
         paths.append(tmp_path / name)
     for name, report in zip(cases, load_json(dockerfile_reports(*paths)), strict=True):
-        assert _root_user(report) is not None, name
+        assert why_root(report) is not None, name
 
 
 def test_every_image_checks_its_own_healthz(reports: dict[str, dict[str, Any]]) -> None:
     for service, report in reports.items():
-        checks = [c["healthcheck"] for c in _final(report) if c["instruction"] == "healthcheck"]
+        checks = [
+            c["healthcheck"] for c in final_stage(report) if c["instruction"] == "healthcheck"
+        ]
         assert checks, f"{service}: no HEALTHCHECK"
         test = checks[-1]
         assert test[0] == "CMD", f"{service}: {test}"
         assert "/healthz" in " ".join(test), f"{service}: {test}"
         # The port it asks is the one the service listens on.
         assert "BARITO_PORT" in " ".join(test), f"{service}: {test}"
-        assert _env(report)["BARITO_PORT"] == str(SETTINGS[service].model_fields["port"].default)
+        assert final_env(report)["BARITO_PORT"] == str(
+            SETTINGS[service].model_fields["port"].default
+        )
 
 
 def test_no_image_bakes_a_secret_into_env_or_arg(images: dict[str, dict[str, Any]]) -> None:
-    assert {s: _baked_secrets(r) for s, r in images.items() if _baked_secrets(r)} == {}
+    assert {s: baked_secrets(r) for s, r in images.items() if baked_secrets(r)} == {}
 
 
 def test_a_secret_in_env_or_arg_is_caught(tmp_path: Path) -> None:
@@ -217,12 +143,12 @@ def test_a_secret_in_env_or_arg_is_caught(tmp_path: Path) -> None:
     )
     (report,) = load_json(dockerfile_reports(path))
     # A declared ARG without a value is a build-time input, not a baked secret.
-    assert _baked_secrets(report) == ["ARG GITHUB_TOKEN", "ENV BARITO_SEARCH__PASSWORD"]
+    assert baked_secrets(report) == ["ARG GITHUB_TOKEN", "ENV BARITO_SEARCH__PASSWORD"]
 
 
 def test_image_settings_are_settings_the_service_reads(reports: dict[str, dict[str, Any]]) -> None:
     for service, report in reports.items():
-        env = _env(report)
+        env = final_env(report)
         barito = {key for key in env if key.startswith("BARITO_")}
         assert barito <= env_names(SETTINGS[service]), f"{service}: {barito}"
         # In a container, 127.0.0.1 would take no traffic from outside it.
@@ -245,7 +171,7 @@ def test_each_image_installs_only_barito_common_and_its_own_package(
             assert f"--package {project}" in sync, f"{image}: {sync}"
         sources = {
             path
-            for stage, paths, _ in _copies(report)
+            for stage, paths, _ in copies(report)
             if stage is None
             for path in paths
             if path.endswith("/src")
@@ -256,25 +182,25 @@ def test_each_image_installs_only_barito_common_and_its_own_package(
 def test_every_copied_path_exists_and_is_not_dockerignored(
     images: dict[str, dict[str, Any]],
 ) -> None:
-    patterns = _dockerignore()
+    patterns = dockerignore_patterns()
     assert ".git" in patterns and "**/node_modules" in patterns
     for service, report in images.items():
-        for stage, paths, _ in _copies(report):
+        for stage, paths, _ in copies(report):
             if stage is not None:
                 continue
             for path in paths:
                 assert (REPO / path).exists(), f"{service}: COPY {path}: not in the repository"
-                hidden = _ignored(path, patterns)
+                hidden = dockerignored(path, patterns)
                 assert not hidden, f"{service}: COPY {path}: .dockerignore hides it"
 
 
 def test_nothing_git_ignores_is_sent_into_an_image(images: dict[str, dict[str, Any]]) -> None:
     """Caches, builds and local state under a copied folder stay out of the build context."""
-    patterns = _dockerignore()
+    patterns = dockerignore_patterns()
     sources = {
         path
         for report in images.values()
-        for stage, paths, _ in _copies(report)
+        for stage, paths, _ in copies(report)
         if stage is None
         for path in paths
         if (REPO / path).is_dir()
@@ -287,11 +213,11 @@ def test_nothing_git_ignores_is_sent_into_an_image(images: dict[str, dict[str, A
         text=True,
         check=True,
     ).stdout.split()
-    leaked = [path for path in listed if not _ignored(path.rstrip("/"), patterns)]
+    leaked = [path for path in listed if not dockerignored(path.rstrip("/"), patterns)]
     assert leaked == [], f"add them to .dockerignore: {leaked}"
     # The check sees what it must: the web UI's own build and modules, when present.
     for built in ("services/market/web/dist", "services/market/web/node_modules"):
-        assert _ignored(built, patterns)
+        assert dockerignored(built, patterns)
 
 
 def test_images_hold_the_files_the_code_finds_by_its_own_location(
@@ -300,8 +226,8 @@ def test_images_hold_the_files_the_code_finds_by_its_own_location(
     """The SPA and the templates sit where the code's defaults point, in the image too."""
 
     def copied_to(report: dict[str, Any]) -> set[Path]:
-        workdir = _workdir(report)
-        return {workdir / destination for _, _, destination in _copies(report)}
+        workdir = final_workdir(report)
+        return {workdir / destination for _, _, destination in copies(report)}
 
     market = copied_to(reports["market"])
     dist = APP / DEFAULT_DIST_DIR.relative_to(REPO)
@@ -316,8 +242,8 @@ def test_images_hold_the_files_the_code_finds_by_its_own_location(
     templates = Path(ProvisionerSettings.model_fields["templates_dir"].default)
     assert APP / templates.relative_to(REPO) in copied_to(reports["provisioner"])
     # The embedded-database folder is one the non-root user may write.
-    assert _env(reports["market"])["BARITO_DATA_DIR"] == "/var/lib/barito/market"
-    runs = " ".join(c["text"] for c in _final(reports["market"]) if c["instruction"] == "run")
+    assert final_env(reports["market"])["BARITO_DATA_DIR"] == "/var/lib/barito/market"
+    runs = " ".join(c["text"] for c in final_stage(reports["market"]) if c["instruction"] == "run")
     assert "install -d -o barito -g barito /var/lib/barito/market" in runs
 
 
@@ -402,11 +328,11 @@ def test_the_canary_image_checks_its_healthz_and_sets_only_options_the_canary_re
     images: dict[str, dict[str, Any]],
 ) -> None:
     report = images["canary"]
-    checks = [c["healthcheck"] for c in _final(report) if c["instruction"] == "healthcheck"]
+    checks = [c["healthcheck"] for c in final_stage(report) if c["instruction"] == "healthcheck"]
     assert checks and checks[-1][0] == "CMD"
     # The port it asks is the one the canary serves /metrics and /healthz on.
     assert "/healthz" in " ".join(checks[-1]) and "BARITO_CANARY_LISTEN" in " ".join(checks[-1])
-    env = _env(report)
+    env = final_env(report)
     assert {key for key in env if key.startswith("BARITO_")} <= canary_env_names()
     # In a container, 127.0.0.1 would take no scrape from outside it.
     assert env["BARITO_CANARY_LISTEN"].startswith("0.0.0.0:")
