@@ -11,7 +11,6 @@ goes to the cluster.
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -34,6 +33,7 @@ from barito_common.schemas import (
 from barito_common.settings import KafkaSettings
 from barito_market.models import AppGroup, Infrastructure, ProvisioningEvent
 from barito_testing.market import Market, MarketUser, market_on_postgres
+from barito_testing.ports import free_port
 
 pytestmark = pytest.mark.stack
 
@@ -47,13 +47,6 @@ async def market(stack: Any) -> AsyncIterator[Market]:
 @pytest.fixture(scope="module")
 async def owner(market: Market) -> MarketUser:
     return await market.create_user()
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def cluster_at(stack: Any, kafka: str) -> ClusterCoordinates:
@@ -233,7 +226,7 @@ async def test_registering_in_a_dedicated_group_creates_the_topic_on_the_groups_
 ) -> None:
     reachable = await dedicated_group(market, owner, cluster_at(stack, "localhost:19092"))
     unreachable = await dedicated_group(
-        market, owner, cluster_at(stack, f"127.0.0.1:{closed_port()}")
+        market, owner, cluster_at(stack, f"127.0.0.1:{free_port()}")
     )
 
     created = await register(market, owner, f"in{uuid.uuid4().hex[:6]}", "small", reachable)

@@ -9,7 +9,6 @@ move). The market must merge them into one ordered, de-duplicated answer.
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from barito_common.search.index_template import index_template_body, template_na
 from barito_common.settings import SearchSettings
 from barito_market.models import AppGroup, Infrastructure
 from barito_testing.market import Market, MarketUser, market_on_postgres
+from barito_testing.ports import free_port
 
 pytestmark = pytest.mark.stack
 
@@ -61,13 +61,6 @@ class World:
             assert row is not None
             row.placement = Placement.DEDICATED
             row.cluster = cluster.model_dump(mode="json")
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def index(search: SearchAdapter, prefix: str, slug: str, docs: list[tuple[str, int]]) -> None:
@@ -186,7 +179,7 @@ async def test_stored_figures_add_up_both_engines(world: World) -> None:
 async def test_an_engine_that_does_not_answer_makes_the_search_503(
     world: World, stack: Any
 ) -> None:
-    await world.move_to(cluster_at(f"http://127.0.0.1:{closed_port()}"))
+    await world.move_to(cluster_at(f"http://127.0.0.1:{free_port()}"))
     try:
         searched = await world.search()
         status = await world.market.client.get(

@@ -1,6 +1,6 @@
 """The roll-up and provisioning writes on the embedded SQLite default (no Kafka needed).
 
-The same code runs on Postgres in tests/test_market_consumers.py; here it
+The same code runs on Postgres and Kafka in test_consumers.py; here it
 runs on a fresh SQLite file migrated to head, as a market without a
 database URL uses.
 """
