@@ -9,14 +9,16 @@ from (``raise ... from err``, followed through ``__cause__``), is one of:
 * a ``KafkaError`` — Kafka unreachable, a leader moving, a producer to replace;
 * an ``OSError`` — a refused or reset connection, a timeout (``TimeoutError``
   is one), as a database driver raises them;
-* one of the caller's own types (``also``), e.g. the market's SQLAlchemy
-  errors for a database that is away.
+* an error the caller's own test (``also``) says may pass, e.g. the market's
+  for a database that is away or busy (SQLAlchemy's and Postgres' errors).
 
 Everything else — a record the handler's rules refuse, a bug — would fail the
 same way on every try, so retrying it would stall its partition for good.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from aiokafka.errors import KafkaError
 
@@ -30,7 +32,9 @@ class TransientError(RuntimeError):
 _TRANSIENT: tuple[type[BaseException], ...] = (TransientError, KafkaError, OSError)
 
 
-def is_transient(err: BaseException, *, also: tuple[type[BaseException], ...] = ()) -> bool:
+def is_transient(
+    err: BaseException, *, also: Callable[[BaseException], bool] | None = None
+) -> bool:
     """Whether ``err`` or an error it was raised from may pass (see the module docstring).
 
     >>> is_transient(ConnectionRefusedError()), is_transient(ValueError("bad"))
@@ -43,14 +47,13 @@ def is_transient(err: BaseException, *, also: tuple[type[BaseException], ...] = 
     ... except RuntimeError as wrapped:
     ...     is_transient(wrapped)
     True
-    >>> is_transient(KeyError("x"), also=(LookupError,))
+    >>> is_transient(KeyError("x"), also=lambda link: isinstance(link, LookupError))
     True
     """
-    kinds = _TRANSIENT + also
     seen: set[int] = set()
     link: BaseException | None = err
     while link is not None and id(link) not in seen:
-        if isinstance(link, kinds):
+        if isinstance(link, _TRANSIENT) or (also is not None and also(link)):
             return True
         seen.add(id(link))
         # Only the explicit cause: an error merely raised while another was

@@ -63,14 +63,27 @@ P = TypeVar("P", bound=BaseModel)
 _PRUNE_EVERY_S = 3600.0
 
 # SQLAlchemy's errors for a database that is away or busy (a refused or lost
-# connection, a full pool, SQLite's "database is locked"): they may pass, so a
-# record failing with one is retried, not dead-lettered.
+# connection, a full pool, SQLite's "database is locked"), and Postgres' error
+# classes for the same (08 connection, 40 deadlock or serialization, 53
+# resources, 57 shutting down or starting, 58 system): they may pass, so a
+# record failing with one is retried, not dead-lettered. asyncpg's errors come
+# wrapped (SQLAlchemy's from the driver's), hence the test on every link.
 _DATABASE_AWAY = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
     sa_exc.DisconnectionError,
     sa_exc.TimeoutError,
 )
+_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
+
+
+def _database_link_away(link: BaseException) -> bool:
+    if isinstance(link, _DATABASE_AWAY):
+        return True
+    if isinstance(link, sa_exc.DBAPIError) and link.connection_invalidated:
+        return True
+    sqlstate = getattr(link, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES
 
 
 def database_away(err: BaseException) -> bool:
@@ -80,8 +93,15 @@ def database_away(err: BaseException) -> bool:
     True
     >>> database_away(sa_exc.IntegrityError("INSERT", {}, ValueError("duplicate")))
     False
+    >>> import asyncpg
+    >>> deadlock = asyncpg.exceptions.DeadlockDetectedError("deadlock detected")
+    >>> try:
+    ...     raise sa_exc.DBAPIError("UPDATE", {}, deadlock) from deadlock
+    ... except sa_exc.DBAPIError as wrapped:
+    ...     database_away(wrapped)
+    True
     """
-    return is_transient(err, also=_DATABASE_AWAY)
+    return is_transient(err, also=_database_link_away)
 
 
 def group_id_for(topic_prefix: str) -> str:
