@@ -4,10 +4,11 @@
 * :mod:`.dead_letters` — ``barito.logs.dlq`` into each minute's dead-lettered count;
 * :mod:`.provisioning_events` — ``barito.provisioning.events`` into infrastructure
   and component states and the provisioning timeline;
-* :mod:`.runner` — one consumer per topic (group ``barito-market``), started
-  and stopped by the market's lifespan.
+* :mod:`.runner` — one :class:`barito_common.kafka.ConsumeLoop` per topic
+  (group ``barito-market``), started and stopped by the market's lifespan.
 
-Each topic module turns one record's bytes into a database change and says
+Each topic module turns one decoded payload into a database change and says
 what happened (a :class:`~barito_market.consumers.outcome.Outcome`); the
-runner does the Kafka I/O, retries and offset commits.
+loop does the Kafka I/O, decoding, retries, dead letters and offset commits
+(architecture §2).
 """
