@@ -51,10 +51,19 @@ async def test_a_delta_applies_once_and_sources_add_up_in_one_row(
 ) -> None:
     app, _ = await seed(sessions)
     received = MinuteDelta(
-        uuid.uuid4(), app.id, MINUTE, received_events=5, rejected={"rate_limited": 1}
+        key=uuid.uuid4(),
+        app_id=app.id,
+        minute=MINUTE,
+        received_events=5,
+        rejected={"rate_limited": 1},
     )
-    indexed = MinuteDelta(uuid.uuid4(), app.id, MINUTE, indexed_events=4, indexed_bytes=40)
-    letters = [MinuteDelta(uuid.uuid4(), app.id, MINUTE, dead_lettered=1) for _ in range(5)]
+    indexed = MinuteDelta(
+        key=uuid.uuid4(), app_id=app.id, minute=MINUTE, indexed_events=4, indexed_bytes=40
+    )
+    letters = [
+        MinuteDelta(key=uuid.uuid4(), app_id=app.id, minute=MINUTE, dead_lettered=1)
+        for _ in range(5)
+    ]
 
     outcomes = await asyncio.gather(
         apply_delta(sessions, received),
@@ -75,7 +84,8 @@ async def test_a_delta_for_an_app_the_market_does_not_know_is_skipped(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     outcome = await apply_delta(
-        sessions, MinuteDelta(uuid.uuid4(), uuid.uuid4(), MINUTE, received_events=1)
+        sessions,
+        MinuteDelta(key=uuid.uuid4(), app_id=uuid.uuid4(), minute=MINUTE, received_events=1),
     )
     assert outcome == RollupOutcome.UNKNOWN_APP
 
@@ -84,7 +94,9 @@ async def test_pruned_keys_are_only_those_older_than_the_topics_keep_records(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     app, _ = await seed(sessions)
-    await apply_delta(sessions, MinuteDelta(uuid.uuid4(), app.id, MINUTE, received_events=1))
+    await apply_delta(
+        sessions, MinuteDelta(key=uuid.uuid4(), app_id=app.id, minute=MINUTE, received_events=1)
+    )
     now = datetime.now(UTC)
 
     assert await prune_applied_keys(sessions, now=now) == 0

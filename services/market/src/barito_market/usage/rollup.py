@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from barito_common.schemas import DeadLetter, UsageReport
 from barito_market.models import App, UsageMinute
 from barito_market.models.applied_usage import AppliedUsage
+from barito_market.usage.series import MinuteCounts
 
 __all__ = [
     "APPLIED_KEYS_KEPT",
@@ -71,20 +72,13 @@ class RollupOutcome:
     UNKNOWN_APP = "unknown_app"
 
 
-@dataclass(frozen=True, slots=True)
-class MinuteDelta:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MinuteDelta(MinuteCounts):
     """What one report or letter adds to one app's minute."""
 
     key: uuid.UUID
     """Identity of the report or letter: it is applied at most once."""
     app_id: uuid.UUID
-    minute: datetime
-    received_events: int = 0
-    received_bytes: int = 0
-    rejected: Mapping[str, int] = field(default_factory=dict)
-    indexed_events: int = 0
-    indexed_bytes: int = 0
-    dead_lettered: int = 0
 
 
 def minute_of(moment: datetime) -> datetime:
