@@ -3,6 +3,8 @@
 * ``sessions`` — a migrated SQLite database per test (no engine needed).
 * ``market_on_each_database`` — a running market, once on a throwaway
   Postgres database and once on embedded SQLite, one per test module.
+* ``users`` — one account per role a test plays (owner, admin, member,
+  outsider, superadmin) on the test module's own ``market``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from barito_testing.market import Market, market_settings, postgres_database, running_market
+from barito_testing.market import (
+    Market,
+    MarketUser,
+    market_settings,
+    postgres_database,
+    running_market,
+)
 from barito_testing.market_database import migrated_sessions
 
 
@@ -49,3 +57,11 @@ async def market_on_each_database(
         )
         async with running_market(settings) as market:
             yield market
+
+
+@pytest.fixture(scope="module")
+async def users(market: Market) -> dict[str, MarketUser]:
+    """An owner, an admin, a member, an outsider and a superadmin of the module's market."""
+    people = {role: await market.create_user() for role in ("owner", "admin", "member", "outsider")}
+    people["superadmin"] = await market.create_user(superadmin=True)
+    return people

@@ -52,13 +52,6 @@ async def market(stack: Any) -> AsyncIterator[Market]:
         yield market
 
 
-@pytest.fixture(scope="module")
-async def users(market: Market) -> dict[str, MarketUser]:
-    people = {role: await market.create_user() for role in ("owner", "admin", "member", "outsider")}
-    people["superadmin"] = await market.create_user(superadmin=True)
-    return people
-
-
 async def new_world(market: Market, users: dict[str, MarketUser]) -> World:
     owner = users["owner"].headers
     registered = await market.client.post(

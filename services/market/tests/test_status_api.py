@@ -45,13 +45,6 @@ def data_path(running: tuple[Market, Pipeline]) -> Pipeline:
 
 
 @pytest.fixture(scope="module")
-async def users(market: Market) -> dict[str, MarketUser]:
-    people = {role: await market.create_user() for role in ("owner", "admin", "member", "outsider")}
-    people["superadmin"] = await market.create_user(superadmin=True)
-    return people
-
-
-@pytest.fixture(scope="module")
 async def app(market: Market, users: dict[str, MarketUser]) -> RegisteredApp:
     registered = await register(market, users["owner"], f"shop{uuid.uuid4().hex[:6]}")
     for role in ("admin", "member"):
