@@ -26,7 +26,7 @@ from typing import Literal
 
 from prometheus_client import Counter
 
-from barito_common.kafka_producer import RecoveringProducer
+from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_common.schemas import UsageReport, to_bytes
 
 __all__ = ["UsageWindows"]

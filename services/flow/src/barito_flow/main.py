@@ -23,7 +23,7 @@ from barito_common.app_registry import AppRegistry
 from barito_common.capacity import load_templates
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe, Topics, create_producer
-from barito_common.kafka_producer import RecoveringProducer
+from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_common.search import create_search_adapter
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve

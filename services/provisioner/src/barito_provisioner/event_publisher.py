@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from barito_common.kafka import Topics
-from barito_common.kafka_producer import RecoveringProducer
+from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_common.schemas import ProvisionEvent, to_bytes
 
 __all__ = ["EventPublisher"]

@@ -12,7 +12,7 @@ import asyncio
 import logging
 
 from barito_common.kafka import Backoff, Topics, create_producer, until_done
-from barito_common.kafka_producer import RecoveringProducer
+from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_provisioner.command_handler import CommandHandler, Reporter
 from barito_provisioner.consumer.command_consumer import command_loop
 from barito_provisioner.drivers import PlacedDriver

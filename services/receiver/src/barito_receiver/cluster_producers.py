@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaProducer
 
 from barito_common.app_registry import AppRegistry
 from barito_common.cluster_clients import ClusterClients
-from barito_common.kafka_producer import RecoveringProducer
+from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_common.schemas import AppProfile
 from barito_common.settings import KafkaSettings
 

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from barito_common.app_registry import AppRegistry
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe, Topics, create_producer
-from barito_common.kafka_producer import RecoveringProducer
+from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
 from barito_common.settings import KafkaSettings

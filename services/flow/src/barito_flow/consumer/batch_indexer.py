@@ -29,7 +29,7 @@ from barito_common.app_registry import AppRegistry
 from barito_common.capacity import CapacityTemplate
 from barito_common.chunk_codec import CorruptChunk, decode_chunk
 from barito_common.kafka import Topics
-from barito_common.kafka_producer import RecoveringProducer
+from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_common.schemas import DeadLetter, to_bytes
 from barito_common.search import BulkResult, SearchAdapter, SearchError
 from barito_common.search.index_template import index_template_body, template_name

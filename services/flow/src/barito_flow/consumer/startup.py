@@ -14,7 +14,7 @@ from barito_common.kafka import (
     ensure_topics,
     usage_topic_spec,
 )
-from barito_common.kafka_producer import RecoveringProducer
+from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_flow.consumer.worker import FlowWorker
 from barito_flow.settings import FlowSettings
 

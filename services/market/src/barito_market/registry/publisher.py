@@ -33,7 +33,7 @@ from barito_common.kafka import (
     ensure_topics,
     log_topic_spec,
 )
-from barito_common.kafka_producer import RecoveringProducer
+from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_common.schemas import AppProfile, ClusterCoordinates, ProvisionCommand, to_bytes
 from barito_common.settings import KafkaSettings
 
