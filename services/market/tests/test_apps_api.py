@@ -12,12 +12,12 @@ import uuid
 from typing import Any
 
 import pytest
-from aiokafka import TopicPartition
 from sqlalchemy import select
 
-from barito_common.kafka import create_admin, create_consumer
+from barito_common.kafka import create_admin
 from barito_common.schemas import ProvisionCommand, ProvisionCommandKind, from_bytes
 from barito_market.models import AppGroup, AuditEntry, Infrastructure
+from barito_testing.apps import topic_values
 from barito_testing.market import Market
 
 
@@ -97,20 +97,8 @@ async def test_registration_creates_the_log_topic_and_asks_for_infrastructure_on
 
 async def provisioning_commands(market: Market) -> list[ProvisionCommand]:
     topic = market.app.state.publisher.topics.provisioning_commands
-    consumer = create_consumer(market.settings.kafka, group_id=None)
-    await consumer.start()
-    try:
-        partition = TopicPartition(topic, 0)
-        consumer.assign([partition])
-        await consumer.seek_to_beginning(partition)
-        end = (await consumer.end_offsets([partition]))[partition]
-        commands: list[ProvisionCommand] = []
-        while await consumer.position(partition) < end:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                commands += [from_bytes(ProvisionCommand, r.value) for r in records]
-        return commands
-    finally:
-        await consumer.stop()
+    values = await topic_values(market.settings.kafka, topic)
+    return [from_bytes(ProvisionCommand, value) for value in values]
 
 
 async def test_names_are_unique_within_a_group_and_free_again_after_deletion(

@@ -17,10 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiokafka import TopicPartition
 from sqlalchemy import select
 
-from barito_common.kafka import Topics, create_admin, create_consumer, create_producer
+from barito_common.kafka import Topics, create_admin, create_producer
 from barito_common.schemas import (
     AppProfile,
     ClusterCoordinates,
@@ -32,6 +31,7 @@ from barito_common.schemas import (
 )
 from barito_common.settings import KafkaSettings
 from barito_market.models import AppGroup, Infrastructure, ProvisioningEvent
+from barito_testing.apps import topic_values
 from barito_testing.market import Market, MarketUser, market_on_postgres
 from barito_testing.ports import free_port
 
@@ -59,36 +59,9 @@ def cluster_at(stack: Any, kafka: str) -> ClusterCoordinates:
     )
 
 
-async def topic_values(bootstrap: str, topic: str) -> list[bytes]:
-    """Every non-tombstone value of ``topic`` up to its end now, partition by partition."""
-    kafka = KafkaSettings(bootstrap_servers=bootstrap)
-    admin = create_admin(kafka)
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-    consumer = create_consumer(kafka, group_id=None)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        values: list[bytes] = []
-        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                values += [record.value for record in records if record.value]
-        return values
-    finally:
-        await consumer.stop()
-
-
 async def latest_profiles(market: Market, stack: Any) -> dict[str, AppProfile]:
     """The registry as the data path reads it: the last profile of each app, by slug."""
-    values = await topic_values(
-        stack.kafka_bootstrap, Topics(market.settings.kafka.topic_prefix).apps
-    )
+    values = await topic_values(market.settings.kafka, market.app.state.publisher.topics.apps)
     profiles = [from_bytes(AppProfile, value) for value in values]
     return {profile.slug: profile for profile in profiles}
 
@@ -175,7 +148,7 @@ async def test_an_active_event_republishes_every_app_of_the_group_and_a_stale_on
     commands = [
         from_bytes(ProvisionCommand, value)
         for value in await topic_values(
-            stack.kafka_bootstrap, Topics(market.settings.kafka.topic_prefix).provisioning_commands
+            market.settings.kafka, market.app.state.publisher.topics.provisioning_commands
         )
     ]
 

@@ -151,3 +151,24 @@ async def partition_count(kafka: KafkaSettings, topic: str) -> int | None:
         return len(described["partitions"])
     finally:
         await admin.close()
+
+
+async def topic_values(kafka: KafkaSettings, topic: str) -> list[bytes]:
+    """Every value of ``topic`` up to its end now (tombstones left out), oldest first
+    within each partition; [] when the topic does not exist."""
+    partitions = [TopicPartition(topic, p) for p in range(await partition_count(kafka, topic) or 0)]
+    if not partitions:
+        return []
+    consumer = create_consumer(kafka, group_id=None)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        values: list[bytes] = []
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                values += [record.value for record in records if record.value]
+        return values
+    finally:
+        await consumer.stop()

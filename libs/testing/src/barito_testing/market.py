@@ -26,16 +26,16 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import TopicPartition
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from barito_common.kafka import Topics, create_consumer
+from barito_common.kafka import Topics
 from barito_common.settings import DatabaseSettings, KafkaSettings
 from barito_market.accounts import api_tokens, users
 from barito_market.main import create_app
 from barito_market.settings import MarketSettings
+from barito_testing.apps import topic_values
 
 __all__ = [
     "Market",
@@ -184,18 +184,4 @@ async def market_on_postgres(stack: Any, **overrides: Any) -> AsyncIterator[Mark
 
 async def apps_topic_values(kafka_bootstrap: str, prefix: str) -> list[bytes]:
     """Every non-tombstone value on the apps topic under ``prefix``, oldest first."""
-    topic = Topics(prefix).apps
-    consumer = create_consumer(KafkaSettings(bootstrap_servers=kafka_bootstrap), group_id=None)
-    await consumer.start()
-    try:
-        partition = TopicPartition(topic, 0)
-        consumer.assign([partition])
-        await consumer.seek_to_beginning(partition)
-        end = (await consumer.end_offsets([partition]))[partition]
-        values: list[bytes] = []
-        while await consumer.position(partition) < end:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                values += [record.value for record in records if record.value]
-        return values
-    finally:
-        await consumer.stop()
+    return await topic_values(KafkaSettings(bootstrap_servers=kafka_bootstrap), Topics(prefix).apps)
