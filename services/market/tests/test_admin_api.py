@@ -61,13 +61,8 @@ async def new_world(market: Market, users: dict[str, MarketUser]) -> World:
     )
     assert registered.status_code == 201, registered.text
     group = registered.json()["group"]
-    for role in ("admin", "member"):
-        added = await market.client.put(
-            f"/api/v1/groups/{group}/members",
-            headers=owner,
-            json={"email": users[role].email, "role": role},
-        )
-        assert added.status_code == 200, added.text
+    members = {role: users[role] for role in ("admin", "member")}
+    await market.add_members(group, users["owner"], members)
     listed = await market.client.get(
         "/api/v1/admin/infrastructures", headers=users["superadmin"].headers
     )

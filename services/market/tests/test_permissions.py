@@ -53,20 +53,10 @@ async def world(market: Market, users: dict[str, MarketUser]) -> World:
     )
     assert registered.status_code == 201, registered.text
     group = registered.json()["group"]
-    for role in ("admin", "member"):
-        added = await market.client.put(
-            f"/api/v1/groups/{group}/members",
-            headers=owner,
-            json={"email": users[role].email, "role": role},
-        )
-        assert added.status_code == 200, added.text
+    members = {role: users[role] for role in ("admin", "member")}
+    await market.add_members(group, users["owner"], members)
     empty = await market.client.post("/api/v1/groups", headers=owner, json={"name": f"{name}-e"})
-    for role in ("admin", "member"):
-        await market.client.put(
-            f"/api/v1/groups/{empty.json()['slug']}/members",
-            headers=owner,
-            json={"email": users[role].email, "role": role},
-        )
+    await market.add_members(empty.json()["slug"], users["owner"], members)
     token = await market.client.post("/api/v1/auth/tokens", headers=owner, json={"name": "x"})
     return World(
         owner_token_id=token.json()["id"],

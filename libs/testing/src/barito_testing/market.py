@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,6 +159,18 @@ class Market:
 
     def logged_in(self, user: MarketUser) -> Any:
         return self.logged_in_as(user.email, user.password)
+
+    async def add_members(
+        self, group: str, owner: MarketUser, members: Mapping[str, MarketUser]
+    ) -> None:
+        """Give each user its role (the key) in ``group``, as the group's owner does."""
+        for role, user in members.items():
+            added = await self.client.put(
+                f"/api/v1/groups/{group}/members",
+                headers=owner.headers,
+                json={"email": user.email, "role": role},
+            )
+            assert added.status_code == 200, added.text
 
 
 @asynccontextmanager
