@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from barito_testing.market import (
     Market,
     MarketUser,
+    market_on_postgres,
     market_settings,
-    postgres_database,
     running_market,
 )
 from barito_testing.market_database import migrated_sessions
@@ -39,24 +39,20 @@ async def market_on_each_database(
 ) -> AsyncIterator[Market]:
     """The market on Postgres, then on embedded SQLite; three failed logins are throttled."""
     overrides = {"login_max_failures": 3}
-    if request.param == "sqlite":
-        data_dir = tmp_path_factory.mktemp("market")
-        settings = market_settings(
-            kafka_bootstrap=stack.kafka_bootstrap,
-            database_url=None,
-            data_dir=str(data_dir),
-            **overrides,
-        )
-        async with running_market(settings) as market:
-            assert (Path(data_dir) / "market.db").exists()
+    if request.param == "postgres":
+        async with market_on_postgres(stack, **overrides) as market:
             yield market
         return
-    async with postgres_database(stack.postgres_url) as url:
-        settings = market_settings(
-            kafka_bootstrap=stack.kafka_bootstrap, database_url=url, **overrides
-        )
-        async with running_market(settings) as market:
-            yield market
+    data_dir = tmp_path_factory.mktemp("market")
+    settings = market_settings(
+        kafka_bootstrap=stack.kafka_bootstrap,
+        database_url=None,
+        data_dir=str(data_dir),
+        **overrides,
+    )
+    async with running_market(settings) as market:
+        assert (Path(data_dir) / "market.db").exists()
+        yield market
 
 
 @pytest.fixture(scope="module")
