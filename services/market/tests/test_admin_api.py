@@ -30,8 +30,6 @@ from barito_common.schemas import (
 )
 from barito_testing.market import Market, MarketUser, market_on_postgres
 
-pytestmark = pytest.mark.stack
-
 ROLES = ("superadmin", "owner", "admin", "member", "outsider", "anonymous")
 
 

@@ -35,8 +35,6 @@ from barito_testing.apps import topic_values
 from barito_testing.market import Market, MarketUser, market_on_postgres
 from barito_testing.ports import free_port
 
-pytestmark = pytest.mark.stack
-
 
 @pytest.fixture(scope="module")
 async def market(stack: Any) -> AsyncIterator[Market]:

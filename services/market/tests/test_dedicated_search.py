@@ -26,8 +26,6 @@ from barito_market.models import AppGroup, Infrastructure
 from barito_testing.market import Market, MarketUser, market_on_postgres
 from barito_testing.ports import free_port
 
-pytestmark = pytest.mark.stack
-
 BEFORE_MOVE = range(0, 6)  # on the installation's Elasticsearch
 AFTER_MOVE = range(6, 12)  # on the group's OpenSearch
 DUPLICATE = 5  # also on OpenSearch, under the same _id

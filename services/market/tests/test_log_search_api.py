@@ -20,8 +20,6 @@ from barito_testing.flow import Pipeline
 from barito_testing.market import Market, MarketUser
 from barito_testing.market_pipeline import RegisteredApp, market_with_pipeline, register, send
 
-pytestmark = pytest.mark.stack
-
 ROLES = ("superadmin", "owner", "admin", "member", "outsider", "anonymous")
 OURS = 30
 THEIRS = 5

@@ -23,8 +23,6 @@ from barito_common.search.app_indices import delete_app_indices, list_app_indice
 from barito_common.settings import SearchSettings
 from barito_market.search.log_query import LogSearch
 
-pytestmark = pytest.mark.stack
-
 DAY = datetime(2025, 1, 31, tzinfo=UTC)
 MAPPINGS: dict[str, Any] = {
     "dynamic_templates": [

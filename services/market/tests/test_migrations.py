@@ -23,8 +23,6 @@ from barito_market.migrations import downgrade, upgrade
 from barito_market.models import Base
 from barito_testing.market import postgres_database
 
-pytestmark = pytest.mark.stack
-
 
 @pytest.fixture(params=["postgres", "sqlite"])
 async def empty_database(

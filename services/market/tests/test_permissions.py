@@ -20,8 +20,6 @@ from fastapi.routing import APIRoute
 from barito_market.api import apps, auth, groups
 from barito_testing.market import Market, MarketUser, market_on_postgres
 
-pytestmark = pytest.mark.stack
-
 ROLES = ("superadmin", "owner", "admin", "member", "outsider", "anonymous")
 
 

@@ -29,8 +29,6 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from barito_common.settings import SearchSettings
 from barito_testing.market import Market, MarketUser, market_on_postgres
 
-pytestmark = pytest.mark.stack
-
 EXAMPLES_PER_CALLER = 150
 OBSERVING_EXAMPLES_PER_CALLER = 100
 
