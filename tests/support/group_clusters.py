@@ -24,9 +24,10 @@ from typing import Any
 import httpx
 
 from barito_common.chunk_codec import decode_chunk
-from barito_common.kafka import Topics, create_consumer
+from barito_common.kafka import Topics
 from barito_common.schemas import AppProfile, from_bytes
 from barito_common.settings import KafkaSettings
+from barito_testing.apps import topic_values
 
 __all__ = [
     "MarkerPoster",
@@ -39,42 +40,19 @@ __all__ = [
 ]
 
 
+def _kafka(bootstrap: str) -> KafkaSettings:
+    return KafkaSettings(bootstrap_servers=bootstrap)
+
+
 def _sync(coroutine: Any) -> Any:
     with ThreadPoolExecutor(1) as worker:
         return worker.submit(asyncio.run, coroutine).result()
 
 
-async def _read_all(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes | None]]:
-    """Every record of ``topic`` up to its end now, as (key, value); [] if it does not exist."""
-    consumer = create_consumer(KafkaSettings(bootstrap_servers=bootstrap), group_id=None)
-    await consumer.start()
-    try:
-        if topic not in await consumer.topics():
-            return []
-        consumer.subscribe([topic])
-        # Subscribed without a group: every partition is assigned once metadata is in.
-        async with asyncio.timeout(15):
-            while not consumer.assignment():
-                await asyncio.sleep(0.1)
-        assigned = sorted(consumer.assignment())
-        ends = await consumer.end_offsets(assigned)
-        await consumer.seek_to_beginning(*assigned)
-        records: list[tuple[bytes | None, bytes | None]] = []
-        while [tp for tp in assigned if await consumer.position(tp) < ends[tp]]:
-            batch = await consumer.getmany(timeout_ms=1000)
-            for part in batch.values():
-                records.extend((record.key, record.value) for record in part)
-        return records
-    finally:
-        await consumer.stop()
-
-
 def latest_profile(bootstrap: str, topic_prefix: str, slug: str) -> AppProfile | None:
     """The app's profile as the registry topic holds it now (the last record wins)."""
     found = None
-    for _, value in _sync(_read_all(bootstrap, Topics(topic_prefix).apps)):
-        if value is None:
-            continue
+    for value in _sync(topic_values(_kafka(bootstrap), Topics(topic_prefix).apps)):
         profile = from_bytes(AppProfile, value)
         if profile.slug == slug:
             found = profile
@@ -84,9 +62,7 @@ def latest_profile(bootstrap: str, topic_prefix: str, slug: str) -> AppProfile |
 def topic_markers(bootstrap: str, topic: str, run: str) -> Counter[int]:
     """How often each marker sequence number of ``run`` is in ``topic`` on that Kafka."""
     seen: Counter[int] = Counter()
-    for _, value in _sync(_read_all(bootstrap, topic)):
-        if value is None:
-            continue
+    for value in _sync(topic_values(_kafka(bootstrap), topic)):
         for _, record in decode_chunk(value):
             if record.get("marker") == run:
                 seen[int(record["seq"])] += 1

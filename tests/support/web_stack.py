@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 
 from barito_common.settings import DatabaseSettings, KafkaSettings
 from barito_market.admin import create_user
 from barito_market.settings import MarketSettings
+from barito_testing.market import create_database, drop_database
 from barito_testing.ports import free_port
 
 __all__ = ["WebStack", "web_stack"]
@@ -137,17 +137,6 @@ def _environments(
     }
 
 
-async def _database(postgres_url: str, name: str, *, drop: bool) -> None:
-    admin = await asyncpg.connect(f"{postgres_url.rsplit('/', 1)[0]}/postgres")
-    try:
-        if drop:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-
-
 def _run(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run a coroutine to the end from sync code, even when this thread has a loop running."""
     with ThreadPoolExecutor(1) as worker:
@@ -190,7 +179,7 @@ def web_stack(
     database = f"market_{run}"
     server = stack.postgres_url.rsplit("/", 1)[0]
     database_url = f"{server}/{database}".replace("postgresql://", "postgresql+asyncpg://", 1)
-    _run(_database(stack.postgres_url, database, drop=False))
+    _run(create_database(stack.postgres_url, database))
     ports = {name: free_port() for name in SERVICES}
     environments = _environments(
         stack, ports, run=run, database_url=database_url, data_dir=logs_dir
@@ -216,4 +205,4 @@ def web_stack(
         yield WebStack(urls, admin_email, admin_password, processes, run)
     finally:
         _stop(processes.running)
-        _run(_database(stack.postgres_url, database, drop=True))
+        _run(drop_database(stack.postgres_url, database))

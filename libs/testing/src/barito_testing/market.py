@@ -41,6 +41,8 @@ __all__ = [
     "Market",
     "MarketUser",
     "apps_topic_values",
+    "create_database",
+    "drop_database",
     "market_on_postgres",
     "market_settings",
     "postgres_database",
@@ -48,20 +50,34 @@ __all__ = [
 ]
 
 
+async def create_database(postgres_url: str, name: str) -> None:
+    """An empty database ``name`` on the Postgres server of ``postgres_url``."""
+    await _as_admin(postgres_url, f'CREATE DATABASE "{name}"')
+
+
+async def drop_database(postgres_url: str, name: str) -> None:
+    """Drop ``name``, closing the connections still on it."""
+    await _as_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _as_admin(postgres_url: str, statement: str) -> None:
+    admin = await asyncpg.connect(f"{postgres_url.rsplit('/', 1)[0]}/postgres")
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
 @asynccontextmanager
 async def postgres_database(postgres_url: str) -> AsyncIterator[str]:
     """A fresh, empty database on the stack's Postgres; yields its SQLAlchemy URL."""
     name = f"market_{uuid.uuid4().hex[:12]}"
-    server = postgres_url.rsplit("/", 1)[0]
-    admin = await asyncpg.connect(f"{server}/postgres")
+    await create_database(postgres_url, name)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{server}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server = postgres_url.rsplit("/", 1)[0]
+        yield f"{server}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
     finally:
-        await admin.close()
+        await drop_database(postgres_url, name)
 
 
 def market_settings(

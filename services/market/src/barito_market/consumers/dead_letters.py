@@ -1,7 +1,7 @@
 """``barito.logs.dlq`` records (DeadLetter) into each minute's dead-lettered count.
 
 The dead-letter topic is the one source of ``dead_lettered``; flow's own
-count in its usage reports is ignored (see :mod:`barito_market.usage_rollup`).
+count in its usage reports is ignored (see :mod:`barito_market.usage.rollup`).
 """
 
 from __future__ import annotations

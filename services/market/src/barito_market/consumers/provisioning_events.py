@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 GroupRepublisher = Callable[[AsyncSession, uuid.UUID, ClusterCoordinates], Awaitable[int]]
 """Publishes every app of a group naming the cluster, in the caller's session; returns how many
-(``barito_market.registry_sync.publish_group`` with the market's publisher and settings)."""
+(``barito_market.registry.sync.publish_group`` with the market's publisher and settings)."""
 
 EVENT_SOURCE = "event"
 """``ProvisioningEvent.source`` of the rows this consumer writes."""
