@@ -56,6 +56,13 @@ async def market_on_each_database(
 
 
 @pytest.fixture(scope="module")
+async def market(stack: Any) -> AsyncIterator[Market]:
+    """A market on a fresh Postgres database of the stack, for the whole module."""
+    async with market_on_postgres(stack) as market:
+        yield market
+
+
+@pytest.fixture(scope="module")
 async def users(market: Market) -> dict[str, MarketUser]:
     """An owner, an admin, a member, an outsider and a superadmin of the module's market."""
     people = {role: await market.create_user() for role in ("owner", "admin", "member", "outsider")}

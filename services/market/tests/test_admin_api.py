@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +27,7 @@ from barito_common.schemas import (
     from_bytes,
     to_bytes,
 )
-from barito_testing.market import Market, MarketUser, market_on_postgres
+from barito_testing.market import Market, MarketUser
 
 ROLES = ("superadmin", "owner", "admin", "member", "outsider", "anonymous")
 
@@ -42,12 +41,6 @@ class World:
 
     def headers(self, role: str) -> dict[str, str]:
         return {} if role == "anonymous" else self.users[role].headers
-
-
-@pytest.fixture(scope="module")
-async def market(stack: Any) -> AsyncIterator[Market]:
-    async with market_on_postgres(stack) as market:
-        yield market
 
 
 async def new_world(market: Market, users: dict[str, MarketUser]) -> World:

@@ -10,7 +10,7 @@ Every case runs against a fresh group with one app, on real Postgres and Kafka.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from barito_market.api import apps, auth, groups
-from barito_testing.market import Market, MarketUser, market_on_postgres
+from barito_testing.market import Market, MarketUser
 
 ROLES = ("superadmin", "owner", "admin", "member", "outsider", "anonymous")
 
@@ -34,12 +34,6 @@ class World:
 
     def headers(self, role: str) -> dict[str, str]:
         return {} if role == "anonymous" else self.users[role].headers
-
-
-@pytest.fixture(scope="module")
-async def market(stack: Any) -> AsyncIterator[Market]:
-    async with market_on_postgres(stack) as market:
-        yield market
 
 
 @pytest.fixture
