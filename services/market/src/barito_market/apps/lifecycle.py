@@ -54,17 +54,7 @@ async def change_app(
     if not changes:
         return
     app.updated_at = datetime.now(UTC)
-    audit_log.record(
-        session,
-        user,
-        "app.update",
-        target_kind="app",
-        target_id=app.id,
-        group_id=app.group_id,
-        **changes,
-    )
-    await session.flush()
-    await publish_app(session, publisher, settings, app, app.group)
+    await _audit_and_publish(session, publisher, settings, user, app, "app.update", **changes)
     await sync_group_capacity(session, publisher, templates, app.group, actor=user)
     await session.commit()
 
@@ -84,17 +74,15 @@ async def rotate_secret(
     app.retiring_secrets = rotate(app.secret_hash, app.retiring_secrets, now=now, grace=grace)
     app.secret_hash = hash_token(secret)
     app.updated_at = now
-    audit_log.record(
+    await _audit_and_publish(
         session,
+        publisher,
+        settings,
         user,
+        app,
         "app.secret.rotate",
-        target_kind="app",
-        target_id=app.id,
-        group_id=app.group_id,
         grace_s=settings.secret_grace_s,
     )
-    await session.flush()
-    await publish_app(session, publisher, settings, app, app.group)
     await session.commit()
     return secret, (now + grace if grace > timedelta(0) else None)
 
@@ -114,11 +102,7 @@ async def set_status(
     app.status = status
     app.updated_at = datetime.now(UTC)
     action = "app.activate" if status == AppStatus.ACTIVE else "app.deactivate"
-    audit_log.record(
-        session, user, action, target_kind="app", target_id=app.id, group_id=app.group_id
-    )
-    await session.flush()
-    await publish_app(session, publisher, settings, app, app.group)
+    await _audit_and_publish(session, publisher, settings, user, app, action)
     await session.commit()
 
 
@@ -138,17 +122,25 @@ async def delete_app(
     """
     app.status = AppStatus.DELETED
     app.updated_at = datetime.now(UTC)
+    await _audit_and_publish(
+        session, publisher, settings, user, app, "app.delete", name=app.name, slug=app.slug
+    )
+    await sync_group_capacity(session, publisher, templates, app.group, actor=user)
+    await session.commit()
+
+
+async def _audit_and_publish(
+    session: AsyncSession,
+    publisher: Publisher,
+    settings: MarketSettings,
+    user: User,
+    app: App,
+    action: str,
+    **details: object,
+) -> None:
+    """Audit ``action`` on ``app`` and publish its new profile, before the caller commits."""
     audit_log.record(
-        session,
-        user,
-        "app.delete",
-        target_kind="app",
-        target_id=app.id,
-        group_id=app.group_id,
-        name=app.name,
-        slug=app.slug,
+        session, user, action, target_kind="app", target_id=app.id, group_id=app.group_id, **details
     )
     await session.flush()
     await publish_app(session, publisher, settings, app, app.group)
-    await sync_group_capacity(session, publisher, templates, app.group, actor=user)
-    await session.commit()
