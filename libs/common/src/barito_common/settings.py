@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
@@ -44,6 +44,45 @@ class KafkaSettings(BaseModel):
         10_000, ge=1_000, description="How long a produce or metadata request may take."
     )
     client_id: str = Field("barito", description="Client id reported to the brokers.")
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT",
+        description="How to reach the brokers: SASL_SSL for a managed Kafka (credentials over "
+        "TLS), SSL for TLS alone, PLAINTEXT only on a trusted network.",
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "SCRAM-SHA-512", description="SASL mechanism, with a SASL_ protocol."
+    )
+    sasl_username: str | None = Field(None, description="SASL user, with a SASL_ protocol.")
+    sasl_password: SecretStr | None = Field(
+        None, description="SASL password, with a SASL_ protocol (or ..._FILE: read from a file)."
+    )
+    ssl_cafile: str | None = Field(
+        None,
+        description="PEM file of the CA(s) that signed the brokers' certificates; unset means "
+        "the system's trust store.",
+    )
+    ssl_check_hostname: bool = Field(
+        True, description="Check that a broker's certificate names the host dialled."
+    )
+    ssl_certfile: str | None = Field(
+        None, description="Client certificate (PEM) for brokers that require one (mutual TLS)."
+    )
+    ssl_keyfile: str | None = Field(None, description="Private key (PEM) of ssl_certfile.")
+
+    @model_validator(mode="after")
+    def _security_is_complete(self) -> KafkaSettings:
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and (self.sasl_username is None or self.sasl_password is None):
+            raise ValueError(
+                f"security_protocol {self.security_protocol} needs sasl_username and sasl_password"
+            )
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("ssl_certfile and ssl_keyfile go together (mutual TLS)")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
 
 
 class SearchSettings(BaseModel):
@@ -86,6 +125,12 @@ class ServiceSettings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on.")
+    tls_certfile: str | None = Field(
+        None,
+        description="Serve HTTPS with this certificate chain (PEM); a renewed file is picked up "
+        "without a restart. Unset: plain HTTP (TLS ends at an ingress or proxy).",
+    )
+    tls_keyfile: str | None = Field(None, description="Private key (PEM) of tls_certfile.")
     trusted_proxies: str = Field(
         "127.0.0.1,::1",
         description="Comma-separated addresses or networks (10.0.0.0/8) of the proxies whose "
@@ -98,6 +143,12 @@ class ServiceSettings(BaseSettings):
     readiness_timeout_s: float = Field(
         3.0, gt=0, description="How long /readyz waits for each dependency."
     )
+
+    @model_validator(mode="after")
+    def _tls_is_complete(self) -> ServiceSettings:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("tls_certfile and tls_keyfile go together")
+        return self
 
     @model_validator(mode="after")
     def _refuse_local_defaults_in_production(self) -> ServiceSettings:
