@@ -16,12 +16,16 @@ import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.downloads import fetch_kafka_classpath, fetch_zip_distribution
 from barito_cli.stack.processes import chown_to_unprivileged, drop_privileges_prefix
+
+if TYPE_CHECKING:
+    from barito_common.settings import KafkaSettings
 
 __all__ = ["ALL_ENGINE_NAMES", "ENGINE_NAMES", "OPTIONAL_ENGINES", "Engine", "Launch", "engine_for"]
 
@@ -63,11 +67,39 @@ class Engine:
 
 
 class KafkaEngine(Engine):
+    """The stack's Kafka: one KRaft process, plaintext on loopback.
+
+    Three hooks let a test start a Kafka secured otherwise from the same jars
+    (``barito_testing.secured_kafka``): :meth:`listener_properties`,
+    :meth:`format_arguments` and :meth:`client_settings`.
+    """
+
     name = "kafka"
 
     @property
     def url(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def listener_properties(self) -> list[str]:
+        """The listener lines of server.properties: plaintext, on loopback."""
+        controller = self.settings["controller_port"]
+        return [
+            f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names=CONTROLLER",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "inter.broker.listener.name=PLAINTEXT",
+        ]
+
+    def format_arguments(self) -> list[str]:
+        """Further arguments of the first storage format (e.g. ``--add-scram``); none here."""
+        return []
+
+    def client_settings(self) -> KafkaSettings:
+        """How a client reaches this Kafka; the probe uses it."""
+        from barito_common.settings import KafkaSettings
+
+        return KafkaSettings(bootstrap_servers=self.url)
 
     def prepare(self) -> Launch:
         version = self.settings["version"]
@@ -86,12 +118,7 @@ class KafkaEngine(Engine):
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{controller}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
-                    f"CONTROLLER://127.0.0.1:{controller}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
-                    "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-                    "inter.broker.listener.name=PLAINTEXT",
+                    *self.listener_properties(),
                     f"log.dirs={data}",
                     # One broker: internal topics cannot have more replicas than that.
                     "offsets.topic.replication.factor=1",
@@ -114,7 +141,7 @@ class KafkaEngine(Engine):
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             result = subprocess.run(
                 [java, "-cp", classpath, "kafka.tools.StorageTool", "format",
-                 "-t", cluster_id, "-c", str(properties)],
+                 "-t", cluster_id, "-c", str(properties), *self.format_arguments()],
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             if result.returncode != 0:
@@ -136,13 +163,12 @@ class KafkaEngine(Engine):
         import logging
 
         from barito_common.kafka import KafkaProbe
-        from barito_common.settings import KafkaSettings
 
         # aiokafka logs every refused connection; while waiting, that is expected.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
         async def check() -> None:
-            probe = KafkaProbe(KafkaSettings(bootstrap_servers=self.url), timeout_s=3)
+            probe = KafkaProbe(self.client_settings(), timeout_s=3)
             try:
                 await probe.check()
             finally:

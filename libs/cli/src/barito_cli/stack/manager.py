@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from barito_cli.stack.config import StackConfig, StackError
@@ -18,6 +18,7 @@ __all__ = [
     "stack_down",
     "stack_status",
     "stack_up",
+    "start_engines",
 ]
 
 Echo = Callable[[str], None]
@@ -87,12 +88,24 @@ def stack_up(
     run must not inherit the topics and indices of every run before it, which
     on a reused machine grow until Kafka cannot even load them in time.
     """
+    start_engines(
+        [engine_for(name, config) for name in names], echo=echo, timeout_s=timeout_s, fresh=fresh
+    )
+    return stack_status(config, names)
+
+
+def start_engines(
+    engines: Sequence[Engine], *, echo: Echo, timeout_s: float = 240, fresh: bool = False
+) -> None:
+    """:func:`stack_up` for engine objects, e.g. a test's own variant of one (same config)."""
+    if not engines:
+        return
+    config = engines[0].config
     for directory in (config.cache_dir, config.state_dir):
         directory.mkdir(parents=True, exist_ok=True)
         # The unprivileged engines must reach their files through these folders.
         directory.chmod(0o755)
         directory.parent.chmod(0o755)
-    engines = [engine_for(name, config) for name in names]
     for engine in engines:
         _start(engine, echo, fresh=fresh)
     waiting = {engine.name: engine for engine in engines}
@@ -118,7 +131,6 @@ def stack_up(
             )
         if waiting:
             time.sleep(1)
-    return stack_status(config, names)
 
 
 def running_engines(config: StackConfig) -> list[str]:

@@ -1,11 +1,18 @@
-"""Answering "do the brokers answer now?" for a service's /readyz."""
+"""Answering "do the brokers answer now?" for a service's /readyz.
+
+When they do not let the service in, the answer names why — bad credentials,
+an unknown CA, a certificate for another host, plaintext against TLS — found
+by :mod:`barito_common.kafka.access_failures`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError
 
+from barito_common.kafka.access_failures import diagnose
 from barito_common.kafka.clients import create_admin
 from barito_common.settings import KafkaSettings
 
@@ -13,7 +20,7 @@ __all__ = ["KafkaProbe", "KafkaUnavailable"]
 
 
 class KafkaUnavailable(RuntimeError):
-    """The brokers did not answer within the allotted time."""
+    """The brokers did not answer, or did not let us in; the message says which and why."""
 
 
 class KafkaProbe:
@@ -41,6 +48,8 @@ class KafkaProbe:
         return self._admin
 
     async def check(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timeout_s
         try:
             async with asyncio.timeout(self._timeout_s):
                 admin = await self._started_admin()
@@ -48,6 +57,15 @@ class KafkaProbe:
         except TimeoutError as err:
             raise KafkaUnavailable(
                 f"no answer from {self._settings.bootstrap_servers} within {self._timeout_s:g}s"
+            ) from err
+        except KafkaConnectionError as err:
+            # aiokafka says only "Unable to bootstrap": dial once more to learn why,
+            # in what is left of the time /readyz allows.
+            reason = None
+            if (left := deadline - loop.time()) > 0.1:
+                reason = await diagnose(self._settings, timeout_s=left)
+            raise KafkaUnavailable(
+                reason or f"{self._settings.bootstrap_servers} did not answer: {err!r}"
             ) from err
         except Exception as err:
             raise KafkaUnavailable(
