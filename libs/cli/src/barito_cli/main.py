@@ -6,6 +6,7 @@ barito tail APP                    an app's live logs
 barito images bases|build         local bases and the images, without a registry
 barito canary                      markers written, tailed and searched; Prometheus metrics
 barito admin create-user|republish accounts and the app registry
+barito audit [bandit|python|npm]   the code and the locked packages, against known issues
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 import click
 
 from barito_cli.admin import admin
+from barito_cli.audit.commands import audit_command
 from barito_cli.canary import canary_command
 from barito_cli.cli_group import CliGroup
 from barito_cli.images.commands import images
@@ -130,6 +132,7 @@ cli.add_command(tail_command)
 cli.add_command(canary_command)
 cli.add_command(admin)
 cli.add_command(images)
+cli.add_command(audit_command)
 
 
 if __name__ == "__main__":
