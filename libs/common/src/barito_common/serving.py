@@ -1,5 +1,10 @@
 """Running a service's app under uvicorn, the same way for every service.
 
+With ``BARITO_TLS_CERTFILE`` and ``BARITO_TLS_KEYFILE`` set the service
+serves HTTPS itself, and a renewed certificate (its files replaced) is served
+to new connections without a restart (:mod:`barito_common.tls_reload`).
+Unset, it serves plain HTTP and TLS ends at an ingress or proxy in front.
+
 Example::
 
     serve(create_app(settings), settings)
@@ -13,13 +18,16 @@ import uvicorn
 from fastapi import FastAPI
 
 from barito_common.settings import ServiceSettings
+from barito_common.tls_reload import DEFAULT_CHECK_INTERVAL_S, ReloadingCertificate
 
 __all__ = ["serve", "uvicorn_options"]
 
 
-def uvicorn_options(settings: ServiceSettings) -> dict[str, Any]:
-    """uvicorn's settings for a service: where to listen and whom to believe."""
-    return {
+def uvicorn_options(
+    settings: ServiceSettings, *, tls_check_interval_s: float = DEFAULT_CHECK_INTERVAL_S
+) -> dict[str, Any]:
+    """uvicorn's settings for a service: where to listen, whom to believe, which certificate."""
+    options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         # Logging is the service's own JSON (barito_common.json_logging).
@@ -30,6 +38,18 @@ def uvicorn_options(settings: ServiceSettings) -> dict[str, Any]:
         "proxy_headers": True,
         "forwarded_allow_ips": settings.trusted_proxies,
     }
+    if settings.tls_certfile and settings.tls_keyfile:
+        certificate = ReloadingCertificate(
+            settings.tls_certfile, settings.tls_keyfile, check_interval_s=tls_check_interval_s
+        )
+        # uvicorn builds its context from the files as usual; the factory
+        # gives that context the hook that serves a renewed pair.
+        options |= {
+            "ssl_certfile": settings.tls_certfile,
+            "ssl_keyfile": settings.tls_keyfile,
+            "ssl_context_factory": certificate.uvicorn_context_factory,
+        }
+    return options
 
 
 def serve(app: FastAPI, settings: ServiceSettings, **options: Any) -> None:
