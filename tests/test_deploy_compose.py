@@ -143,7 +143,7 @@ def test_every_service_starts_with_the_settings_compose_gives_it(
         assert settings.port in ports, service
     market = settings_from(MarketSettings, _barito_env(project["services"]["market"]))
     assert isinstance(market, MarketSettings) and market.database.url is not None
-    assert urlsplit(market.database.url).hostname == "postgres"
+    assert urlsplit(market.database.url.get_secret_value()).hostname == "postgres"
     server = settings_from(ServerSettings, _barito_env(project["services"]["server"]))
     assert isinstance(server, ServerSettings)
     assert urlsplit(server.market_url).hostname == "market"
@@ -286,7 +286,7 @@ def test_the_local_override_gives_every_service_settings_it_reads(
     assert ports == dict(zip(SERVICES, range(28080, 28085), strict=True))
     market = settings_from(MarketSettings, _barito_env(services["market"]))
     assert isinstance(market, MarketSettings) and market.database.url is not None
-    assert _port(market.database.url) == 25433
+    assert _port(market.database.url.get_secret_value()) == 25433
     # What app owners are shown points at this stack's receiver and tail server.
     assert _port(market.ingest_url_template) == ports["receiver"]
     assert _port(market.tail_url_template.format(app="a", group="g")) == ports["server"]

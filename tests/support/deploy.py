@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from barito_cli.canary import canary_command
 from barito_cli.stack.config import load_config
 from barito_cli.stack.go_tools import go_tool
+from barito_common.secret_files import FILE_SUFFIX
 from barito_common.settings import ServiceSettings
 from barito_flow.settings import FlowSettings
 from barito_market.settings import MarketSettings
@@ -220,12 +221,13 @@ def env_names(model: type[BaseModel], prefix: str = PREFIX) -> set[str]:
     """Every environment variable that sets a field of ``model``, nested with ``__``.
 
     A fragment may be set whole (``BARITO_KAFKA`` as JSON) or field by field
-    (``BARITO_KAFKA__BOOTSTRAP_SERVERS``); both are listed.
+    (``BARITO_KAFKA__BOOTSTRAP_SERVERS``); both are listed. Each may also be read
+    from a file (``BARITO_KAFKA__SASL_PASSWORD_FILE``, ``barito_common.secret_files``).
     """
     names: set[str] = set()
     for field_name, field in model.model_fields.items():
         name = f"{prefix}{field_name}".upper()
-        names.add(name)
+        names |= {name, f"{name}{FILE_SUFFIX}"}
         fragment = _model_of(field.annotation)
         if fragment is not None:
             names |= env_names(fragment, f"{name}__")

@@ -131,4 +131,5 @@ def test_settings_not_given_as_arguments_come_from_the_environment(
 
     assert settings.kafka.bootstrap_servers == "kafka.example.test:9092"
     assert settings.kafka.topic_prefix == "from-env."
-    assert settings.database.url == "postgresql+asyncpg://env/market"
+    assert settings.database.url is not None
+    assert settings.database.url.get_secret_value() == "postgresql+asyncpg://env/market"

@@ -3,7 +3,10 @@
 Each service defines one ``BaseSettings`` subclass of :class:`ServiceSettings`
 (env prefix ``BARITO_``) and builds it with a factory at start-up, never at
 import time. Nested fragments are set with a double underscore, e.g.
-``BARITO_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:19092``.
+``BARITO_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:19092``. Any setting can also be
+read from a file, as Kubernetes mounts a Secret:
+``BARITO_KAFKA__SASL_PASSWORD_FILE=/run/secrets/kafka-password``
+(:mod:`barito_common.secret_files` has the rules).
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from barito_common.secret_files import SecretFilesSource
 
 __all__ = [
     "DatabaseSettings",
@@ -96,7 +101,9 @@ class SearchSettings(BaseModel):
         description="Base URL of the search engine's HTTP API.",
     )
     username: str | None = Field(None, description="Basic-auth user, if the engine needs one.")
-    password: str | None = Field(None, description="Basic-auth password.")
+    password: SecretStr | None = Field(
+        None, description="Basic-auth password (or ..._FILE: read from a file)."
+    )
     index_prefix: str = Field(
         "barito-", description="Prefix of every index and index template Barito creates."
     )
@@ -106,18 +113,21 @@ class SearchSettings(BaseModel):
 class DatabaseSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str | None = Field(
+    url: SecretStr | None = Field(
         None,
-        description="SQLAlchemy URL of the market's database (postgresql+asyncpg://...). "
-        "Unset means the embedded SQLite default.",
+        description="SQLAlchemy URL of the market's database (postgresql+asyncpg://...), "
+        "a secret since it holds the password (or ..._FILE: read from a file). Unset means "
+        "the embedded SQLite default.",
     )
 
 
 class ServiceSettings(BaseSettings):
     """The fields every service has; subclass it once per service."""
 
+    # hide_input_in_errors: a refused setting's error must not quote the values
+    # around it, and a fragment's (Kafka's) are quoted whole, secrets included.
     model_config = SettingsConfigDict(
-        env_prefix="BARITO_", env_nested_delimiter="__", extra="forbid"
+        env_prefix="BARITO_", env_nested_delimiter="__", extra="forbid", hide_input_in_errors=True
     )
 
     environment: Literal["development", "production"] = Field(
@@ -143,6 +153,27 @@ class ServiceSettings(BaseSettings):
     readiness_timeout_s: float = Field(
         3.0, gt=0, description="How long /readyz waits for each dependency."
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment with each ``BARITO_<NAME>_FILE`` read from its file.
+
+        SecretFilesSource takes the place of ``env_settings``, which would take
+        ``BARITO_KAFKA__SASL_PASSWORD_FILE`` for an unknown Kafka field.
+        """
+        return (
+            init_settings,
+            SecretFilesSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     @model_validator(mode="after")
     def _tls_is_complete(self) -> ServiceSettings:

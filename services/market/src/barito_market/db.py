@@ -30,7 +30,7 @@ __all__ = [
 
 def database_url(settings: MarketSettings) -> str:
     if settings.database.url:
-        return settings.database.url
+        return settings.database.url.get_secret_value()
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite+aiosqlite:///{(data_dir / 'market.db').resolve()}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from barito_common.settings import SearchSettings, ServiceSettings
 
@@ -107,7 +107,9 @@ class NomadSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     address: str = Field("http://127.0.0.1:4646", description="Nomad HTTP API address.")
-    token: str | None = Field(None, description="Nomad ACL token (X-Nomad-Token).")
+    token: SecretStr | None = Field(
+        None, description="Nomad ACL token (X-Nomad-Token; or ..._FILE: read from a file)."
+    )
     namespace: str | None = Field(None, description="Nomad namespace of the jobs.")
     region: str | None = Field(None, description="Nomad region of the jobs.")
     datacenters: list[str] = Field(
@@ -153,7 +155,9 @@ class KubernetesSettings(BaseModel):
         description="Kubernetes API server URL. Unset: the kubeconfig file (or the in-cluster "
         "service account) is used.",
     )
-    token: str | None = Field(None, description="Bearer token for api_url.")
+    token: SecretStr | None = Field(
+        None, description="Bearer token for api_url (or ..._FILE: read from a file)."
+    )
     ca_file: str | None = Field(None, description="CA bundle that signed the API server's cert.")
     kubeconfig: str | None = Field(None, description="Path of a kubeconfig file.")
     namespace_prefix: str = Field(

@@ -50,7 +50,8 @@ class SearchAdapter(BulkIndexing, SearchRequests, IndexAdministration, abc.ABC):
     def _basic_auth(settings: SearchSettings) -> tuple[str, str] | None:
         if settings.username is None:
             return None
-        return settings.username, settings.password or ""
+        password = settings.password.get_secret_value() if settings.password else ""
+        return settings.username, password
 
     # -- lifecycle ----------------------------------------------------------------
 

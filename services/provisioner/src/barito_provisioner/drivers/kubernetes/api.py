@@ -42,7 +42,7 @@ class KubernetesApi:
             if self._settings.api_url:
                 configuration.host = self._settings.api_url
                 if self._settings.token:
-                    configuration.api_key = {"BearerToken": self._settings.token}
+                    configuration.api_key = {"BearerToken": self._settings.token.get_secret_value()}
                     configuration.api_key_prefix = {"BearerToken": "Bearer"}
                 configuration.ssl_ca_cert = self._settings.ca_file
             elif self._settings.kubeconfig:

@@ -41,7 +41,7 @@ class NomadClient:
             port=url.port or 4646,
             secure=url.scheme == "https",
             verify=url.scheme == "https",
-            token=settings.token,
+            token=settings.token.get_secret_value() if settings.token else None,
             namespace=settings.namespace,
             region=settings.region,
             timeout=int(max(settings.timeout_s, 1)),
