@@ -236,6 +236,34 @@ async def test_a_broken_renewal_keeps_the_previous_certificate_and_says_which_fi
         await _eventually_shown(url, ca, _leaf_der(renewed))
 
 
+async def _image_healthcheck(env: dict[str, str]) -> int:
+    """Exit status of the images' HEALTHCHECK command, run with ``env``."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "barito_common.healthcheck", "/healthz", env=env
+    )
+    async with asyncio.timeout(20):
+        return await process.wait()
+
+
+async def test_the_images_healthcheck_asks_over_https_when_a_certificate_is_set(
+    ca: CertificateAuthority, tmp_path: Path
+) -> None:
+    volume = SecretVolume(tmp_path / "tls")
+    volume.publish(ca.issue("first"))
+    base = {key: value for key, value in os.environ.items() if not key.startswith("BARITO_")}
+    tls = {"BARITO_TLS_CERTFILE": str(volume.certfile), "BARITO_TLS_KEYFILE": str(volume.keyfile)}
+    async with _served_over_tls(volume.certfile, volume.keyfile) as url:
+        port = url.rsplit(":", 1)[1]
+        assert await _image_healthcheck(base | tls | {"BARITO_PORT": port}) == 0
+        # Plain HTTP to a TLS listener is no answer: unhealthy, not a false "healthy".
+        assert await _image_healthcheck(base | {"BARITO_PORT": port}) == 1
+    settings = ServiceSettings()
+    app = create_service_app(service="probe", settings=settings, lifespan=_nothing)
+    async with serve(app, **uvicorn_options(settings)) as url:
+        port = url.rsplit(":", 1)[1]
+        assert await _image_healthcheck(base | {"BARITO_PORT": port}) == 0
+
+
 async def test_the_tail_server_process_serves_https_and_wss_and_a_renewed_certificate(
     ca: CertificateAuthority, tmp_path: Path
 ) -> None:
