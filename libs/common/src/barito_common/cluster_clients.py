@@ -63,7 +63,9 @@ class ClusterClients(Generic[C]):
     def get(self, cluster: ClusterCoordinates) -> C:
         """The cluster's client, opened now if it has none (no await: callers never race)."""
         key = cluster_key(cluster)
-        assert key is not None  # only the installation's cluster (None) has no key
+        if key is None:
+            # Callers route the installation's own cluster to its own clients.
+            raise ValueError("the installation's cluster has no pooled client")
         client = self._clients.get(key)
         if client is None:
             client = self._clients[key] = self._open(kafka_settings_for(self._base, cluster))

@@ -84,8 +84,8 @@ class Poller:
                 )
 
     async def _poll(self, record: InfrastructureRecord) -> None:
-        assert record.command is not None and record.state is not None
-        assert record.last_command_id is not None
+        if record.command is None or record.state is None or record.last_command_id is None:
+            return  # not yet commanded: nothing to poll
         try:
             spec = spec_of(record.command, cluster=record.cluster)
         except ValidationError:

@@ -144,7 +144,8 @@ class TailSession:
 
     async def _run_catch_up(self, write: Write) -> None:
         catch_up = self._catch_up
-        assert catch_up is not None
+        if catch_up is None:
+            return
         try:
             while not self._caught_up():
                 records, read_to = await catch_up.fetch()

@@ -201,19 +201,20 @@ def plan_containers(
 
     search_url = f"http://{host}:{ports[searches[0]]['http']}"
     kibana_image = docker.kibana_image
-    for component in by_kind[ComponentKind.KIBANA]:
-        assert kibana_image is not None  # wanted_components skips Kibana without an image
-        env = {
-            "SERVER_HOST": host,
-            "SERVER_PORT": str(ports[component]["http"]),
-            "SERVER_NAME": container_name(docker.name_prefix, iid, component),
-        }
-        if engine == "elasticsearch":
-            env["ELASTICSEARCH_HOSTS"] = json.dumps([search_url])
-        else:
-            env["OPENSEARCH_HOSTS"] = json.dumps([search_url])
-            env["DISABLE_SECURITY_DASHBOARDS_PLUGIN"] = "true"
-        plans.append(plan(component, kibana_image, env, None))
+    # wanted_components leaves Kibana out when no image is configured.
+    if kibana_image is not None:
+        for component in by_kind[ComponentKind.KIBANA]:
+            env = {
+                "SERVER_HOST": host,
+                "SERVER_PORT": str(ports[component]["http"]),
+                "SERVER_NAME": container_name(docker.name_prefix, iid, component),
+            }
+            if engine == "elasticsearch":
+                env["ELASTICSEARCH_HOSTS"] = json.dumps([search_url])
+            else:
+                env["OPENSEARCH_HOSTS"] = json.dumps([search_url])
+                env["DISABLE_SECURITY_DASHBOARDS_PLUGIN"] = "true"
+            plans.append(plan(component, kibana_image, env, None))
 
     bootstrap = ",".join(f"{host}:{ports[b]['client']}" for b in brokers)
     for component in by_kind[ComponentKind.FLOW]:
