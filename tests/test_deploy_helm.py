@@ -7,6 +7,9 @@ renders is held to the code: every BARITO_ setting it gives a service is one
 that service reads and accepts (and every BARITO_CANARY_ one an option of
 ``barito canary``), probes ask ``/healthz`` and ``/readyz``, and the values
 schema refuses a mistyped value. The production values turn the canary on.
+``ci/service-tls-values.yaml`` has every service serve TLS itself from a
+mounted certificate Secret (probes, Prometheus and the services' calls to
+each other over HTTPS); the production values end TLS at the ingress.
 The server-side dry run against a real API server is
 ``test_deploy_kubernetes_dry_run.py``.
 """
@@ -21,6 +24,7 @@ import pytest
 from tests.support.deploy import (
     CHART,
     PRODUCTION_VALUES,
+    SERVICE_TLS_VALUES,
     SERVICES,
     SETTINGS,
     canary_env_names,
@@ -35,7 +39,11 @@ from tests.support.deploy import (
 # test may build helm (minutes on two cores) inside its own time.
 pytestmark = pytest.mark.timeout(1800)
 
-VALUES = {"default": [], "production": ["-f", str(PRODUCTION_VALUES)]}
+VALUES = {
+    "default": [],
+    "production": ["-f", str(PRODUCTION_VALUES)],
+    "service-tls": ["-f", str(SERVICE_TLS_VALUES)],
+}
 # The value of a setting that comes from a Secret the chart does not show.
 FROM_SECRET = {
     "BARITO_DATABASE__URL": "postgresql+asyncpg://barito:x@db:5432/barito",
@@ -44,7 +52,14 @@ FROM_SECRET = {
     "BARITO_CANARY_TOKEN": "x",
 }
 # The components each rendering runs: the canary is off by default.
-COMPONENTS = {"default": set(SERVICES), "production": {*SERVICES, "canary"}}
+COMPONENTS = {
+    "default": set(SERVICES),
+    "production": {*SERVICES, "canary"},
+    "service-tls": {*SERVICES, "canary"},
+}
+# Not a setting of Barito's: the trust store of Python's ssl and httpx, set
+# for the services that call another one when the services serve TLS.
+TRUST_STORE = "SSL_CERT_FILE"
 
 
 @pytest.fixture(scope="module", params=list(VALUES))
@@ -97,7 +112,7 @@ def test_the_chart_renders_every_object_a_service_needs(
     }
     assert {"barito-market", "barito-receiver"} <= backends
     monitors = set(_by_kind(objects, "ServiceMonitor"))
-    assert monitors == (COMPONENTS[values] if values == "production" else set())
+    assert monitors == (COMPONENTS[values] if values != "default" else set())
     # Deployments with an autoscaler leave the replica count to it.
     for service in _by_kind(objects, "HorizontalPodAutoscaler"):
         assert "replicas" not in _by_kind(objects, "Deployment")[service]["spec"]
@@ -109,7 +124,7 @@ def test_every_setting_the_chart_gives_is_read_and_accepted_by_its_service(
     values, objects = rendered
     for service, cls in SETTINGS.items():
         env = _service_env(objects, service)
-        unknown = set(env) - env_names(cls)
+        unknown = set(env) - env_names(cls) - {TRUST_STORE}
         assert not unknown, f"{values}: {service} does not read {sorted(unknown)}"
         settings = settings_from(cls, env)  # raises as the service would at start-up
         assert settings.environment == "production"
@@ -120,12 +135,14 @@ def test_every_setting_the_chart_gives_is_read_and_accepted_by_its_service(
 def test_services_address_each_other_through_their_kubernetes_services(
     rendered: tuple[str, list[dict[str, Any]]],
 ) -> None:
-    _, objects = rendered
+    values, objects = rendered
     services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
     server = _service_env(objects, "server")["BARITO_MARKET_URL"]
     provisioner = _service_env(objects, "provisioner")["BARITO_SHARED__FLOW_URL"]
+    scheme = "https" if values == "service-tls" else "http"
     for url, target in ((server, "market"), (provisioner, "flow")):
-        host, port = url.removeprefix("http://").split(":")
+        assert url.startswith(f"{scheme}://"), (values, url)
+        host, port = url.removeprefix(f"{scheme}://").split(":")
         assert services[host]["metadata"]["labels"]["app.kubernetes.io/component"] == target
         assert services[host]["spec"]["ports"][0]["port"] == int(port)
 
@@ -154,7 +171,7 @@ def test_the_canarys_settings_are_options_it_reads_and_point_at_the_services(
     if values == "default":
         objects = render_chart("--set", "canary.enabled=true", "--set", "canary.existingSecret=c")
     env = _service_env(objects, "canary")
-    unknown = set(env) - canary_env_names()
+    unknown = set(env) - canary_env_names() - {TRUST_STORE}
     assert not unknown, f"{values}: barito canary does not read {sorted(unknown)}"
     options = canary_options_from(env)  # refused as `barito-canary` would refuse it
     ports = _by_kind(objects, "Service")["canary"]["spec"]["ports"]
@@ -172,7 +189,8 @@ def test_the_canarys_settings_are_options_it_reads_and_point_at_the_services(
         if values == "production":
             assert url.startswith("https://"), (option, url)
             continue
-        host, port = url.removeprefix("http://").split(":")
+        scheme = "https" if values == "service-tls" else "http"
+        host, port = url.removeprefix(f"{scheme}://").split(":")
         assert services[host]["metadata"]["labels"]["app.kubernetes.io/component"] == target
         assert services[host]["spec"]["ports"][0]["port"] == int(port)
     # SIGTERM lets it drain its last markers, up to one deadline.
@@ -196,8 +214,87 @@ def test_secrets_come_from_the_operators_secret_when_one_is_named() -> None:
     assert refs == {"barito-production-settings"}
 
 
+def _mounts_and_volumes(deployment: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    return container.get("volumeMounts", []), pod.get("volumes", [])
+
+
+def test_services_serve_tls_from_a_mounted_secret_and_are_probed_over_https_when_asked(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    values, objects = rendered
+    tls = values == "service-tls"
+    deployments = _by_kind(objects, "Deployment")
+    for service, cls in SETTINGS.items():
+        container = deployments[service]["spec"]["template"]["spec"]["containers"][0]
+        schemes = {
+            container[probe]["httpGet"]["scheme"]
+            for probe in ("startupProbe", "livenessProbe", "readinessProbe")
+        }
+        assert schemes == {"HTTPS" if tls else "HTTP"}, (values, service)
+        settings = settings_from(cls, _service_env(objects, service))
+        mounts, volumes = _mounts_and_volumes(deployments[service])
+        secrets = {v["name"]: v["secret"] for v in volumes if "secret" in v}
+        if not tls:
+            assert settings.tls_certfile is None and not secrets, (values, service)
+            continue
+        # The whole Secret, read-only, without subPath: a renewal reaches the files.
+        (mount,) = [m for m in mounts if m["name"] in secrets]
+        assert mount["readOnly"] is True and "subPath" not in mount, service
+        assert secrets[mount["name"]]["secretName"] == "barito-listeners"
+        assert secrets[mount["name"]]["defaultMode"] == 0o440
+        assert settings.tls_certfile == f"{mount['mountPath']}/tls.crt", service
+        assert settings.tls_keyfile == f"{mount['mountPath']}/tls.key", service
+        # Who calls another service trusts the Secret's CA; no one else is told to.
+        trust = _service_env(objects, service).get(TRUST_STORE)
+        calls_others = service in ("server", "provisioner")
+        assert trust == (f"{mount['mountPath']}/ca.crt" if calls_others else None), service
+    for service, monitor in _by_kind(objects, "ServiceMonitor").items():
+        (endpoint,) = monitor["spec"]["endpoints"]
+        if tls and service != "canary":
+            assert endpoint["scheme"] == "https"
+            assert endpoint["tlsConfig"]["serverName"] == f"barito-{service}"
+            assert endpoint["tlsConfig"]["ca"]["secret"] == {
+                "name": "barito-listeners",
+                "key": "ca.crt",
+            }
+        else:
+            assert endpoint.get("scheme", "http") == "http", (values, service)
+    if tls:
+        # The canary gets the CA alone, never the listeners' private key.
+        mounts, volumes = _mounts_and_volumes(deployments["canary"])
+        (volume,) = [v for v in volumes if "secret" in v]
+        assert volume["secret"]["items"] == [{"key": "ca.crt", "path": "ca.crt"}]
+        assert _service_env(objects, "canary")[TRUST_STORE].endswith("/ca.crt")
+
+
+def test_tls_at_the_ingress_names_its_secret_and_hosts() -> None:
+    (ingress,) = [o for o in render_chart() if o["kind"] == "Ingress"]
+    assert "tls" not in ingress["spec"]
+    objects = render_chart(
+        "--set", "ingress.tls[0].secretName=barito-tls",
+        "--set", "ingress.tls[0].hosts={barito.example.com,ingest.barito.example.com}",
+    )  # fmt: skip
+    (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
+    assert ingress["spec"]["tls"] == [
+        {"secretName": "barito-tls", "hosts": ["barito.example.com", "ingest.barito.example.com"]}
+    ]
+    # The services behind it stay on plain HTTP inside the cluster.
+    for deployment in _by_kind(objects, "Deployment").values():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["livenessProbe"]["httpGet"]["scheme"] == "HTTP"
+    assert "BARITO_TLS_CERTFILE" not in _service_env(objects, "market")
+    assert _service_env(objects, "market")["BARITO_SESSION_COOKIE_SECURE"] == "true"
+
+
 def test_the_values_schema_refuses_mistakes_before_anything_is_applied(tmp_path: Path) -> None:
     mistakes = {
+        # Half an option: TLS on without its Secret, an ingress TLS entry
+        # without its Secret or without its hosts.
+        "tls.enabled=true": "/tls/secretName",
+        "ingress.tls[0].hosts={barito.example.com}": "missing property 'secretName'",
+        "ingress.tls[0].secretName=barito-tls": "missing property 'hosts'",
         "kafka.bootstrapserver=kafka:9092": "bootstrapserver",
         "search.engine=solr": "search/engine",
         "market.env.SIGNUP=false": "does not match pattern",

@@ -28,14 +28,25 @@ from barito_cli.stack.config import load_config
 from barito_cli.stack.engines import OPTIONAL_ENGINES
 from barito_cli.stack.kubernetes import kubernetes_access
 from barito_cli.stack.manager import stack_up
-from tests.support.deploy import PRODUCTION_VALUES, REPO, render_chart, servicemonitor_crd
+from tests.support.deploy import (
+    PRODUCTION_VALUES,
+    REPO,
+    SERVICE_TLS_VALUES,
+    render_chart,
+    servicemonitor_crd,
+)
 
 # The first run may build kube-apiserver from source (a quarter of an hour on
 # two cores); later runs reuse the cached binary.
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(3600)]
 
 NAMESPACE = "default"  # exists on every API server; a dry run writes nothing into it
-RENDERINGS = {"default": [], "production": ["-f", str(PRODUCTION_VALUES)]}
+RENDERINGS = {
+    "default": [],
+    "production": ["-f", str(PRODUCTION_VALUES)],
+    # Every service serving TLS itself (probes, ServiceMonitors' tlsConfig).
+    "service-tls": ["-f", str(SERVICE_TLS_VALUES)],
+}
 MONITORING = "monitoring.coreos.com/v1"
 
 
@@ -121,7 +132,7 @@ def test_the_api_server_accepts_every_rendered_object(
     objects = render_chart(*RENDERINGS[values])
     kinds = {"Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler"}
     kinds |= {"PodDisruptionBudget", "Ingress"}
-    if values == "production":
+    if values != "default":
         kinds.add("ServiceMonitor")
     assert {o["kind"] for o in objects} >= kinds
     refused = {}

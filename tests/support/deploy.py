@@ -53,6 +53,7 @@ __all__ = [
     "PRODUCTION_VALUES",
     "REPO",
     "SERVICES",
+    "SERVICE_TLS_VALUES",
     "SETTINGS",
     "canary_env_names",
     "canary_options_from",
@@ -75,6 +76,8 @@ COMPOSE_FILE = REPO / "docker-compose.yml"
 LOCAL_COMPOSE_OVERRIDE = REPO / "deploy" / "docker" / "compose.local.yaml"
 CHART = REPO / "deploy" / "helm" / "barito"
 PRODUCTION_VALUES = CHART / "ci" / "production-values.yaml"
+# Every service serving TLS itself, behind an ingress that re-encrypts.
+SERVICE_TLS_VALUES = CHART / "ci" / "service-tls-values.yaml"
 CANARY_DOCKERFILE = REPO / "libs" / "cli" / "Dockerfile"
 SERVICES = ("market", "receiver", "provisioner", "flow", "server")
 SETTINGS: dict[str, type[ServiceSettings]] = {

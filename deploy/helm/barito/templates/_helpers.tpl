@@ -41,6 +41,19 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- default (printf "%s-settings" (include "barito.fullname" .)) .Values.existingSecret -}}
 {{- end -}}
 
+{{/* http, or https when the services serve TLS themselves (tls.enabled). */}}
+{{- define "barito.scheme" -}}
+{{- ternary "https" "http" .Values.tls.enabled -}}
+{{- end -}}
+
+{{/* Where a service's own certificate Secret is mounted. */}}
+{{- define "barito.tlsDir" -}}/etc/barito/tls{{- end -}}
+
+{{/* Services that call another service of the chart, so must trust its certificate. */}}
+{{- define "barito.callsServices" -}}
+{{- if has .name (list "server" "provisioner" "canary") }}true{{ end -}}
+{{- end -}}
+
 {{/* Services that talk to the search engine (they have search settings). */}}
 {{- define "barito.usesSearch" -}}
 {{- if has .name (list "market" "provisioner" "flow") }}true{{ end -}}
@@ -60,6 +73,14 @@ BARITO_LOG_LEVEL: {{ $values.logLevel }}
 BARITO_PORT: {{ $svc.port | quote }}
 BARITO_KAFKA__BOOTSTRAP_SERVERS: {{ $values.kafka.bootstrapServers | quote }}
 BARITO_KAFKA__TOPIC_PREFIX: {{ $values.kafka.topicPrefix | quote }}
+{{- if $values.tls.enabled }}
+BARITO_TLS_CERTFILE: {{ printf "%s/tls.crt" (include "barito.tlsDir" $root) | quote }}
+BARITO_TLS_KEYFILE: {{ printf "%s/tls.key" (include "barito.tlsDir" $root) | quote }}
+{{- if and $values.tls.caKey (include "barito.callsServices" .) }}
+{{- /* Not a BARITO_ setting: the trust store of Python's ssl and httpx. */}}
+SSL_CERT_FILE: {{ printf "%s/%s" (include "barito.tlsDir" $root) $values.tls.caKey | quote }}
+{{- end }}
+{{- end }}
 {{- if include "barito.usesSearch" . }}
 BARITO_SEARCH__ENGINE: {{ $values.search.engine }}
 BARITO_SEARCH__URL: {{ $values.search.url | quote }}
@@ -87,12 +108,12 @@ BARITO_RATE_SHARE: {{ divf 1 (max 1 $replicas) | printf "%.4f" | quote }}
 {{- end }}
 {{- if eq .name "provisioner" }}
 BARITO_DRIVER: {{ $svc.driver }}
-BARITO_SHARED__FLOW_URL: {{ printf "http://%s:%v" (include "barito.serviceName" (dict "root" $root "name" "flow")) $values.flow.port | quote }}
+BARITO_SHARED__FLOW_URL: {{ printf "%s://%s:%v" (include "barito.scheme" $root) (include "barito.serviceName" (dict "root" $root "name" "flow")) $values.flow.port | quote }}
 {{- with $svc.kibanaUrl }}
 BARITO_SHARED__KIBANA_URL: {{ . | quote }}
 {{- end }}
 {{- end }}
 {{- if eq .name "server" }}
-BARITO_MARKET_URL: {{ printf "http://%s:%v" (include "barito.serviceName" (dict "root" $root "name" "market")) $values.market.port | quote }}
+BARITO_MARKET_URL: {{ printf "%s://%s:%v" (include "barito.scheme" $root) (include "barito.serviceName" (dict "root" $root "name" "market")) $values.market.port | quote }}
 {{- end }}
 {{- end -}}
