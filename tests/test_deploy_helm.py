@@ -269,6 +269,23 @@ def test_services_serve_tls_from_a_mounted_secret_and_are_probed_over_https_when
         assert _service_env(objects, "canary")[TRUST_STORE].endswith("/ca.crt")
 
 
+def test_without_a_ca_key_no_trust_store_is_replaced() -> None:
+    # SSL_CERT_FILE replaces a process's whole trust store: only when asked.
+    objects = render_chart(
+        "--set", "tls.enabled=true", "--set", "tls.secretName=barito-listeners",
+        "--set", "canary.enabled=true", "--set", "canary.existingSecret=c",
+        "--set", "monitoring.serviceMonitor.enabled=true",
+    )  # fmt: skip
+    for component in COMPONENTS["service-tls"]:
+        assert TRUST_STORE not in _service_env(objects, component), component
+    _, volumes = _mounts_and_volumes(_by_kind(objects, "Deployment")["canary"])
+    assert not [v for v in volumes if "secret" in v]
+    for service in SERVICES:
+        (endpoint,) = _by_kind(objects, "ServiceMonitor")[service]["spec"]["endpoints"]
+        assert endpoint["scheme"] == "https" and "ca" not in endpoint["tlsConfig"]
+    assert settings_from(SETTINGS["server"], _service_env(objects, "server")).tls_certfile
+
+
 def test_tls_at_the_ingress_names_its_secret_and_hosts() -> None:
     (ingress,) = [o for o in render_chart() if o["kind"] == "Ingress"]
     assert "tls" not in ingress["spec"]
