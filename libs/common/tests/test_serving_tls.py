@@ -224,7 +224,11 @@ async def test_a_broken_renewal_keeps_the_previous_certificate_and_says_which_fi
         for _ in range(3):
             assert await _peer_certificate(url, ca) == _leaf_der(first)
             await asyncio.sleep(CHECK_INTERVAL_S)
-        (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+        (error,) = [
+            r
+            for r in caplog.records
+            if r.name == "barito_common.tls_reload" and r.levelno == logging.ERROR
+        ]
         assert "previous certificate is still served" in error.getMessage()
         assert error.ctx["certfile"] == str(volume.certfile)  # type: ignore[attr-defined]
         assert error.ctx["keyfile"] == str(volume.keyfile)  # type: ignore[attr-defined]
