@@ -240,6 +240,32 @@ async def test_a_broken_renewal_keeps_the_previous_certificate_and_says_which_fi
         await _eventually_shown(url, ca, _leaf_der(renewed))
 
 
+async def test_certificate_files_gone_keep_the_loaded_certificate_served(
+    ca: CertificateAuthority, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    volume = SecretVolume(tmp_path / "tls")
+    first = ca.issue("first")
+    volume.publish(first)
+    async with _served_over_tls(volume.certfile, volume.keyfile) as url:
+        volume.certfile.unlink()
+        volume.keyfile.unlink()
+        for _ in range(3):
+            await asyncio.sleep(CHECK_INTERVAL_S)
+            assert await _peer_certificate(url, ca) == _leaf_der(first)
+        errors = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "barito_common.tls_reload" and r.levelno == logging.ERROR
+        ]
+        assert errors == [
+            "TLS certificate files cannot be read; the loaded certificate is still served."
+        ]
+        # Back (a new version): served again.
+        renewed = ca.issue("renewed")
+        volume.publish(renewed)
+        await _eventually_shown(url, ca, _leaf_der(renewed))
+
+
 async def _image_healthcheck(env: dict[str, str]) -> int:
     """Exit status of the images' HEALTHCHECK command, run with ``env``."""
     process = await asyncio.create_subprocess_exec(
