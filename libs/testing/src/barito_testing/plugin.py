@@ -13,15 +13,18 @@ start engines of their own (containers, a private Postgres) say so with
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from barito_cli.stack.config import load_config
 from barito_testing.second_kafka import SecondKafka
-from barito_testing.stack import Stack, bring_up
+from barito_testing.secured_kafka import SecuredKafka
+from barito_testing.stack import REPO, Stack, bring_up
 
-STACK_FIXTURES = frozenset({"stack", "second_kafka"})
+STACK_FIXTURES = frozenset({"stack", "second_kafka", "secured_kafka"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,6 +46,22 @@ def second_kafka(stack: Stack) -> Iterator[SecondKafka]:
     kafka = SecondKafka(stack.config)
     try:
         kafka.start()
+        yield kafka
+    finally:
+        kafka.remove()
+
+
+@pytest.fixture(scope="session")
+def secured_kafka() -> Iterator[SecuredKafka]:
+    """A real Kafka behind SASL_SSL (SCRAM, PLAIN) and mutual TLS, on free ports (see its module).
+
+    It needs only the stack's cached jars, not the stack's engines running.
+    """
+    kafka = SecuredKafka(load_config(REPO))
+    try:
+        started = time.monotonic()
+        kafka.start()
+        print(f"[secured kafka] ready in {time.monotonic() - started:.1f}s")
         yield kafka
     finally:
         kafka.remove()

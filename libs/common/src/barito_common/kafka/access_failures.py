@@ -46,6 +46,14 @@ __all__ = ["ListenerSpeaks", "describe_failure", "diagnose"]
 _UNTRUSTED_CHAIN = frozenset({18, 19, 20, 21, 2})  # self-signed, local issuer unknown, ...
 _NAME_MISMATCH = frozenset({62, 64})  # hostname mismatch, IP address mismatch
 _EXPIRED, _NOT_YET_VALID = 10, 9
+_CLIENT_CERTIFICATE_ALERTS = frozenset(
+    {
+        "SSLV3_ALERT_BAD_CERTIFICATE",
+        "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+        "TLSV1_ALERT_UNKNOWN_CA",
+        "SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ def describe_failure(
     'k:9092 refused the connection (is Kafka running, is this its port?)'
     """
     listener = listener or ListenerSpeaks()
+    err = _telling(err)
     if settings.uses_tls and listener.plaintext:
         return (
             f"TLS against a plaintext listener: {address} speaks plain Kafka, "
@@ -99,16 +108,51 @@ def describe_failure(
             f"but security_protocol is {settings.security_protocol}"
         )
     if isinstance(err, ssl.SSLError):
-        return f"TLS handshake with {address} failed: {err.reason or err}"
+        return _tls_failure(err, settings, address)
     if isinstance(err, ConnectionRefusedError):
         return f"{address} refused the connection (is Kafka running, is this its port?)"
     if isinstance(err, TimeoutError):
         return f"{address} did not answer in time"
     if isinstance(err, OSError):
-        return f"cannot reach {address}: {err.strerror or err or type(err).__name__}"
+        return f"cannot reach {address}: {err.strerror or str(err) or type(err).__name__}"
+    if isinstance(err, KafkaConnectionError) and settings.security_protocol == "SSL":
+        # TLS went through (no TLS error), then the broker hung up on the
+        # first request past the version lookup: what a SASL_SSL listener does.
+        return (
+            f"{address} closed the connection after the TLS handshake: its listener "
+            "probably expects SASL (security_protocol SASL_SSL), but security_protocol is SSL"
+        )
     if isinstance(err, KafkaConnectionError):
         return f"{address} closed the connection: {err}"
     return f"{address}: {err!r}"
+
+
+def _telling(err: BaseException) -> BaseException:
+    """The error in ``err``'s chain that says most: aiokafka wraps a failed read
+    (a TLS alert, say) into "Connection ... closed"."""
+    link: BaseException | None = err
+    seen: set[int] = set()
+    while link is not None and id(link) not in seen:
+        if isinstance(link, (ssl.SSLError, SaslAuthenticationFailed)):
+            return link
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return err
+
+
+def _tls_failure(err: ssl.SSLError, settings: KafkaSettings, address: str) -> str:
+    reason = str(err.reason or "")
+    # Alerts a broker sends about our own certificate (mutual TLS): Kafka's
+    # JDK answers a missing one with bad_certificate, TLS 1.3 may say
+    # certificate_required.
+    if reason in _CLIENT_CERTIFICATE_ALERTS:
+        if settings.ssl_certfile is None:
+            return f"{address} requires a client certificate (set ssl_certfile and ssl_keyfile)"
+        return (
+            f"{address} refused our client certificate (ssl_certfile {settings.ssl_certfile}): "
+            f"{reason}; is it signed by a CA the brokers trust?"
+        )
+    return f"TLS handshake with {address} failed: {reason or err}"
 
 
 def _certificate_failure(
@@ -189,8 +233,9 @@ async def _other_protocol(
     say what is wrong; only a closed or reset connection, a silent listener or
     a failed TLS handshake may mean the two ends speak different protocols.
     """
+    telling = _telling(err)
     answered = isinstance(
-        err,
+        telling,
         (
             ssl.SSLCertVerificationError,
             SaslAuthenticationFailed,
@@ -198,7 +243,9 @@ async def _other_protocol(
             ConnectionRefusedError,
         ),
     )
-    if answered:
+    # A TLS alert is the broker's TLS speaking: the protocols match.
+    alerted = isinstance(telling, ssl.SSLError) and "ALERT" in str(telling.reason)
+    if answered or alerted:
         return None
     with contextlib.suppress(Exception):
         async with asyncio.timeout(min(timeout_s, 2.0)):
