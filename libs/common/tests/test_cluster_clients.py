@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from barito_common.cluster_clients import ClusterClients, clusters_in_use
+from barito_common.clusters import kafka_settings_for
 from barito_common.schemas import AppProfile, AppStatus, ClusterCoordinates
 from barito_common.settings import KafkaSettings
 
@@ -65,3 +66,25 @@ async def test_one_client_per_bootstrap_list_pointed_there_and_closed_once_unnam
     assert pool.keys() == {"k2:9092"}
     await pool.close()
     assert closed == ["k1:9092", "k2:9092"]
+
+
+def test_a_group_cluster_gets_no_installation_credentials() -> None:
+    # The drivers start a group's Kafka without security; the installation's
+    # SASL password and certificates are for its own brokers only.
+    secured = KafkaSettings(
+        bootstrap_servers="kafka.internal:9093",
+        topic_prefix="barito.",
+        security_protocol="SASL_SSL",
+        sasl_username="barito",
+        sasl_password="installation-only",
+        ssl_cafile="/etc/ca.pem",
+        ssl_certfile="/etc/client.pem",
+        ssl_keyfile="/etc/client-key.pem",
+    )
+    group = kafka_settings_for(secured, _cluster("group-kafka:31000"))
+    assert group.bootstrap_servers == "group-kafka:31000"
+    assert group.topic_prefix == "barito."
+    assert group.security_protocol == "PLAINTEXT"
+    assert (group.sasl_username, group.sasl_password) == (None, None)
+    assert (group.ssl_cafile, group.ssl_certfile, group.ssl_keyfile) == (None, None, None)
+    assert kafka_settings_for(secured, None) is secured

@@ -26,7 +26,20 @@ def kafka_settings_for(base: KafkaSettings, cluster: ClusterCoordinates | None) 
     """``base`` pointed at the cluster's brokers; ``base`` itself for the shared cluster."""
     if cluster is None:
         return base
-    return base.model_copy(update={"bootstrap_servers": cluster.kafka_bootstrap_servers})
+    # The installation's credentials are not the group cluster's, and must not
+    # be sent there: the drivers start a group's Kafka without security (as
+    # its engine gets no password below), so it is dialled in plain text.
+    return base.model_copy(
+        update={
+            "bootstrap_servers": cluster.kafka_bootstrap_servers,
+            "security_protocol": "PLAINTEXT",
+            "sasl_username": None,
+            "sasl_password": None,
+            "ssl_cafile": None,
+            "ssl_certfile": None,
+            "ssl_keyfile": None,
+        }
+    )
 
 
 def search_settings_for(base: SearchSettings, cluster: ClusterCoordinates | None) -> SearchSettings:
