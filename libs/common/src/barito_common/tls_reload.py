@@ -106,7 +106,8 @@ class ReloadingCertificate:
     def current(self) -> ssl.SSLContext:
         """The context new connections get now, after looking at the files if a check is due."""
         self._check_if_due()
-        assert self._current is not None, "context() first"
+        if self._current is None:
+            raise RuntimeError("context() first: uvicorn builds the first context at start-up")
         return self._current
 
     def _versions(self) -> tuple[_FileVersion, _FileVersion]:

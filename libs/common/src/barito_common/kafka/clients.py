@@ -45,7 +45,8 @@ def security_options(settings: KafkaSettings) -> dict[str, Any]:
     if settings.uses_tls:
         options["ssl_context"] = ssl_context(settings)
     if settings.security_protocol.startswith("SASL_"):
-        assert settings.sasl_password is not None  # the settings' validator saw to it
+        if settings.sasl_password is None:  # the settings' validator refuses this already
+            raise ValueError(f"security_protocol {settings.security_protocol} needs sasl_password")
         options.update(
             sasl_mechanism=settings.sasl_mechanism,
             sasl_plain_username=settings.sasl_username,
