@@ -17,6 +17,7 @@ from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
 from barito_market.observers import start_observers
 from barito_market.registry.publisher import Publisher
+from barito_market.security_headers import SecurityHeadersMiddleware, content_security_policies
 from barito_market.settings import MarketSettings, get_settings
 from barito_market.spa import install_spa
 
@@ -54,6 +55,8 @@ def create_app(settings: MarketSettings | None = None) -> FastAPI:
             await engine.dispose()
 
     app = create_service_app(service="market", settings=settings, lifespan=lifespan)
+    # Outermost of the app's own middleware: every answer, errors included, gets the headers.
+    app.add_middleware(SecurityHeadersMiddleware, policies=content_security_policies(settings))
     app.include_router(api_router())
     install_spa(app)  # last: its catch-all must not shadow any route above
     return app

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from barito_market.accounts import api_tokens, login, users
-from barito_market.accounts.authentication import CSRF_COOKIE, SESSION_COOKIE
+from barito_market.accounts.authentication import SESSION_COOKIE
+from barito_market.accounts.session_cookies import clear_session_cookies, set_session_cookies
 from barito_market.dependencies import CurrentUserDep, SessionDep, SettingsDep
 from barito_market.schemas.accounts import (
     Credentials,
@@ -57,21 +58,7 @@ async def log_in(
         password=body.password,
         address=request.client.host if request.client else "unknown",
     )
-    max_age = int(settings.session_lifetime_s)
-    secure = settings.session_cookie_secure
-    response.set_cookie(
-        SESSION_COOKIE,
-        logged_in.session_token,
-        max_age=max_age,
-        httponly=True,
-        secure=secure,
-        samesite="lax",
-        path="/",
-    )
-    # Readable by the SPA on purpose: it echoes it in the X-CSRF-Token header.
-    response.set_cookie(
-        CSRF_COOKIE, logged_in.csrf_token, max_age=max_age, secure=secure, samesite="lax", path="/"
-    )
+    set_session_cookies(response, request, settings, logged_in)
     return LoginPublic(
         user=UserPublic.model_validate(logged_in.user),
         csrf_token=logged_in.csrf_token,
@@ -81,13 +68,16 @@ async def log_in(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
 async def log_out(
-    _: CurrentUserDep, request: Request, response: Response, session: SessionDep
+    _: CurrentUserDep,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> None:
     """End this session (the cookie stops working at once)."""
     if cookie := request.cookies.get(SESSION_COOKIE):
         await login.end_session(session, cookie)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    clear_session_cookies(response, request, settings)
 
 
 @router.get("/me", response_model=UserPublic, responses=_ERRORS)
