@@ -141,6 +141,7 @@ def test_the_spa_works_under_its_policy_without_a_single_violation(
     send_like_fluentd(fluentd, [{"message": "tailed under the policy", "level": "warn"}])
     tail = page.get_by_role("log", name="Live events")
     expect(tail).to_contain_text("tailed under the policy", timeout=SLOW)
+    page.screenshot(path=ARTIFACTS / "security-headers-tail.png", full_page=True)
 
     assert heard.violations == []
     assert heard.errors == []
