@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import uuid
 from pathlib import Path
 
-import orjson
 import pytest
-from asgi_lifespan import LifespanManager
-from httpx import ASGITransport, AsyncClient
 
 from barito_common.kafka import (
     KafkaProbe,
@@ -30,11 +26,7 @@ from barito_common.kafka import (
 from barito_common.kafka.access_failures import ListenerSpeaks, describe_failure
 from barito_common.kafka.clients import security_options
 from barito_common.settings import KafkaSettings
-from barito_receiver.main import create_app
-from barito_receiver.settings import ReceiverSettings
-from barito_testing.apps import Apps
 from barito_testing.certificates import CertificateAuthority
-from barito_testing.receiver import in_process_receiver
 from barito_testing.secured_kafka import SecuredKafka
 
 RECORDS = [b"record-0", b"record-1", b"record-2"]
@@ -213,45 +205,3 @@ async def test_tls_against_a_plaintext_listener_is_named_so(
     assert reason.startswith(
         f"TLS against a plaintext listener: {stack.kafka_bootstrap} speaks plain Kafka"
     ), reason
-
-
-# --- a real service over it ----------------------------------------------------
-
-
-async def test_the_receiver_writes_a_posted_event_that_is_read_back_over_sasl_ssl(
-    secured_kafka: SecuredKafka,
-) -> None:
-    kafka = secured_kafka.settings(topic_prefix=f"r{uuid.uuid4().hex[:8]}.")
-    async with in_process_receiver(kafka, produce_timeout_s=10.0) as receiver:
-        ready = await receiver.client.get("/readyz")
-        assert ready.status_code == 200, ready.text
-        apps = Apps(kafka, receiver.registry)
-        await apps.producer.start()
-        try:
-            app = await apps.register()
-            response = await receiver.client.post(
-                "/api/v1/logs",
-                content=orjson.dumps({"msg": "over SASL_SSL"}),
-                headers={**app.headers, "Content-Type": "application/json"},
-            )
-            assert response.status_code == 200, response.text
-            events = await apps.events(app, expect=1)
-        finally:
-            await apps.producer.stop()
-    assert [event.record for event in events] == [{"msg": "over SASL_SSL"}]
-
-
-async def test_the_receivers_readiness_names_a_wrong_password(
-    secured_kafka: SecuredKafka,
-) -> None:
-    kafka = secured_kafka.settings(sasl_password="not-the-password")
-    app = create_app(ReceiverSettings(kafka=kafka, readiness_timeout_s=5.0))
-    async with (
-        LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager,
-        AsyncClient(transport=ASGITransport(app=manager.app), base_url="http://r") as client,
-    ):
-        response = await client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["checks"]["kafka"].startswith(
-        "authentication failed for user 'alice' (SCRAM-SHA-512)"
-    ), response.text
