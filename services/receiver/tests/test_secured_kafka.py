@@ -10,11 +10,7 @@ from __future__ import annotations
 import uuid
 
 import orjson
-from asgi_lifespan import LifespanManager
-from httpx import ASGITransport, AsyncClient
 
-from barito_receiver.main import create_app
-from barito_receiver.settings import ReceiverSettings
 from barito_testing.apps import Apps
 from barito_testing.receiver import in_process_receiver
 from barito_testing.secured_kafka import SecuredKafka
@@ -47,13 +43,8 @@ async def test_the_receivers_readiness_names_a_wrong_password(
     secured_kafka: SecuredKafka,
 ) -> None:
     kafka = secured_kafka.settings(sasl_password="not-the-password")
-    # Built by hand: the harness waits for the app registry, which this Kafka never gives.
-    app = create_app(ReceiverSettings(kafka=kafka, readiness_timeout_s=5.0))
-    async with (
-        LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager,
-        AsyncClient(transport=ASGITransport(app=manager.app), base_url="http://r") as client,
-    ):
-        response = await client.get("/readyz")
+    async with in_process_receiver(kafka, registry_loaded=False, readiness_timeout_s=5.0) as r:
+        response = await r.client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["kafka"].startswith(
         "authentication failed for user 'alice' (SCRAM-SHA-512)"

@@ -34,14 +34,19 @@ class InProcessReceiver:
 
 @asynccontextmanager
 async def in_process_receiver(
-    kafka: KafkaSettings, **overrides: Any
+    kafka: KafkaSettings, *, registry_loaded: bool = True, **overrides: Any
 ) -> AsyncIterator[InProcessReceiver]:
-    """A started receiver with ``ReceiverSettings(kafka=kafka, **overrides)``."""
+    """A started receiver with ``ReceiverSettings(kafka=kafka, **overrides)``.
+
+    ``registry_loaded=False`` does not wait for the app registry: for a
+    receiver whose Kafka refuses it, to see what it answers then.
+    """
     settings = ReceiverSettings(kafka=kafka, **overrides)
     app = create_app(settings)
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
         registry: AppRegistry = app.state.registry
-        await registry.wait_loaded(30)
+        if registry_loaded:
+            await registry.wait_loaded(30)
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as client:
             yield InProcessReceiver(client, settings, app, registry)
