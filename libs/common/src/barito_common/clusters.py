@@ -28,17 +28,14 @@ def kafka_settings_for(base: KafkaSettings, cluster: ClusterCoordinates | None) 
         return base
     # The installation's credentials are not the group cluster's, and must not
     # be sent there: the drivers start a group's Kafka without security (as
-    # its engine gets no password below), so it is dialled in plain text.
-    return base.model_copy(
-        update={
-            "bootstrap_servers": cluster.kafka_bootstrap_servers,
-            "security_protocol": "PLAINTEXT",
-            "sasl_username": None,
-            "sasl_password": None,
-            "ssl_cafile": None,
-            "ssl_certfile": None,
-            "ssl_keyfile": None,
-        }
+    # its engine gets no password below), so it is dialled in plain text. Only
+    # the naming and timing settings carry over: a security setting added to
+    # KafkaSettings later cannot leak to a group's brokers by default.
+    return KafkaSettings(
+        bootstrap_servers=cluster.kafka_bootstrap_servers,
+        topic_prefix=base.topic_prefix,
+        request_timeout_ms=base.request_timeout_ms,
+        client_id=base.client_id,
     )
 
 
