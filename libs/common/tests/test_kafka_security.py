@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from barito_cli.stack.certificates import CertificateAuthority
 from barito_common.kafka import (
     KafkaProbe,
     KafkaUnavailable,
@@ -26,7 +27,6 @@ from barito_common.kafka import (
 from barito_common.kafka.access_failures import ListenerSpeaks, describe_failure
 from barito_common.kafka.clients import security_options
 from barito_common.settings import KafkaSettings
-from barito_testing.certificates import CertificateAuthority
 from barito_testing.secured_kafka import SecuredKafka
 
 RECORDS = [b"record-0", b"record-1", b"record-2"]

@@ -2,7 +2,7 @@
 
 Real sockets: a service app under uvicorn (as ``barito_common.serving`` runs
 it) on a free port, clients trusting only the run's CA
-(``barito_testing.certificates``). The certificate files are laid out as
+(``barito_cli.stack.certificates``). The certificate files are laid out as
 the kubelet mounts a Secret (``tls.crt`` -> ``..data/tls.crt``, ``..data`` a
 symlink to a dated folder, swapped by one rename), which is how cert-manager's
 renewal reaches a pod; a pair copied over the files in place is the other way
@@ -32,11 +32,11 @@ from fastapi import FastAPI
 from websockets.asyncio.client import connect as websocket_connect
 from websockets.exceptions import InvalidStatus
 
+from barito_cli.stack.certificates import CertificateAuthority, ServerCertificate
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import uvicorn_options
 from barito_common.settings import ServiceSettings
 from barito_common.tls_reload import DEFAULT_CHECK_INTERVAL_S
-from barito_testing.certificates import CertificateAuthority, ServerCertificate
 from barito_testing.ports import free_port
 from barito_testing.serving import serve
 

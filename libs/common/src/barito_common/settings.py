@@ -108,6 +108,28 @@ class SearchSettings(BaseModel):
         "barito-", description="Prefix of every index and index template Barito creates."
     )
     request_timeout_s: float = Field(30.0, gt=0, description="Timeout of one search request.")
+    api_key: SecretStr | None = Field(
+        None,
+        description="Elasticsearch API key, as the engine returns it `encoded` (base64 of "
+        "id:key), sent instead of basic auth (or ..._FILE: read from a file). OpenSearch has "
+        "no API keys.",
+    )
+    ssl_cafile: str | None = Field(
+        None,
+        description="PEM file of the CA(s) that signed the engine's certificate, for an https "
+        "URL; unset means the system's trust store.",
+    )
+    ssl_check_hostname: bool = Field(
+        True, description="Check that the engine's certificate names the host in the URL."
+    )
+
+    @model_validator(mode="after")
+    def _credentials_are_one_kind(self) -> SearchSettings:
+        if self.api_key is not None and self.username is not None:
+            raise ValueError("set either api_key or username/password, not both")
+        if self.api_key is not None and self.engine == "opensearch":
+            raise ValueError("api_key is Elasticsearch's; OpenSearch takes username/password")
+        return self
 
 
 class DatabaseSettings(BaseModel):
@@ -118,6 +140,17 @@ class DatabaseSettings(BaseModel):
         description="SQLAlchemy URL of the market's database (postgresql+asyncpg://...), "
         "a secret since it holds the password (or ..._FILE: read from a file). Unset means "
         "the embedded SQLite default.",
+    )
+    ssl_mode: Literal["disable", "require", "verify-ca", "verify-full"] = Field(
+        "disable",
+        description="TLS to Postgres, as libpq names it: require encrypts without checking "
+        "the server, verify-ca checks its certificate against ssl_cafile, verify-full also "
+        "checks that it names the host dialled.",
+    )
+    ssl_cafile: str | None = Field(
+        None,
+        description="PEM file of the CA that signed Postgres' certificate (verify-ca, "
+        "verify-full); unset means the system's trust store.",
     )
 
 

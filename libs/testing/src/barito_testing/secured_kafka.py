@@ -4,7 +4,7 @@ It is started the way the local stack starts its own (``barito_cli.stack``:
 the same cached jars, KRaft with broker and controller in one process), on
 free ports and with a data directory of its own, so it shares nothing with
 the stack's Kafka. Its certificate comes from a CA made for the run
-(:class:`~barito_testing.certificates.CertificateAuthority`); clients trust
+(:class:`~barito_cli.stack.certificates.CertificateAuthority`); clients trust
 that CA's file and nothing else. Two listeners face clients:
 
 * ``SASL_SSL`` (:attr:`SecuredKafka.bootstrap_servers`) — SCRAM-SHA-512,
@@ -29,11 +29,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from barito_cli.stack.certificates import CertificateAuthority, ServerCertificate
 from barito_cli.stack.config import StackConfig
 from barito_cli.stack.engines import KafkaEngine
 from barito_cli.stack.manager import log_tail, stack_down, start_engines
 from barito_common.settings import KafkaSettings
-from barito_testing.certificates import CertificateAuthority, ServerCertificate
 from barito_testing.ports import free_port
 
 __all__ = ["SecuredKafka", "SecuredKafkaEngine"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from dataclasses import dataclass
@@ -50,6 +51,24 @@ class StackConfig:
 
     def log_file(self, name: str) -> Path:
         return self.state_dir / "logs" / f"{name}.log"
+
+    def secured(self) -> StackConfig:
+        """The secured stack's config (``barito stack up --secure``): ports of its own,
+        beside the plain stack, and state under ``<state_dir>-secure``."""
+        overrides: dict[str, dict[str, Any]] = self.engines.get("secure", {})
+        return dataclasses.replace(
+            self,
+            state_dir=self.state_dir.with_name(self.state_dir.name + "-secure"),
+            engines={
+                name: {**settings, **overrides.get(name, {})}
+                for name, settings in self.engines.items()
+                if name != "secure"
+            },
+        )
+
+    @property
+    def is_secure(self) -> bool:
+        return self.state_dir.name.endswith("-secure")
 
     def java_home(self, engine: str) -> Path:
         configured = Path(self.engines[engine].get("java_home", ""))
