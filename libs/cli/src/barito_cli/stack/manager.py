@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.engines import ALL_ENGINE_NAMES, ENGINE_NAMES, Engine, engine_for
 from barito_cli.stack.processes import running_pid, start_process, stop_process
+from barito_cli.stack.secure_stack import SECURE_ENGINE_NAMES, secure_engine_for
 
 __all__ = [
     "EngineStatus",
+    "default_engine_names",
+    "engine_of",
     "log_tail",
     "running_engines",
     "stack_down",
@@ -40,6 +43,18 @@ def _port_taken(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def engine_of(name: str, config: StackConfig) -> Engine:
+    """The engine ``name`` of ``config``: the secured one on the secured stack."""
+    if config.is_secure:
+        return secure_engine_for(name, config)
+    return engine_for(name, config)
+
+
+def default_engine_names(config: StackConfig) -> tuple[str, ...]:
+    """The engines ``up`` starts when none is named."""
+    return SECURE_ENGINE_NAMES if config.is_secure else ENGINE_NAMES
 
 
 def log_tail(config: StackConfig, name: str, lines: int = 40) -> str:
@@ -76,7 +91,7 @@ def _start(engine: Engine, echo: Echo, *, fresh: bool) -> None:
 
 def stack_up(
     config: StackConfig,
-    names: Iterable[str] = ENGINE_NAMES,
+    names: Iterable[str] | None = None,
     *,
     echo: Echo,
     timeout_s: float = 240,
@@ -88,8 +103,9 @@ def stack_up(
     run must not inherit the topics and indices of every run before it, which
     on a reused machine grow until Kafka cannot even load them in time.
     """
+    names = tuple(names or default_engine_names(config))
     start_engines(
-        [engine_for(name, config) for name in names], echo=echo, timeout_s=timeout_s, fresh=fresh
+        [engine_of(name, config) for name in names], echo=echo, timeout_s=timeout_s, fresh=fresh
     )
     return stack_status(config, names)
 
@@ -135,10 +151,11 @@ def start_engines(
 
 def running_engines(config: StackConfig) -> list[str]:
     """The default engines, and the optional ones that are running (what `down` stops)."""
+    defaults = default_engine_names(config)
     return [
         name
         for name in ALL_ENGINE_NAMES
-        if name in ENGINE_NAMES or running_pid(config.pid_file(name)) is not None
+        if name in defaults or running_pid(config.pid_file(name)) is not None
     ]
 
 
@@ -150,10 +167,10 @@ def stack_down(config: StackConfig, names: Iterable[str] = ENGINE_NAMES, *, echo
             echo(f"{name}: was not running")
 
 
-def stack_status(config: StackConfig, names: Iterable[str] = ENGINE_NAMES) -> list[EngineStatus]:
+def stack_status(config: StackConfig, names: Iterable[str] | None = None) -> list[EngineStatus]:
     statuses = []
-    for name in names:
-        engine = engine_for(name, config)
+    for name in names or default_engine_names(config):
+        engine = engine_of(name, config)
         pid = running_pid(config.pid_file(name))
         problem = "not running" if pid is None else engine.probe()
         statuses.append(EngineStatus(name, pid, engine.url, problem))
