@@ -3,7 +3,9 @@
 The CLI does not import the market: the market's operator commands are its
 entry point, run here as a child process. The local stack's addresses are
 passed as its arguments, except for a setting the ``BARITO_`` environment
-already gives (which the child inherits), so the environment wins::
+already gives (which the child inherits), so the environment wins; the
+stack's settings no option names (the secured stack's ``..._FILE`` secrets,
+its TLS settings) reach the child through its environment, under the same rule::
 
     stack = service_environment(load_config(), "market")   # barito_cli.suite
     out = run_market_admin(["republish"], stack)
@@ -60,8 +62,10 @@ def run_market_admin(
     command: Sequence[str], stack: Mapping[str, str], *, stdin: str | None = None
 ) -> str:
     """Run one barito-market-admin command; its output, or MarketAdminError with its stderr."""
+    unnamed = {name: value for name, value in stack.items() if name not in _OPTIONS}
     done = subprocess.run(
         [_executable(), *market_admin_arguments(stack), *command],
+        env={**unnamed, **os.environ},
         input=stdin,
         capture_output=True,
         text=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import sys
 import time
 from collections.abc import Callable
@@ -14,6 +15,11 @@ from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.manager import log_tail
 from barito_cli.stack.processes import running_pid, start_process, stop_process
+from barito_cli.stack.secure_stack import (
+    secure_material,
+    secure_service_environment,
+    service_url,
+)
 
 __all__ = [
     "SERVICES",
@@ -38,11 +44,15 @@ class ServiceStatus:
 
 
 def _url(config: StackConfig, service: str) -> str:
+    if config.is_secure:
+        return service_url(config, service)
     return f"http://127.0.0.1:{config.engines['services'][service]}"
 
 
 def service_environment(config: StackConfig, service: str) -> dict[str, str]:
-    """The BARITO_ settings that point a service at the local stack."""
+    """The BARITO_ settings that point a service at the local stack (or the secured one)."""
+    if config.is_secure:
+        return secure_service_environment(config, service)
     env = {
         "BARITO_PORT": str(config.engines["services"][service]),
         "BARITO_KAFKA__BOOTSTRAP_SERVERS": engine_for("kafka", config).url,
@@ -59,9 +69,13 @@ def service_environment(config: StackConfig, service: str) -> dict[str, str]:
     return env
 
 
-def _readiness(url: str) -> str:
+def _readiness(config: StackConfig, url: str) -> str:
+    # A secured service's certificate is the secured stack's; nothing else vouches for it.
+    verify: ssl.SSLContext | bool = True
+    if config.is_secure:
+        verify = ssl.create_default_context(cafile=secure_material(config).cafile)
     try:
-        response = httpx.get(f"{url}/readyz", timeout=5)
+        response = httpx.get(f"{url}/readyz", timeout=5, verify=verify)
     except httpx.HTTPError as err:
         return f"not answering ({type(err).__name__})"
     if response.status_code == 200:
@@ -83,7 +97,7 @@ def suite_up(config: StackConfig, *, echo: Echo, timeout_s: float = 60) -> list[
         )
     deadline = time.monotonic() + timeout_s
     for service in SERVICES:
-        while (readiness := _readiness(_url(config, service))) != "ready":
+        while (readiness := _readiness(config, _url(config, service))) != "ready":
             if running_pid(config.pid_file(service)) is None:
                 raise StackError(f"{service} exited; its log ends:\n{log_tail(config, service)}")
             if time.monotonic() > deadline:
@@ -115,5 +129,6 @@ def suite_status(config: StackConfig) -> list[ServiceStatus]:
     for service in SERVICES:
         pid = running_pid(config.pid_file(service))
         url = _url(config, service)
-        statuses.append(ServiceStatus(service, pid, url, _readiness(url) if pid else "not running"))
+        readiness = _readiness(config, url) if pid else "not running"
+        statuses.append(ServiceStatus(service, pid, url, readiness))
     return statuses
