@@ -11,8 +11,8 @@ Each option overrides one of the market's own settings; what no option names
 comes from the ``BARITO_`` environment, as for the market itself, so inside
 the market's container ``barito-market-admin create-user --email you@example.com
 --superadmin`` needs nothing else. ``barito admin`` runs this command with the
-local stack's addresses. Exit status: 0 done, 1 refused (the message on stderr
-says why), 2 bad arguments.
+local stack's addresses. Exit status: 0 done, 1 refused or the database out
+of reach (the message on stderr says why), 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.errors import ApiError
 from barito_market.accounts import users
+from barito_market.database_failures import DatabaseUnreachable
+from barito_market.database_tls import DatabaseTlsError
 from barito_market.db import create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
 from barito_market.registry.publisher import Publisher
@@ -228,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         print(_run(parser, args))
-    except AdminError as err:
+    except (AdminError, DatabaseUnreachable, DatabaseTlsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

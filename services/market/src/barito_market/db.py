@@ -1,6 +1,9 @@
 """The market's database: the engine, its sessions and its readiness probe.
 
-Postgres (asyncpg) in production; embedded SQLite (aiosqlite) when no URL is set.
+Postgres (asyncpg) in production, over TLS as ``database.ssl_mode`` says
+(:mod:`barito_market.database_tls`); embedded SQLite (aiosqlite) when no URL
+is set. A connection that cannot be opened raises
+:class:`~barito_market.database_failures.DatabaseUnreachable`, naming why.
 Routes get a session as ``SessionDep`` (:mod:`barito_market.dependencies`).
 """
 
@@ -17,6 +20,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from barito_common.settings import DatabaseSettings
+from barito_market.database_failures import explain_connect_failures
+from barito_market.database_tls import tls_connect_args
 from barito_market.settings import MarketSettings
 
 __all__ = [
@@ -44,17 +50,27 @@ def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
 
 
 def create_engine(settings: MarketSettings) -> AsyncEngine:
-    return engine_for_url(database_url(settings))
+    return engine_for_url(database_url(settings), settings.database)
 
 
-def engine_for_url(url: str) -> AsyncEngine:
+def engine_for_url(url: str, tls: DatabaseSettings | None = None) -> AsyncEngine:
+    """The engine of the database at ``url``, with ``tls``' ssl_mode and ssl_cafile.
+
+    Raises :class:`~barito_market.database_tls.DatabaseTlsError` when they
+    cannot apply (TLS for SQLite, a CA file that cannot be read).
+    """
+    tls = tls or DatabaseSettings()
+    connect_args = tls_connect_args(url, tls)
+    if url.startswith("sqlite"):
+        # SQLite has one writer: a second one waits for it (up to 30 s)
+        # instead of failing at once with "database is locked".
+        connect_args["timeout"] = 30
     # pool_pre_ping replaces connections that died while Postgres restarted.
-    # SQLite has one writer: a second one waits for it (up to 30 s) instead
-    # of failing at once with "database is locked".
-    connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
     engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _enforce_sqlite_foreign_keys)
+    else:
+        explain_connect_failures(engine, tls)
     return engine
 
 

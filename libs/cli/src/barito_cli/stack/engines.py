@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import glob
+import os
 import re
 import shutil
 import subprocess
@@ -270,7 +271,18 @@ class OpenSearchEngine(SearchEngine):
 
 
 class PostgresEngine(Engine):
+    """The stack's Postgres: any local client trusted. Two hooks let the secured
+    stack's variant (``barito_cli.stack.secure_postgres``) ask for passwords and TLS."""
+
     name = "postgres"
+
+    def initdb_arguments(self) -> list[str]:
+        """How the first initdb authenticates clients: it trusts them all."""
+        return ["--auth=trust"]
+
+    def psql_environment(self) -> dict[str, str]:
+        """libpq's variables for the probe's psql (TLS, password); none here."""
+        return {}
 
     @property
     def url(self) -> str:
@@ -298,7 +310,8 @@ class PostgresEngine(Engine):
             chown_to_unprivileged(self.home)
             result = subprocess.run(
                 [*drop_privileges_prefix(), self._bin("initdb"), "-D", str(data),
-                 "-U", self.settings["user"], "--auth=trust", "-E", "UTF8", "--no-instructions"],
+                 "-U", self.settings["user"], *self.initdb_arguments(), "-E", "UTF8",
+                 "--no-instructions"],
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             if result.returncode != 0:
@@ -326,16 +339,18 @@ class PostgresEngine(Engine):
         psql = [self._bin("psql"), "-h", "127.0.0.1", "-p", str(self.port),
                 "-U", self.settings["user"], "-d", "postgres", "-tAc"]  # fmt: skip
         name = self.settings["database"]
+        env = {**os.environ, **self.psql_environment()}
         exists = subprocess.run(
             [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-            capture_output=True, text=True, check=False,
+            capture_output=True, text=True, check=False, env=env,
         )  # fmt: skip
         if exists.returncode != 0:
             return exists.stderr.strip()
         if exists.stdout.strip() != "1":
             created = subprocess.run(
-                [*psql, f'CREATE DATABASE "{name}"'], capture_output=True, text=True, check=False
-            )
+                [*psql, f'CREATE DATABASE "{name}"'],
+                capture_output=True, text=True, check=False, env=env,
+            )  # fmt: skip
             if created.returncode != 0:
                 return created.stderr.strip()
         return None

@@ -17,6 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from barito_common.settings import DatabaseSettings
+from barito_market.database_failures import explain_connect_failures
+from barito_market.database_tls import tls_connect_args
+
 __all__ = ["alembic_config", "downgrade", "upgrade", "upgrade_engine"]
 
 _HERE = Path(__file__).resolve().parent
@@ -54,18 +58,34 @@ async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
         await connection.run_sync(_upgrade, revision)
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` up to ``revision`` (default: the newest)."""
-    engine = create_async_engine(url)
+def _migration_engine(url: str, tls: DatabaseSettings | None) -> AsyncEngine:
+    # The engine migrations have always run on, not db.engine_for_url's: that
+    # SQLite enforces foreign keys, which a batch migration's table rebuild
+    # (dropping the old table) may trip over.
+    tls = tls or DatabaseSettings()
+    engine = create_async_engine(url, connect_args=tls_connect_args(url, tls))
+    if engine.dialect.name != "sqlite":
+        explain_connect_failures(engine, tls)
+    return engine
+
+
+async def upgrade(url: str, revision: str = "head", *, tls: DatabaseSettings | None = None) -> None:
+    """Bring the database at ``url`` up to ``revision`` (default: the newest).
+
+    ``tls``: its ssl_mode and ssl_cafile, as the market would dial ``url``.
+    """
+    engine = _migration_engine(url, tls)
     try:
         await upgrade_engine(engine, revision)
     finally:
         await engine.dispose()
 
 
-async def downgrade(url: str, revision: str = "base") -> None:
+async def downgrade(
+    url: str, revision: str = "base", *, tls: DatabaseSettings | None = None
+) -> None:
     """Take the database at ``url`` down to ``revision`` (default: no tables at all)."""
-    engine = create_async_engine(url)
+    engine = _migration_engine(url, tls)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_downgrade, revision)
