@@ -155,7 +155,7 @@ async def test_a_wrong_password_is_named_as_failed_authentication_of_that_user(
         wrong = secured_kafka.settings(sasl_mechanism=mechanism, sasl_password="not-the-password")
         reason = await _unavailable_reason(wrong)
         assert reason.startswith(
-            f"authentication failed for user 'alice' ({mechanism}) at "
+            f"authentication failed for user '{secured_kafka.user}' ({mechanism}) at "
             f"{secured_kafka.bootstrap_servers}"
         ), reason
         assert "not-the-password" not in reason

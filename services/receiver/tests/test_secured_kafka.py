@@ -47,5 +47,5 @@ async def test_the_receivers_readiness_names_a_wrong_password(
         response = await r.client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["kafka"].startswith(
-        "authentication failed for user 'alice' (SCRAM-SHA-512)"
+        f"authentication failed for user '{secured_kafka.user}' (SCRAM-SHA-512)"
     ), response.text

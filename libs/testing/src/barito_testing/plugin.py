@@ -13,18 +13,20 @@ start engines of their own (containers, a private Postgres) say so with
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 
 from barito_cli.stack.config import load_config
+from barito_cli.stack.secure_kafka import SecuredKafkaEngine
 from barito_testing.second_kafka import SecondKafka
+from barito_testing.secure_stack import SecureStack
 from barito_testing.secured_kafka import SecuredKafka
 from barito_testing.stack import REPO, Stack, bring_up
 
-STACK_FIXTURES = frozenset({"stack", "second_kafka", "secured_kafka"})
+STACK_FIXTURES = frozenset({"stack", "second_kafka", "secure_stack", "secured_kafka"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -52,19 +54,29 @@ def second_kafka(stack: Stack) -> Iterator[SecondKafka]:
 
 
 @pytest.fixture(scope="session")
-def secured_kafka() -> Iterator[SecuredKafka]:
-    """A real Kafka behind SASL_SSL (SCRAM, PLAIN) and mutual TLS, on free ports (see its module).
-
-    It needs only the stack's cached jars, not the stack's engines running.
-    """
-    kafka = SecuredKafka(load_config(REPO))
+def _secure_engines() -> Iterator[SecureStack]:
+    """The run's secured stack, each engine started when first asked for, stopped at the end."""
+    secured = SecureStack(load_config(REPO).secured())
     try:
-        started = time.monotonic()
-        kafka.start()
-        print(f"[secured kafka] ready in {time.monotonic() - started:.1f}s")
-        yield kafka
+        yield secured
     finally:
-        kafka.remove()
+        secured.stop()
+
+
+@pytest.fixture(scope="session")
+def secure_stack(_secure_engines: SecureStack) -> SecureStack:
+    """The secured stack (``barito stack up --secure``), every engine started, fresh data."""
+    _secure_engines.start()
+    return _secure_engines
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(_secure_engines: SecureStack) -> SecuredKafka:
+    """The secured stack's Kafka: SASL_SSL (SCRAM, PLAIN) and mutual TLS (see its module).
+
+    Only that engine is started for it, not the rest of the secured stack.
+    """
+    return SecuredKafka(cast(SecuredKafkaEngine, _secure_engines.engine("kafka")))
 
 
 @pytest.fixture(scope="session")
