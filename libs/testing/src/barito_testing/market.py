@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from barito_common.kafka import Topics
 from barito_common.settings import DatabaseSettings, KafkaSettings
 from barito_market.accounts import api_tokens, users
+from barito_market.database_tls import tls_connect_args
 from barito_market.main import create_app
 from barito_market.settings import MarketSettings
 from barito_testing.apps import topic_values
@@ -50,18 +51,27 @@ __all__ = [
 ]
 
 
-async def create_database(postgres_url: str, name: str) -> None:
-    """An empty database ``name`` on the Postgres server of ``postgres_url``."""
-    await _as_admin(postgres_url, f'CREATE DATABASE "{name}"')
+async def create_database(
+    postgres_url: str, name: str, *, tls: DatabaseSettings | None = None
+) -> None:
+    """An empty database ``name`` on the Postgres server of ``postgres_url``.
+
+    ``tls``: its ssl_mode and ssl_cafile, dialled as the market dials (a
+    secured Postgres); None dials as asyncpg does by default.
+    """
+    await _as_admin(postgres_url, f'CREATE DATABASE "{name}"', tls=tls)
 
 
-async def drop_database(postgres_url: str, name: str) -> None:
+async def drop_database(
+    postgres_url: str, name: str, *, tls: DatabaseSettings | None = None
+) -> None:
     """Drop ``name``, closing the connections still on it."""
-    await _as_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await _as_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', tls=tls)
 
 
-async def _as_admin(postgres_url: str, statement: str) -> None:
-    admin = await asyncpg.connect(f"{postgres_url.rsplit('/', 1)[0]}/postgres")
+async def _as_admin(postgres_url: str, statement: str, *, tls: DatabaseSettings | None) -> None:
+    tls_args = {} if tls is None else tls_connect_args(postgres_url, tls)
+    admin = await asyncpg.connect(f"{postgres_url.rsplit('/', 1)[0]}/postgres", **tls_args)
     try:
         await admin.execute(statement)
     finally:
@@ -69,15 +79,17 @@ async def _as_admin(postgres_url: str, statement: str) -> None:
 
 
 @asynccontextmanager
-async def postgres_database(postgres_url: str) -> AsyncIterator[str]:
+async def postgres_database(
+    postgres_url: str, *, tls: DatabaseSettings | None = None
+) -> AsyncIterator[str]:
     """A fresh, empty database on the stack's Postgres; yields its SQLAlchemy URL."""
     name = f"market_{uuid.uuid4().hex[:12]}"
-    await create_database(postgres_url, name)
+    await create_database(postgres_url, name, tls=tls)
     try:
         server = postgres_url.rsplit("/", 1)[0]
         yield f"{server}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
     finally:
-        await drop_database(postgres_url, name)
+        await drop_database(postgres_url, name, tls=tls)
 
 
 def market_settings(

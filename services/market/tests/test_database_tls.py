@@ -1,0 +1,206 @@
+"""The market on the secured stack's Postgres: TLS only, a password, a certificate for 127.0.0.1.
+
+Over ``verify-full`` with the stack's CA the market migrates, keeps its rows
+and is ready; each way of getting it wrong is refused with a sentence naming
+what is wrong, at start-up and in ``/readyz``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import select, text
+
+from barito_cli.stack.certificates import CertificateAuthority
+from barito_cli.stack.config import load_config
+from barito_cli.stack.manager import start_engines
+from barito_cli.stack.processes import running_pid, stop_process
+from barito_cli.stack.secure_material import SecureMaterial
+from barito_cli.stack.secure_postgres import SecuredPostgresEngine
+from barito_common.settings import DatabaseSettings
+from barito_market.accounts import users
+from barito_market.database_failures import DatabaseUnreachable
+from barito_market.database_tls import tls_connect_args
+from barito_market.db import DatabaseProbe, engine_for_url
+from barito_market.models import User
+from barito_testing.market import market_settings, postgres_database, running_market
+from barito_testing.market_database import migrated_sessions
+from barito_testing.stack import Stack
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[SecuredPostgresEngine]:
+    """The secured stack's Postgres, started here unless it runs already."""
+    config = load_config().secured()
+    engine = SecuredPostgresEngine(config, SecureMaterial(config.state_dir / "secure"))
+    started_here = running_pid(config.pid_file(engine.name)) is None
+    start_engines([engine], echo=print, timeout_s=120)
+    yield engine
+    if started_here:
+        stop_process(config.pid_file(engine.name))
+
+
+def _server_url(postgres: SecuredPostgresEngine, *, host: str = "127.0.0.1") -> str:
+    """libpq-style URL of the server, the password in it (as postgres_database takes)."""
+    url = postgres.client_settings().url
+    assert url is not None
+    return (
+        url.get_secret_value()
+        .replace("postgresql+asyncpg://", "postgresql://", 1)
+        .replace("@127.0.0.1:", f"@{host}:", 1)
+    )
+
+
+def _tls(postgres: SecuredPostgresEngine, mode: str = "verify-full") -> DatabaseSettings:
+    return DatabaseSettings(ssl_mode=mode, ssl_cafile=str(postgres.material.cafile))
+
+
+@pytest.fixture
+async def database(postgres: SecuredPostgresEngine) -> AsyncIterator[str]:
+    """A fresh database on the secured Postgres; its SQLAlchemy URL, password included."""
+    async with postgres_database(_server_url(postgres), tls=_tls(postgres)) as url:
+        yield url
+
+
+async def _probe(url: str, tls: DatabaseSettings) -> str:
+    """What /readyz says of the database at ``url``: "ok" or the failure's sentence."""
+    engine = engine_for_url(url, tls)
+    try:
+        await DatabaseProbe(engine).check()
+    except DatabaseUnreachable as err:
+        return str(err)
+    finally:
+        await engine.dispose()
+    return "ok"
+
+
+async def test_the_market_migrates_and_keeps_rows_over_verify_full(
+    postgres: SecuredPostgresEngine, database: str
+) -> None:
+    async with migrated_sessions(database, tls=_tls(postgres)) as sessions:
+        async with sessions() as session:
+            await users.create_user(session, email="tls@example.test", password="x" * 12)
+            await session.commit()
+        async with sessions() as session:
+            emails = (await session.scalars(select(User.email))).all()
+            encrypted = await session.scalar(
+                text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            )
+
+    assert emails == ["tls@example.test"]
+    assert encrypted is True
+
+
+async def test_a_wrong_password_is_named(postgres: SecuredPostgresEngine, database: str) -> None:
+    wrong = database.replace(f":{postgres.material.password('postgres')}@", ":not-it@", 1)
+
+    reason = await _probe(wrong, _tls(postgres))
+
+    assert reason.startswith(
+        f"Postgres refused the password of user barito at 127.0.0.1:{postgres.port}"
+    )
+
+
+async def test_a_certificate_of_an_unknown_ca_is_named(
+    postgres: SecuredPostgresEngine, database: str, tmp_path: Path
+) -> None:
+    stranger = CertificateAuthority(tmp_path).cafile
+
+    reason = await _probe(
+        database, DatabaseSettings(ssl_mode="verify-full", ssl_cafile=str(stranger))
+    )
+
+    assert reason.startswith(
+        f"certificate of 127.0.0.1:{postgres.port} is not signed by a CA in {stranger}"
+    )
+
+
+async def test_verify_full_refuses_a_host_the_certificate_does_not_name_and_verify_ca_accepts_it(
+    postgres: SecuredPostgresEngine, database: str
+) -> None:
+    by_name = database.replace("@127.0.0.1:", "@localhost:", 1)
+
+    full = await _probe(by_name, _tls(postgres, "verify-full"))
+    chain_only = await _probe(by_name, _tls(postgres, "verify-ca"))
+
+    assert full.startswith(
+        f"certificate of localhost:{postgres.port} does not name host 'localhost'"
+    )
+    assert chain_only == "ok"
+
+
+async def test_a_plain_text_client_is_told_that_postgres_requires_tls(
+    postgres: SecuredPostgresEngine, database: str
+) -> None:
+    reason = await _probe(database, DatabaseSettings(ssl_mode="disable"))
+
+    assert reason.startswith("Postgres requires TLS: set database.ssl_mode")
+
+
+async def test_tls_against_the_plain_stacks_postgres_is_named(
+    postgres: SecuredPostgresEngine, stack: Stack
+) -> None:
+    plain = stack.postgres_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    address = plain.split("@", 1)[1].split("/", 1)[0]
+
+    reason = await _probe(plain, _tls(postgres))
+
+    assert reason.startswith(f"Postgres at {address} does not speak TLS, but database.ssl_mode")
+
+
+async def test_the_market_is_ready_over_tls_and_readyz_names_a_password_changed_under_it(
+    postgres: SecuredPostgresEngine, stack: Stack
+) -> None:
+    # A role of this test's own, so changing its password touches no one else.
+    role, password = f"market_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin_tls = tls_connect_args(_server_url(postgres), _tls(postgres))
+    admin = await asyncpg.connect(_server_url(postgres), **admin_tls)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+        await admin.execute(f"CREATE DATABASE {role} OWNER {role}")
+        url = f"postgresql+asyncpg://{role}:{password}@127.0.0.1:{postgres.port}/{role}"
+        settings = market_settings(
+            kafka_bootstrap=stack.kafka_bootstrap,
+            database_url=None,
+            database=DatabaseSettings(url=url, **_tls(postgres).model_dump(exclude={"url"})),
+        )
+        async with running_market(settings) as market:
+            ready = await market.client.get("/readyz")
+            await admin.execute(f"ALTER ROLE {role} PASSWORD '{uuid.uuid4().hex}'")
+            # Its pooled connections go, as on a server restart: the next one needs the password.
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role
+            )
+            refused = await market.client.get("/readyz")
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {role} WITH (FORCE)")
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()
+
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"]["postgres"] == "ok"
+    assert refused.status_code == 503
+    assert refused.json()["checks"]["postgres"].startswith(
+        f"Postgres refused the password of user {role} at 127.0.0.1:{postgres.port}"
+    )
+
+
+async def test_the_market_does_not_start_with_a_wrong_password_and_says_so(
+    postgres: SecuredPostgresEngine, database: str, stack: Stack
+) -> None:
+    wrong = database.replace(f":{postgres.material.password('postgres')}@", ":not-it@", 1)
+    settings = market_settings(
+        kafka_bootstrap=stack.kafka_bootstrap,
+        database_url=None,
+        database=DatabaseSettings(url=wrong, **_tls(postgres).model_dump(exclude={"url"})),
+    )
+
+    with pytest.raises(DatabaseUnreachable, match="Postgres refused the password of user barito"):
+        async with running_market(settings):
+            pass
