@@ -10,6 +10,10 @@ schema refuses a mistyped value. The production values turn the canary on.
 ``ci/service-tls-values.yaml`` has every service serve TLS itself from a
 mounted certificate Secret (probes, Prometheus and the services' calls to
 each other over HTTPS); the production values end TLS at the ingress.
+``ci/secured-engines-values.yaml`` points Barito at secured engines, their
+secrets mounted as files (``test_deploy_helm_secured_engines.py``); here
+every rendering's settings are built as the services would, reading the
+mounted Secret files (``tests/support/chart_pods.py`` writes them).
 The server-side dry run against a real API server is
 ``test_deploy_kubernetes_dry_run.py``.
 """
@@ -21,9 +25,12 @@ from typing import Any
 
 import pytest
 
+from barito_common.settings import ServiceSettings
+from tests.support.chart_pods import by_kind, container_view, secret_store
 from tests.support.deploy import (
     CHART,
     PRODUCTION_VALUES,
+    SECURED_ENGINES_VALUES,
     SERVICE_TLS_VALUES,
     SERVICES,
     SETTINGS,
@@ -43,20 +50,17 @@ VALUES = {
     "default": [],
     "production": ["-f", str(PRODUCTION_VALUES)],
     "service-tls": ["-f", str(SERVICE_TLS_VALUES)],
-}
-# The value of a setting that comes from a Secret the chart does not show.
-FROM_SECRET = {
-    "BARITO_DATABASE__URL": "postgresql+asyncpg://barito:x@db:5432/barito",
-    "BARITO_SEARCH__PASSWORD": "x",
-    "BARITO_CANARY_SECRET": "x",
-    "BARITO_CANARY_TOKEN": "x",
+    "secured-engines": ["-f", str(SECURED_ENGINES_VALUES)],
 }
 # The components each rendering runs: the canary is off by default.
 COMPONENTS = {
     "default": set(SERVICES),
     "production": {*SERVICES, "canary"},
     "service-tls": {*SERVICES, "canary"},
+    "secured-engines": set(SERVICES),
 }
+# Renderings whose ServiceMonitors are on.
+MONITORED = {"production", "service-tls"}
 # Not a setting of Barito's: the trust store of Python's ssl and httpx, set
 # for the services that call another one when the services serve TLS.
 TRUST_STORE = "SSL_CERT_FILE"
@@ -68,25 +72,16 @@ def rendered(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]
     return name, render_chart(*VALUES[name])
 
 
-def _by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        obj["metadata"]["labels"]["app.kubernetes.io/component"]: obj
-        for obj in objects
-        if obj["kind"] == kind
-    }
-
-
 def _service_env(objects: list[dict[str, Any]], service: str) -> dict[str, str]:
-    """What the service's container sees: its ConfigMap plus its env entries."""
-    deployment = _by_kind(objects, "Deployment")[service]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    config_maps = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
-    env: dict[str, str] = {}
-    for source in container.get("envFrom", []):
-        env.update(config_maps[source["configMapRef"]["name"]]["data"])
-    for entry in container.get("env", []):
-        env[entry["name"]] = entry.get("value", FROM_SECRET.get(entry["name"], ""))
-    return env
+    """The service's variables: its ConfigMap, its env entries, Secret references resolved."""
+    return container_view(objects, service).env(secret_store(objects))
+
+
+def _settings(objects: list[dict[str, Any]], service: str, root: Path) -> ServiceSettings:
+    """The settings the service builds at start-up, its mounted Secret files written under root."""
+    store = secret_store(objects)
+    env = container_view(objects, service, store).materialize(store, root / service)
+    return settings_from(SETTINGS[service], env)  # raises as the service would
 
 
 @pytest.mark.parametrize("values", list(VALUES))
@@ -100,10 +95,10 @@ def test_the_chart_renders_every_object_a_service_needs(
 ) -> None:
     values, objects = rendered
     for kind in ("Deployment", "Service", "ConfigMap"):
-        assert set(_by_kind(objects, kind)) == COMPONENTS[values], (values, kind)
-    assert {"receiver", "flow"} <= set(_by_kind(objects, "HorizontalPodAutoscaler")), values
+        assert set(by_kind(objects, kind)) == COMPONENTS[values], (values, kind)
+    assert {"receiver", "flow"} <= set(by_kind(objects, "HorizontalPodAutoscaler")), values
     # Replicated services keep one pod through a node drain.
-    assert {"market", "receiver", "flow", "server"} <= set(_by_kind(objects, "PodDisruptionBudget"))
+    assert {"market", "receiver", "flow", "server"} <= set(by_kind(objects, "PodDisruptionBudget"))
     (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
     backends = {
         path["backend"]["service"]["name"]
@@ -111,24 +106,24 @@ def test_the_chart_renders_every_object_a_service_needs(
         for path in rule["http"]["paths"]
     }
     assert {"barito-market", "barito-receiver"} <= backends
-    monitors = set(_by_kind(objects, "ServiceMonitor"))
-    assert monitors == (COMPONENTS[values] if values != "default" else set())
+    monitors = set(by_kind(objects, "ServiceMonitor"))
+    assert monitors == (COMPONENTS[values] if values in MONITORED else set())
     # Deployments with an autoscaler leave the replica count to it.
-    for service in _by_kind(objects, "HorizontalPodAutoscaler"):
-        assert "replicas" not in _by_kind(objects, "Deployment")[service]["spec"]
+    for service in by_kind(objects, "HorizontalPodAutoscaler"):
+        assert "replicas" not in by_kind(objects, "Deployment")[service]["spec"]
 
 
 def test_every_setting_the_chart_gives_is_read_and_accepted_by_its_service(
-    rendered: tuple[str, list[dict[str, Any]]],
+    rendered: tuple[str, list[dict[str, Any]]], tmp_path: Path
 ) -> None:
     values, objects = rendered
     for service, cls in SETTINGS.items():
         env = _service_env(objects, service)
         unknown = set(env) - env_names(cls) - {TRUST_STORE}
         assert not unknown, f"{values}: {service} does not read {sorted(unknown)}"
-        settings = settings_from(cls, env)  # raises as the service would at start-up
+        settings = _settings(objects, service, tmp_path)
         assert settings.environment == "production"
-        ports = _by_kind(objects, "Service")[service]["spec"]["ports"]
+        ports = by_kind(objects, "Service")[service]["spec"]["ports"]
         assert [p["port"] for p in ports] == [settings.port], (values, service)
 
 
@@ -151,7 +146,7 @@ def test_pods_are_probed_resourced_and_not_root(
     rendered: tuple[str, list[dict[str, Any]]],
 ) -> None:
     values, objects = rendered
-    for service, deployment in _by_kind(objects, "Deployment").items():
+    for service, deployment in by_kind(objects, "Deployment").items():
         pod = deployment["spec"]["template"]["spec"]
         (container,) = pod["containers"]
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", service
@@ -168,13 +163,16 @@ def test_the_canarys_settings_are_options_it_reads_and_point_at_the_services(
     rendered: tuple[str, list[dict[str, Any]]],
 ) -> None:
     values, objects = rendered
-    if values == "default":
-        objects = render_chart("--set", "canary.enabled=true", "--set", "canary.existingSecret=c")
+    if "canary" not in COMPONENTS[values]:
+        objects = render_chart(
+            *VALUES[values], "--set", "canary.enabled=true",
+            "--set", "canary.existingSecret=barito-canary",
+        )  # fmt: skip
     env = _service_env(objects, "canary")
     unknown = set(env) - canary_env_names() - {TRUST_STORE}
     assert not unknown, f"{values}: barito canary does not read {sorted(unknown)}"
     options = canary_options_from(env)  # refused as `barito-canary` would refuse it
-    ports = _by_kind(objects, "Service")["canary"]["spec"]["ports"]
+    ports = by_kind(objects, "Service")["canary"]["spec"]["ports"]
     assert [p["port"] for p in ports] == [options["listen"][1]], values
     assert options["listen"][0] == "0.0.0.0"
     # By default the canary reaches the chart's own Services; production goes
@@ -194,7 +192,7 @@ def test_the_canarys_settings_are_options_it_reads_and_point_at_the_services(
         assert services[host]["metadata"]["labels"]["app.kubernetes.io/component"] == target
         assert services[host]["spec"]["ports"][0]["port"] == int(port)
     # SIGTERM lets it drain its last markers, up to one deadline.
-    pod = _by_kind(objects, "Deployment")["canary"]["spec"]["template"]["spec"]
+    pod = by_kind(objects, "Deployment")["canary"]["spec"]["template"]["spec"]
     assert pod["terminationGracePeriodSeconds"] > options["deadline"]
 
 
@@ -209,7 +207,7 @@ def test_the_canary_is_off_by_default_and_needs_a_secret_when_on() -> None:
 def test_secrets_come_from_the_operators_secret_when_one_is_named() -> None:
     objects = render_chart("-f", str(PRODUCTION_VALUES))
     assert not [o for o in objects if o["kind"] == "Secret"]
-    market = _by_kind(objects, "Deployment")["market"]["spec"]["template"]["spec"]
+    market = by_kind(objects, "Deployment")["market"]["spec"]["template"]["spec"]
     refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in market["containers"][0]["env"]}
     assert refs == {"barito-production-settings"}
 
@@ -221,19 +219,19 @@ def _mounts_and_volumes(deployment: dict[str, Any]) -> tuple[list[Any], list[Any
 
 
 def test_services_serve_tls_from_a_mounted_secret_and_are_probed_over_https_when_asked(
-    rendered: tuple[str, list[dict[str, Any]]],
+    rendered: tuple[str, list[dict[str, Any]]], tmp_path: Path
 ) -> None:
     values, objects = rendered
     tls = values == "service-tls"
-    deployments = _by_kind(objects, "Deployment")
-    for service, cls in SETTINGS.items():
+    deployments = by_kind(objects, "Deployment")
+    for service in SETTINGS:
         container = deployments[service]["spec"]["template"]["spec"]["containers"][0]
         schemes = {
             container[probe]["httpGet"]["scheme"]
             for probe in ("startupProbe", "livenessProbe", "readinessProbe")
         }
         assert schemes == {"HTTPS" if tls else "HTTP"}, (values, service)
-        settings = settings_from(cls, _service_env(objects, service))
+        settings = _settings(objects, service, tmp_path)
         mounts, volumes = _mounts_and_volumes(deployments[service])
         secrets = {v["name"]: v["secret"] for v in volumes if "secret" in v}
         if not tls:
@@ -250,7 +248,7 @@ def test_services_serve_tls_from_a_mounted_secret_and_are_probed_over_https_when
         trust = _service_env(objects, service).get(TRUST_STORE)
         calls_others = service in ("server", "provisioner")
         assert trust == (f"{mount['mountPath']}/ca.crt" if calls_others else None), service
-    for service, monitor in _by_kind(objects, "ServiceMonitor").items():
+    for service, monitor in by_kind(objects, "ServiceMonitor").items():
         (endpoint,) = monitor["spec"]["endpoints"]
         if tls and service != "canary":
             assert endpoint["scheme"] == "https"
@@ -269,21 +267,21 @@ def test_services_serve_tls_from_a_mounted_secret_and_are_probed_over_https_when
         assert _service_env(objects, "canary")[TRUST_STORE].endswith("/ca.crt")
 
 
-def test_without_a_ca_key_no_trust_store_is_replaced() -> None:
+def test_without_a_ca_key_no_trust_store_is_replaced(tmp_path: Path) -> None:
     # SSL_CERT_FILE replaces a process's whole trust store: only when asked.
     objects = render_chart(
         "--set", "tls.enabled=true", "--set", "tls.secretName=barito-listeners",
-        "--set", "canary.enabled=true", "--set", "canary.existingSecret=c",
+        "--set", "canary.enabled=true", "--set", "canary.existingSecret=barito-canary",
         "--set", "monitoring.serviceMonitor.enabled=true",
     )  # fmt: skip
     for component in COMPONENTS["service-tls"]:
         assert TRUST_STORE not in _service_env(objects, component), component
-    _, volumes = _mounts_and_volumes(_by_kind(objects, "Deployment")["canary"])
+    _, volumes = _mounts_and_volumes(by_kind(objects, "Deployment")["canary"])
     assert not [v for v in volumes if "secret" in v]
     for service in SERVICES:
-        (endpoint,) = _by_kind(objects, "ServiceMonitor")[service]["spec"]["endpoints"]
+        (endpoint,) = by_kind(objects, "ServiceMonitor")[service]["spec"]["endpoints"]
         assert endpoint["scheme"] == "https" and "ca" not in endpoint["tlsConfig"]
-    assert settings_from(SETTINGS["server"], _service_env(objects, "server")).tls_certfile
+    assert _settings(objects, "server", tmp_path).tls_certfile
 
 
 def test_tls_at_the_ingress_names_its_secret_and_hosts() -> None:
@@ -298,7 +296,7 @@ def test_tls_at_the_ingress_names_its_secret_and_hosts() -> None:
         {"secretName": "barito-tls", "hosts": ["barito.example.com", "ingest.barito.example.com"]}
     ]
     # The services behind it stay on plain HTTP inside the cluster.
-    for deployment in _by_kind(objects, "Deployment").values():
+    for deployment in by_kind(objects, "Deployment").values():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["livenessProbe"]["httpGet"]["scheme"] == "HTTP"
     assert "BARITO_TLS_CERTFILE" not in _service_env(objects, "market")

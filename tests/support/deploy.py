@@ -32,7 +32,7 @@ from typing import Any
 
 import click
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from barito_cli.canary import canary_command
 from barito_cli.stack.config import load_config
@@ -52,6 +52,7 @@ __all__ = [
     "LOCAL_COMPOSE_OVERRIDE",
     "PRODUCTION_VALUES",
     "REPO",
+    "SECURED_ENGINES_VALUES",
     "SERVICES",
     "SERVICE_TLS_VALUES",
     "SETTINGS",
@@ -66,6 +67,7 @@ __all__ = [
     "render_chart",
     "required_env_names",
     "run_helm",
+    "secret_setting_names",
     "servicemonitor_crd",
     "settings_from",
 ]
@@ -78,6 +80,8 @@ CHART = REPO / "deploy" / "helm" / "barito"
 PRODUCTION_VALUES = CHART / "ci" / "production-values.yaml"
 # Every service serving TLS itself, behind an ingress that re-encrypts.
 SERVICE_TLS_VALUES = CHART / "ci" / "service-tls-values.yaml"
+# Kafka over SASL_SSL, Elasticsearch with an API key, Postgres verify-full.
+SECURED_ENGINES_VALUES = CHART / "ci" / "secured-engines-values.yaml"
 CANARY_DOCKERFILE = REPO / "libs" / "cli" / "Dockerfile"
 SERVICES = ("market", "receiver", "provisioner", "flow", "server")
 SETTINGS: dict[str, type[ServiceSettings]] = {
@@ -234,6 +238,21 @@ def env_names(model: type[BaseModel], prefix: str = PREFIX) -> set[str]:
         fragment = _model_of(field.annotation)
         if fragment is not None:
             names |= env_names(fragment, f"{name}__")
+    return names
+
+
+def secret_setting_names(model: type[BaseModel], prefix: str = PREFIX) -> set[str]:
+    """The variables of ``model``'s secret settings (``SecretStr`` fields), nested with ``__``."""
+    names: set[str] = set()
+    for field_name, field in model.model_fields.items():
+        name = f"{prefix}{field_name}".upper()
+        annotation = field.annotation
+        union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        if SecretStr in (typing.get_args(annotation) if union else (annotation,)):
+            names.add(name)
+        fragment = _model_of(annotation)
+        if fragment is not None:
+            names |= secret_setting_names(fragment, f"{name}__")
     return names
 
 

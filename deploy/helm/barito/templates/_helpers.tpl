@@ -60,6 +60,90 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 
 {{/*
+The engines a service reaches (args: root, name), as a JSON list: only these
+get their settings and Secrets. Kafka all five; the search engine the
+market, provisioner and flow; Postgres the market alone.
+*/}}
+{{- define "barito.engines" -}}
+{{- $engines := list "kafka" -}}
+{{- if include "barito.usesSearch" . }}{{ $engines = append $engines "search" }}{{ end -}}
+{{- if eq .name "market" }}{{ $engines = append $engines "database" }}{{ end -}}
+{{- toJson $engines -}}
+{{- end -}}
+
+{{/* Where one engine's Secret files are mounted (args: engine). */}}
+{{- define "barito.engineDir" -}}/var/run/secrets/barito/{{ .engine }}{{- end -}}
+
+{{/*
+The Secret files of one engine (args: root, engine), as a JSON list of
+{secret, key, path, setting}: the key of the operator's Secret projected to
+<engineDir>/<path>, and the setting that names that file. The settings and
+the volumes are both made from this list, so a file is never named without
+being mounted.
+*/}}
+{{- define "barito.engineFiles" -}}
+{{- $v := index .root.Values .engine -}}
+{{- $files := list -}}
+{{- $file := dict -}}
+{{- if eq .engine "kafka" -}}
+{{- with $v.saslPasswordSecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.saslPasswordSecret.key "path" "sasl-password" "setting" "BARITO_KAFKA__SASL_PASSWORD_FILE") -}}
+{{- end -}}
+{{- with $v.caSecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.caSecret.key "path" "ca.crt" "setting" "BARITO_KAFKA__SSL_CAFILE") -}}
+{{- end -}}
+{{- with $v.clientCertificateSecret -}}
+{{- $files = append $files (dict "secret" . "key" "tls.crt" "path" "client.crt" "setting" "BARITO_KAFKA__SSL_CERTFILE") -}}
+{{- $files = append $files (dict "secret" . "key" "tls.key" "path" "client.key" "setting" "BARITO_KAFKA__SSL_KEYFILE") -}}
+{{- end -}}
+{{- else if eq .engine "search" -}}
+{{- with $v.passwordSecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.passwordSecret.key "path" "password" "setting" "BARITO_SEARCH__PASSWORD_FILE") -}}
+{{- end -}}
+{{- with $v.apiKeySecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.apiKeySecret.key "path" "api-key" "setting" "BARITO_SEARCH__API_KEY_FILE") -}}
+{{- end -}}
+{{- with $v.caSecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.caSecret.key "path" "ca.crt" "setting" "BARITO_SEARCH__SSL_CAFILE") -}}
+{{- end -}}
+{{- else if eq .engine "database" -}}
+{{- with $v.urlSecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.urlSecret.key "path" "url" "setting" "BARITO_DATABASE__URL_FILE") -}}
+{{- end -}}
+{{- with $v.caSecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.caSecret.key "path" "ca.crt" "setting" "BARITO_DATABASE__SSL_CAFILE") -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $files -}}
+{{- end -}}
+
+{{/*
+The keys of the chart's own Secret (the older way, from `database.url` and
+`search.password`), as YAML; empty: the chart makes no Secret. A setting
+whose Secret file is named (database.urlSecret) is not in it, so a service
+never gets both the variable and its _FILE, which it would refuse.
+*/}}
+{{- define "barito.ownSecretData" -}}
+{{- if not .Values.existingSecret -}}
+{{- if not .Values.database.urlSecret.name }}
+BARITO_DATABASE__URL: {{ required "database.url (or database.urlSecret, or existingSecret) is required: the market keeps its accounts and apps in Postgres" .Values.database.url | quote }}
+{{- end }}
+{{- with .Values.search.password }}
+BARITO_SEARCH__PASSWORD: {{ . | quote }}
+{{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The search password as a variable from the chart's or the operator's Secret
+(the older way), unless a password or API key file is named instead.
+*/}}
+{{- define "barito.searchPasswordFromEnv" -}}
+{{- $search := .Values.search -}}
+{{- if and (or .Values.existingSecret $search.password) (not $search.passwordSecret.name) (not $search.apiKeySecret.name) }}true{{ end -}}
+{{- end -}}
+
+{{/*
 The non-secret BARITO_ settings of one service (args: root, name), as YAML.
 Each key is a setting the service's settings class reads; the test
 tests/test_deploy_helm.py checks that against the code.
@@ -73,6 +157,18 @@ BARITO_LOG_LEVEL: {{ $values.logLevel }}
 BARITO_PORT: {{ $svc.port | quote }}
 BARITO_KAFKA__BOOTSTRAP_SERVERS: {{ $values.kafka.bootstrapServers | quote }}
 BARITO_KAFKA__TOPIC_PREFIX: {{ $values.kafka.topicPrefix | quote }}
+{{- with $values.kafka }}
+{{- if ne .securityProtocol "PLAINTEXT" }}
+BARITO_KAFKA__SECURITY_PROTOCOL: {{ .securityProtocol }}
+{{- end }}
+{{- if hasPrefix "SASL_" .securityProtocol }}
+BARITO_KAFKA__SASL_MECHANISM: {{ .saslMechanism }}
+BARITO_KAFKA__SASL_USERNAME: {{ .saslUsername | quote }}
+{{- end }}
+{{- if not .checkHostname }}
+BARITO_KAFKA__SSL_CHECK_HOSTNAME: "false"
+{{- end }}
+{{- end }}
 {{- if $values.tls.enabled }}
 BARITO_TLS_CERTFILE: {{ printf "%s/tls.crt" (include "barito.tlsDir" $root) | quote }}
 BARITO_TLS_KEYFILE: {{ printf "%s/tls.key" (include "barito.tlsDir" $root) | quote }}
@@ -87,6 +183,18 @@ BARITO_SEARCH__URL: {{ $values.search.url | quote }}
 BARITO_SEARCH__INDEX_PREFIX: {{ $values.search.indexPrefix | quote }}
 {{- with $values.search.username }}
 BARITO_SEARCH__USERNAME: {{ . | quote }}
+{{- end }}
+{{- if not $values.search.checkHostname }}
+BARITO_SEARCH__SSL_CHECK_HOSTNAME: "false"
+{{- end }}
+{{- end }}
+{{- if and (eq .name "market") (ne $values.database.sslMode "disable") }}
+BARITO_DATABASE__SSL_MODE: {{ $values.database.sslMode }}
+{{- end }}
+{{- /* Paths only: the secrets stay in the operator's Secrets, mounted as files. */}}
+{{- range $engine := include "barito.engines" . | fromJsonArray }}
+{{- range $file := include "barito.engineFiles" (dict "root" $root "engine" $engine) | fromJsonArray }}
+{{ $file.setting }}: {{ printf "%s/%s" (include "barito.engineDir" (dict "engine" $engine)) $file.path | quote }}
 {{- end }}
 {{- end }}
 {{- if eq .name "market" }}
