@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: install up down status stack test lint audit format clean web web-test api-client tools images
+.PHONY: install up up-secure down status stack test lint audit format clean web web-test api-client tools images
 
 WEB := services/market/web
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html \
@@ -18,6 +18,11 @@ install:
 
 up: install web
 	$(UV) run barito up
+
+# The same five services over TLS on the secured stack (Kafka SASL_SSL, the
+# search engines and Postgres over TLS with passwords), beside `make up`'s.
+up-secure: install web
+	$(UV) run barito up --secure
 
 down:
 	$(UV) run barito down

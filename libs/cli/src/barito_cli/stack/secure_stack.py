@@ -26,6 +26,7 @@ from barito_cli.stack.engines import ENGINE_NAMES, Engine
 from barito_cli.stack.processes import running_pid
 from barito_cli.stack.secure_kafka import SecuredKafkaEngine
 from barito_cli.stack.secure_material import SecureMaterial
+from barito_cli.stack.secure_postgres import SecuredPostgresEngine
 
 __all__ = [
     "SECURE_ENGINES",
@@ -51,6 +52,7 @@ SecuredEngineClass = Callable[[StackConfig, SecureMaterial], Engine]
 
 SECURE_ENGINES: dict[str, SecuredEngineClass] = {
     "kafka": SecuredKafkaEngine,
+    "postgres": SecuredPostgresEngine,
 }
 SECURE_ENGINE_NAMES = tuple(name for name in ENGINE_NAMES if name in SECURE_ENGINES)
 
