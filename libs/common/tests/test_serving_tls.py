@@ -147,7 +147,7 @@ async def test_a_client_trusting_the_ca_gets_healthz_over_https(
                 await untrusting.get(f"{url}/healthz")
 
 
-async def test_plain_http_to_the_tls_port_gets_no_answer(
+async def test_plain_http_to_the_tls_port_is_told_to_use_https(
     ca: CertificateAuthority, tmp_path: Path
 ) -> None:
     volume = SecretVolume(tmp_path / "tls")
@@ -155,9 +155,40 @@ async def test_plain_http_to_the_tls_port_gets_no_answer(
     async with (
         _served_over_tls(volume.certfile, volume.keyfile) as url,
         httpx.AsyncClient() as client,
+        httpx.AsyncClient(verify=_client_context(ca)) as trusting,
     ):
-        with pytest.raises(httpx.TransportError):
-            await client.get(f"{url.replace('https://', 'http://')}/healthz")
+        plain_url = url.replace("https://", "http://")
+        for request in (
+            client.get(f"{plain_url}/healthz"),
+            client.post(f"{plain_url}/api/v1/logs", content=b'{"m": 1}\n' * 500),
+        ):
+            response = await request
+            assert response.status_code == 400
+            assert response.json()["error"] == {
+                "code": "tls_required",
+                "message": "This port speaks HTTPS only and a plain-HTTP request reached it: "
+                "use https:// in the client's URL.",
+            }
+        # The same port goes on serving TLS clients.
+        assert (await trusting.get(f"{url}/healthz")).status_code == 200
+
+
+async def test_a_silent_or_untrusting_client_does_not_stop_the_port_serving(
+    ca: CertificateAuthority, tmp_path: Path
+) -> None:
+    volume = SecretVolume(tmp_path / "tls")
+    volume.publish(ca.issue("first"))
+    async with _served_over_tls(volume.certfile, volume.keyfile) as url:
+        host, port = url.removeprefix("https://").split(":")
+        # One connects and sends nothing; another refuses the certificate mid-handshake.
+        _, silent = await asyncio.open_connection(host, int(port))
+        with pytest.raises(ssl.SSLCertVerificationError):
+            await asyncio.open_connection(
+                host, int(port), ssl=ssl.create_default_context(), server_hostname=host
+            )
+        async with httpx.AsyncClient(verify=_client_context(ca)) as trusting:
+            assert (await trusting.get(f"{url}/healthz")).status_code == 200
+        silent.close()
 
 
 def _swap_secret(volume: SecretVolume, renewed: ServerCertificate) -> None:

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from barito_common.settings import ServiceSettings
 from barito_common.tls_reload import DEFAULT_CHECK_INTERVAL_S, ReloadingCertificate
+from barito_common.tls_sniffing import tls_sniffing_protocol
 
 __all__ = ["serve", "uvicorn_options"]
 
@@ -42,13 +43,11 @@ def uvicorn_options(
         certificate = ReloadingCertificate(
             settings.tls_certfile, settings.tls_keyfile, check_interval_s=tls_check_interval_s
         )
-        # uvicorn builds its context from the files as usual; the factory
-        # gives that context the hook that serves a renewed pair.
-        options |= {
-            "ssl_certfile": settings.tls_certfile,
-            "ssl_keyfile": settings.tls_keyfile,
-            "ssl_context_factory": certificate.uvicorn_context_factory,
-        }
+        # Loaded now: a service whose certificate files do not load must not start.
+        certificate.context()
+        # TLS is begun by the protocol, not by uvicorn, so that a plain-HTTP
+        # client on this port is answered (400, "use https://") rather than reset.
+        options["http"] = tls_sniffing_protocol(certificate.context)
     return options
 
 

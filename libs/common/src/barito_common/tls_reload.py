@@ -20,11 +20,12 @@ no read) at most every ``check_interval_s``, so a renewal is served from the
 first handshake that starts that long after it. Everything runs on the event
 loop's thread, where handshakes happen.
 
-Example, with uvicorn (0.47 or newer)::
+Example, with uvicorn (the service's port also answers plain HTTP with a
+400, :mod:`barito_common.tls_sniffing`)::
 
     certificate = ReloadingCertificate("tls.crt", "tls.key")
-    uvicorn.run(app, ssl_certfile="tls.crt", ssl_keyfile="tls.key",
-                ssl_context_factory=certificate.uvicorn_context_factory)
+    certificate.context()  # fails now if the files do not load
+    uvicorn.run(app, http=tls_sniffing_protocol(certificate.context))
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable
 from typing import Any
 
 __all__ = ["DEFAULT_CHECK_INTERVAL_S", "ReloadingCertificate"]
@@ -55,12 +55,7 @@ def _version(path: str) -> _FileVersion:
 
 
 class ReloadingCertificate:
-    """A certificate chain and key that new TLS connections always get the latest of.
-
-    ``build`` makes a complete server context from the files (it is given
-    uvicorn's own factory by :meth:`uvicorn_context_factory`, so a renewed
-    context has exactly the settings of the first one).
-    """
+    """A certificate chain and key that new TLS connections always get the latest of."""
 
     def __init__(
         self,
@@ -68,19 +63,17 @@ class ReloadingCertificate:
         keyfile: str,
         *,
         check_interval_s: float = DEFAULT_CHECK_INTERVAL_S,
-        build: Callable[[], ssl.SSLContext] | None = None,
     ) -> None:
         self.certfile = certfile
         self.keyfile = keyfile
         self.check_interval_s = check_interval_s
-        self._build = build or self._default_context
         self._listening: ssl.SSLContext | None = None
         self._current: ssl.SSLContext | None = None
         self._loaded_version: tuple[_FileVersion, _FileVersion] | None = None
         self._tried_version: tuple[_FileVersion, _FileVersion] | None = None
         self._next_check = 0.0
 
-    def _default_context(self) -> ssl.SSLContext:
+    def _build(self) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.certfile, self.keyfile)
         return context
@@ -96,18 +89,11 @@ class ReloadingCertificate:
             self._next_check = time.monotonic() + self.check_interval_s
         return self._listening
 
-    def uvicorn_context_factory(
-        self, config: Any, default_factory: Callable[[], ssl.SSLContext]
-    ) -> ssl.SSLContext:
-        """uvicorn's ``ssl_context_factory``: its own context, renewed from the same files."""
-        self._build = default_factory
-        return self.context()
-
     def current(self) -> ssl.SSLContext:
         """The context new connections get now, after looking at the files if a check is due."""
         self._check_if_due()
         if self._current is None:
-            raise RuntimeError("context() first: uvicorn builds the first context at start-up")
+            raise RuntimeError("context() first: the listener builds the first context at start-up")
         return self._current
 
     def _versions(self) -> tuple[_FileVersion, _FileVersion]:
