@@ -9,7 +9,7 @@ from pathlib import Path
 
 from barito_cli.stack.config import StackError
 
-__all__ = ["fetch_kafka_classpath", "fetch_zip_distribution"]
+__all__ = ["fetch_artifact", "fetch_kafka_classpath", "fetch_zip_distribution"]
 
 
 def _mvn() -> str:
@@ -75,4 +75,15 @@ def fetch_zip_distribution(artifact: str, target: Path) -> Path:
         script.chmod(0o755)
     archive.unlink()
     marker.touch()
+    return target
+
+
+def fetch_artifact(artifact: str, directory: Path) -> Path:
+    """Download ``group:artifact:version:type`` (e.g. a plugin zip) into ``directory``, once."""
+    _, name, version, kind = artifact.split(":")
+    target = directory / f"{name}-{version}.{kind}"
+    if target.exists():
+        return target
+    directory.mkdir(parents=True, exist_ok=True)
+    _run_maven(["dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={directory}"])
     return target

@@ -193,11 +193,19 @@ class SearchEngine(Engine):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def prepare(self) -> Launch:
-        dist = fetch_zip_distribution(
+    def distribution(self) -> Path:
+        """The unpacked engine to run; a secured engine adds its security plugin."""
+        return fetch_zip_distribution(
             self.settings["artifact"],
             self.config.cache_dir / f"{self.name}-{self.settings['version']}",
         )
+
+    def engine_settings(self) -> list[str]:
+        """Lines of the engine's yml beyond the stack's common ones."""
+        return list(self.extra_settings)
+
+    def prepare(self) -> Launch:
+        dist = self.distribution()
         conf, data, logs, tmp = (self.home / d for d in ("config", "data", "logs", "tmp"))
         if not conf.exists():
             shutil.copytree(dist / "config", conf)
@@ -223,7 +231,7 @@ class SearchEngine(Engine):
                     "cluster.routing.allocation.disk.threshold_enabled: false",
                     # Tests and retention delete indices by pattern.
                     "action.destructive_requires_name: false",
-                    *self.extra_settings,
+                    *self.engine_settings(),
                     "",
                 ]
             )

@@ -17,9 +17,11 @@ client raises and how to unwrap its responses.
 from __future__ import annotations
 
 import abc
+import ssl
 from types import TracebackType
 from typing import Any, Self
 
+from barito_common.search.access_failures import diagnose
 from barito_common.search.bulk_indexing import BulkIndexing
 from barito_common.search.errors import SearchRequestError, SearchUnavailable
 from barito_common.search.index_admin import IndexAdministration
@@ -53,6 +55,18 @@ class SearchAdapter(BulkIndexing, SearchRequests, IndexAdministration, abc.ABC):
         password = settings.password.get_secret_value() if settings.password else ""
         return settings.username, password
 
+    @staticmethod
+    def _ssl_context(settings: SearchSettings) -> ssl.SSLContext | None:
+        """How an https URL is verified: against ``ssl_cafile`` (else the system's
+        trust store), the host name checked unless ``ssl_check_hostname`` is off."""
+        if not settings.url.lower().startswith("https://"):
+            return None
+        context = ssl.create_default_context(cafile=settings.ssl_cafile)
+        # Turning the name check off still verifies the chain: the engine must
+        # hold a certificate from a trusted CA, only not one naming this host.
+        context.check_hostname = settings.ssl_check_hostname
+        return context
+
     # -- lifecycle ----------------------------------------------------------------
 
     async def close(self) -> None:
@@ -85,6 +99,17 @@ class SearchAdapter(BulkIndexing, SearchRequests, IndexAdministration, abc.ABC):
             # For readiness a refused health check (bad credentials, a proxy's
             # 404) means the same as no answer: this engine cannot be used.
             raise SearchUnavailable(str(err), status=err.status, error_type=err.error_type) from err
+        except SearchUnavailable as err:
+            # A dropped connection may be an http URL at a TLS engine: worth a
+            # second dial here, where an operator reads the answer (/readyz).
+            timeout_s = min(self._settings.request_timeout_s, 3.0)
+            if err.status is None and (
+                reason := await diagnose(self._settings, timeout_s=timeout_s)
+            ):
+                raise SearchUnavailable(
+                    f"reading cluster health on {self.engine} at {self._url} failed: {reason}"
+                ) from err
+            raise
         status = health.get("status")
         if status not in ("green", "yellow"):
             raise SearchUnavailable(

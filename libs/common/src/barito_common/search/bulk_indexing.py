@@ -52,7 +52,9 @@ class BulkIndexing(EngineClient):
         try:
             response = self._body(await self._client.bulk(body=operations, refresh=refresh))
         except self._client_errors as err:
-            error = translated_error(err, "bulk request", engine=self.engine, url=self._url)
+            error = translated_error(
+                err, "bulk request", engine=self.engine, url=self._url, settings=self._settings
+            )
             if isinstance(error, SearchRequestError):
                 raise error from err
             return BulkResult(

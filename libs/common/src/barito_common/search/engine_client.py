@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, Literal
 
 from barito_common.search.errors import translated_error
+from barito_common.settings import SearchSettings
 
 __all__ = ["Engine", "EngineClient"]
 
@@ -28,11 +29,12 @@ class EngineClient:
     _client_errors: ClassVar[tuple[type[Exception], ...]]
     """What the engine's client raises for error answers and failed connections."""
 
-    def __init__(self, client: Any, *, url: str) -> None:
+    def __init__(self, client: Any, *, settings: SearchSettings) -> None:
         # The two clients share method names and keyword arguments but no base
         # type, so the client is typed by what the engine module hands in: Any.
         self._client = client
-        self._url = without_credentials(url)
+        self._settings = settings
+        self._url = without_credentials(settings.url)
 
     @property
     def engine(self) -> Engine:
@@ -49,7 +51,9 @@ class EngineClient:
         try:
             yield
         except self._client_errors as err:
-            error = translated_error(err, action, engine=self.engine, url=self._url)
+            error = translated_error(
+                err, action, engine=self.engine, url=self._url, settings=self._settings
+            )
             if missing_ok and error.status == 404:
                 return
             raise error from err

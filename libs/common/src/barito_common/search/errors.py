@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from barito_common.search.access_failures import describe_failure
 from barito_common.search.bulk_result import describe_engine_error
+from barito_common.settings import SearchSettings
 
 __all__ = ["SearchError", "SearchRequestError", "SearchUnavailable", "translated_error"]
 
@@ -44,8 +46,19 @@ class SearchRequestError(SearchError):
     """The engine refused the request (4xx); sending it again will not help."""
 
 
-def translated_error(err: Exception, action: str, *, engine: str, url: str) -> SearchError:
-    """``err``, raised by an engine's client while doing ``action``, as a :class:`SearchError`."""
+def translated_error(
+    err: Exception,
+    action: str,
+    *,
+    engine: str,
+    url: str,
+    settings: SearchSettings | None = None,
+) -> SearchError:
+    """``err``, raised by an engine's client while doing ``action``, as a :class:`SearchError`.
+
+    With the client's ``settings``, a refusal of who we are (credentials,
+    certificates, TLS against plain HTTP) is named rather than quoted.
+    """
     # Both clients put the HTTP status on .status_code (OpenSearch puts "N/A"
     # there for connection errors) and the decoded error body on .info.
     status = getattr(err, "status_code", None)
@@ -67,6 +80,8 @@ def translated_error(err: Exception, action: str, *, engine: str, url: str) -> S
         detail = getattr(err, "message", None)
         if isinstance(detail, str) and detail not in reason:
             reason = f"{reason}: {detail}"
+    if settings is not None and (named := describe_failure(err, settings)) is not None:
+        reason = named
     message = f"{action} on {engine} at {url} failed: {reason}"
     if status is None or status == 429 or status >= 500:
         return SearchUnavailable(message, status=status, error_type=error_type)

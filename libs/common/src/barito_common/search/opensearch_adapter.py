@@ -25,10 +25,11 @@ class OpenSearchAdapter(SearchAdapter):
         client = AsyncOpenSearch(
             hosts=[settings.url],
             http_auth=cls._basic_auth(settings),
+            ssl_context=cls._ssl_context(settings),
             timeout=settings.request_timeout_s,
             # Retries belong to the caller, which knows whether to back off,
             # give up or dead-letter; the client would silently resend instead.
             max_retries=0,
             retry_on_timeout=False,
         )
-        return cls(client, url=settings.url)
+        return cls(client, settings=settings)
