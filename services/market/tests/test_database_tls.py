@@ -8,18 +8,16 @@ what is wrong, at start-up and in ``/readyz``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 import pytest
 from sqlalchemy import select, text
 
 from barito_cli.stack.certificates import CertificateAuthority
-from barito_cli.stack.config import load_config
-from barito_cli.stack.manager import start_engines
-from barito_cli.stack.processes import running_pid, stop_process
-from barito_cli.stack.secure_material import SecureMaterial
+from barito_cli.stack.secure_kafka import SecuredKafkaEngine
 from barito_cli.stack.secure_postgres import SecuredPostgresEngine
 from barito_common.settings import DatabaseSettings
 from barito_market.accounts import users
@@ -27,38 +25,41 @@ from barito_market.database_failures import DatabaseUnreachable
 from barito_market.database_tls import tls_connect_args
 from barito_market.db import DatabaseProbe, engine_for_url
 from barito_market.models import User
+from barito_market.settings import MarketSettings
 from barito_testing.market import market_settings, postgres_database, running_market
 from barito_testing.market_database import migrated_sessions
+from barito_testing.secure_stack import SecureStack
 from barito_testing.stack import Stack
-
-pytestmark = pytest.mark.stack
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[SecuredPostgresEngine]:
-    """The secured stack's Postgres, started here unless it runs already."""
-    config = load_config().secured()
-    engine = SecuredPostgresEngine(config, SecureMaterial(config.state_dir / "secure"))
-    started_here = running_pid(config.pid_file(engine.name)) is None
-    start_engines([engine], echo=print, timeout_s=120)
-    yield engine
-    if started_here:
-        stop_process(config.pid_file(engine.name))
+def postgres(secure_stack: SecureStack) -> SecuredPostgresEngine:
+    """The secured stack's Postgres."""
+    return cast(SecuredPostgresEngine, secure_stack.engine("postgres"))
 
 
-def _server_url(postgres: SecuredPostgresEngine, *, host: str = "127.0.0.1") -> str:
+def _server_url(postgres: SecuredPostgresEngine) -> str:
     """libpq-style URL of the server, the password in it (as postgres_database takes)."""
     url = postgres.client_settings().url
     assert url is not None
-    return (
-        url.get_secret_value()
-        .replace("postgresql+asyncpg://", "postgresql://", 1)
-        .replace("@127.0.0.1:", f"@{host}:", 1)
-    )
+    return url.get_secret_value().replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def _tls(postgres: SecuredPostgresEngine, mode: str = "verify-full") -> DatabaseSettings:
     return DatabaseSettings(ssl_mode=mode, ssl_cafile=str(postgres.material.cafile))
+
+
+def _secured_market_settings(
+    secure_stack: SecureStack, postgres: SecuredPostgresEngine, database_url: str
+) -> MarketSettings:
+    """A test market on the secured stack: Kafka over SASL_SSL, the database over verify-full."""
+    kafka = cast(SecuredKafkaEngine, secure_stack.engine("kafka")).client_settings()
+    return market_settings(
+        kafka_bootstrap=kafka.bootstrap_servers,
+        database_url=None,
+        kafka=kafka.model_copy(update={"topic_prefix": f"m{uuid.uuid4().hex[:8]}."}),
+        database=DatabaseSettings(url=database_url, **_tls(postgres).model_dump(exclude={"url"})),
+    )
 
 
 @pytest.fixture
@@ -155,7 +156,7 @@ async def test_tls_against_the_plain_stacks_postgres_is_named(
 
 
 async def test_the_market_is_ready_over_tls_and_readyz_names_a_password_changed_under_it(
-    postgres: SecuredPostgresEngine, stack: Stack
+    postgres: SecuredPostgresEngine, secure_stack: SecureStack
 ) -> None:
     # A role of this test's own, so changing its password touches no one else.
     role, password = f"market_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
@@ -165,12 +166,7 @@ async def test_the_market_is_ready_over_tls_and_readyz_names_a_password_changed_
         await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
         await admin.execute(f"CREATE DATABASE {role} OWNER {role}")
         url = f"postgresql+asyncpg://{role}:{password}@127.0.0.1:{postgres.port}/{role}"
-        settings = market_settings(
-            kafka_bootstrap=stack.kafka_bootstrap,
-            database_url=None,
-            database=DatabaseSettings(url=url, **_tls(postgres).model_dump(exclude={"url"})),
-        )
-        async with running_market(settings) as market:
+        async with running_market(_secured_market_settings(secure_stack, postgres, url)) as market:
             ready = await market.client.get("/readyz")
             await admin.execute(f"ALTER ROLE {role} PASSWORD '{uuid.uuid4().hex}'")
             # Its pooled connections go, as on a server restart: the next one needs the password.
@@ -192,14 +188,10 @@ async def test_the_market_is_ready_over_tls_and_readyz_names_a_password_changed_
 
 
 async def test_the_market_does_not_start_with_a_wrong_password_and_says_so(
-    postgres: SecuredPostgresEngine, database: str, stack: Stack
+    postgres: SecuredPostgresEngine, database: str, secure_stack: SecureStack
 ) -> None:
     wrong = database.replace(f":{postgres.material.password('postgres')}@", ":not-it@", 1)
-    settings = market_settings(
-        kafka_bootstrap=stack.kafka_bootstrap,
-        database_url=None,
-        database=DatabaseSettings(url=wrong, **_tls(postgres).model_dump(exclude={"url"})),
-    )
+    settings = _secured_market_settings(secure_stack, postgres, wrong)
 
     with pytest.raises(DatabaseUnreachable, match="Postgres refused the password of user barito"):
         async with running_market(settings):
