@@ -15,6 +15,7 @@ from barito_market.main import create_app
 from barito_market.security_headers import (
     API_POLICY,
     DOCS_POLICY,
+    HSTS,
     spa_policy,
     tail_socket_source,
 )
@@ -79,10 +80,20 @@ def test_every_policy_forbids_framing() -> None:
         assert directives(policy)["frame-ancestors"] == ["'none'"]
 
 
-def _client(settings: MarketSettings) -> httpx.AsyncClient:
+def _client(settings: MarketSettings, scheme: str = "http") -> httpx.AsyncClient:
     # No lifespan: these answers need neither Kafka nor the database.
     transport = httpx.ASGITransport(app=create_app(settings))
-    return httpx.AsyncClient(transport=transport, base_url="http://market")
+    return httpx.AsyncClient(transport=transport, base_url=f"{scheme}://market")
+
+
+async def test_answers_over_https_tell_the_browser_to_stay_on_https() -> None:
+    async with _client(MarketSettings.model_construct(), "https") as client:
+        for path in ("/", "/healthz", "/api/v1/no-such-thing"):
+            answer = await client.get(path)
+            assert answer.headers["strict-transport-security"] == HSTS, path
+    # Over plain HTTP the header means nothing and browsers ignore it; it is not sent.
+    async with _client(MarketSettings.model_construct()) as client:
+        assert "strict-transport-security" not in (await client.get("/")).headers
 
 
 async def test_the_markets_pages_get_the_spa_policy_with_its_tail_server() -> None:

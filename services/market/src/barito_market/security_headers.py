@@ -14,6 +14,12 @@
   page of the market has a reason to tell another site where it came from
   (an app's slug in ``/apps/<slug>/logs`` would leak to Kibana or anyone
   linked), and nothing here checks ``Referer``.
+* ``Strict-Transport-Security`` (one year), on answers that went out over
+  HTTPS — the market serving TLS itself, or a trusted proxy saying
+  ``X-Forwarded-Proto: https`` (uvicorn sets the scheme from it). A browser
+  that once reached the market securely then refuses to be talked down to
+  plain HTTP, where its session cookie could be read. Without
+  ``includeSubDomains``: the market's parent domain may hold other sites.
 
 Example::
 
@@ -34,6 +40,7 @@ __all__ = [
     "API_POLICY",
     "DOCS_PATHS",
     "DOCS_POLICY",
+    "HSTS",
     "ContentSecurityPolicies",
     "SecurityHeadersMiddleware",
     "content_security_policies",
@@ -66,6 +73,8 @@ DOCS_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+HSTS = "max-age=31536000"
 
 _SOCKET_SCHEMES = {"http": "ws", "https": "wss"}
 _DEFAULT_PORTS = {"ws": 80, "wss": 443}
@@ -154,6 +163,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        secure = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -163,6 +173,8 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Referrer-Policy", "no-referrer")
+                if secure:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
