@@ -14,7 +14,9 @@ settings are built from its variables as at start-up (reading those files),
 and every secret setting holds the value of the Secret key meant for it,
 every CA path names the CA key's file. No secret sits in a ConfigMap or a
 plain ``value:``, and a service gets no Secret of an engine it does not reach
-(which engines it reaches is read from its settings class).
+(which engines it reaches is read from its settings class). The examples of
+docs/deploy.md's "Secured engines" (the values, the ``docker run`` command)
+are rendered and built the same way, so they stay true.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from tests.support.chart_pods import (
 from tests.support.deploy import (
     CHART,
     PRODUCTION_VALUES,
+    REPO,
     SECURED_ENGINES_VALUES,
     SERVICE_TLS_VALUES,
     SETTINGS,
@@ -285,3 +288,43 @@ def test_the_values_schema_refuses_half_configured_engine_security() -> None:
         result = run_helm("template", "barito", CHART, "--set", assignment, check=False)
         assert result.returncode != 0, assignment
         assert message in result.stderr, (assignment, result.stderr)
+
+
+def _docs_block(heading: str, lead: str, language: str) -> str:
+    """The first ```language block after ``lead`` under ``heading`` in docs/deploy.md."""
+    text = (REPO / "docs" / "deploy.md").read_text()
+    section = text[text.index(heading) :]
+    after = section[section.index(lead) :]
+    start = after.index(f"```{language}\n") + len(f"```{language}\n")
+    return after[start : after.index("```", start)]
+
+
+def test_the_docs_secured_engine_values_render_settings_the_services_accept(
+    tmp_path: Path,
+) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text(_docs_block("## 7. Secured engines", "and name them in the values", "yaml"))
+    objects = render_chart("-f", str(values))
+    for service in SETTINGS:
+        _, settings = _started(objects, service, tmp_path)
+        assert settings.kafka.security_protocol == "SASL_SSL", service
+    _, market = _started(objects, "market", tmp_path / "market-again")
+    assert market.search.api_key is not None and market.database.ssl_mode == "verify-full"
+
+
+def test_the_docs_docker_run_example_gives_settings_the_flow_accepts(tmp_path: Path) -> None:
+    command = _docs_block("### With `docker run` or Compose", "readable by it", "sh")
+    env = dict(
+        line.split("-e ", 1)[1].rstrip(" \\").split("=", 1)
+        for line in command.splitlines()
+        if line.strip().startswith("-e ")
+    )
+    # The files the `-v /etc/barito/secrets:/run/secrets:ro` mount would hold.
+    for name, path in env.items():
+        if path.startswith("/run/secrets/"):
+            local = tmp_path / path.removeprefix("/run/secrets/")
+            local.write_text("-----BEGIN CERTIFICATE-----\n" if "CAFILE" in name else "secret\n")
+            env[name] = str(local)
+    settings = settings_from(SETTINGS["flow"], env)
+    assert settings.kafka.sasl_password.get_secret_value() == "secret"
+    assert settings.search.api_key.get_secret_value() == "secret"

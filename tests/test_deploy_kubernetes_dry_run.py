@@ -31,6 +31,7 @@ from barito_cli.stack.manager import stack_up
 from tests.support.deploy import (
     PRODUCTION_VALUES,
     REPO,
+    SECURED_ENGINES_VALUES,
     SERVICE_TLS_VALUES,
     render_chart,
     servicemonitor_crd,
@@ -41,12 +42,25 @@ from tests.support.deploy import (
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(3600)]
 
 NAMESPACE = "default"  # exists on every API server; a dry run writes nothing into it
+# Kafka's client certificate pair projected from a kubernetes.io/tls Secret.
+KAFKA_MUTUAL_TLS = [
+    "-f", str(SECURED_ENGINES_VALUES),
+    "--set", "kafka.securityProtocol=SSL",
+    "--set", "kafka.saslUsername=",
+    "--set", "kafka.saslPasswordSecret.name=",
+    "--set", "kafka.clientCertificateSecret=barito-kafka-client",
+]  # fmt: skip
 RENDERINGS = {
     "default": [],
     "production": ["-f", str(PRODUCTION_VALUES)],
     # Every service serving TLS itself (probes, ServiceMonitors' tlsConfig).
     "service-tls": ["-f", str(SERVICE_TLS_VALUES)],
+    # Engines' Secret keys projected as read-only files (projected volumes).
+    "secured-engines": ["-f", str(SECURED_ENGINES_VALUES)],
+    "kafka-mutual-tls": KAFKA_MUTUAL_TLS,
 }
+# Renderings with ServiceMonitors (the monitoring values on).
+MONITORED = {"production", "service-tls"}
 MONITORING = "monitoring.coreos.com/v1"
 
 
@@ -132,7 +146,7 @@ def test_the_api_server_accepts_every_rendered_object(
     objects = render_chart(*RENDERINGS[values])
     kinds = {"Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler"}
     kinds |= {"PodDisruptionBudget", "Ingress"}
-    if values != "default":
+    if values in MONITORED:
         kinds.add("ServiceMonitor")
     assert {o["kind"] for o in objects} >= kinds
     refused = {}
