@@ -93,6 +93,16 @@ async def test_env_secure_receiver_is_what_a_receiver_needs_with_secrets_as_file
         await probe.close()
 
 
+def test_env_secure_without_a_service_is_what_all_five_share(secure_stack: SecureStack) -> None:
+    exports = _exports(_barito("stack", "env", "--secure").output)
+
+    assert exports["BARITO_KAFKA__SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert exports["SSL_CERT_FILE"] == str(secure_stack.material.cafile)
+    assert "BARITO_TLS_CERTFILE" in exports
+    # A port, a search engine or a database is one service's, not all five's.
+    assert not {"BARITO_PORT", "BARITO_SEARCH__URL", "BARITO_DATABASE__URL_FILE"} & set(exports)
+
+
 def test_the_kafka_probe_names_the_user_whose_password_is_wrong(
     secure_stack: SecureStack, tmp_path: Path
 ) -> None:

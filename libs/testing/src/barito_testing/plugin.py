@@ -54,13 +54,9 @@ def second_kafka(stack: Stack) -> Iterator[SecondKafka]:
 
 
 @pytest.fixture(scope="session")
-def _secure_engines() -> Iterator[SecureStack]:
-    """The run's secured stack, each engine started when first asked for, stopped at the end."""
-    secured = SecureStack(load_config(REPO).secured())
-    try:
-        yield secured
-    finally:
-        secured.stop()
+def _secure_engines() -> SecureStack:
+    """The run's secured stack, each engine started when first asked for."""
+    return SecureStack(load_config(REPO).secured())
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,12 @@
 
 The same engines as ``barito stack up --secure`` starts (``barito_cli.stack.
 secure_stack``), started by the test run itself through ``start_engines``:
-each once per run, from empty data, and stopped when the run ends. An engine
-that already runs (someone's ``barito stack up --secure``) is used as it is
-and left running. The CA, certificates and passwords are the secured stack's
-own (:class:`~barito_cli.stack.secure_material.SecureMaterial`), kept between
+each at most once per run, from empty data when it was not running. As the
+plain stack's, they are left running when the run ends: an engine that
+already runs (an earlier run's, someone's ``barito stack up --secure``) is
+used as it is, so two runs on one machine never stop each other's engines.
+The CA, certificates and passwords are the secured stack's own
+(:class:`~barito_cli.stack.secure_material.SecureMaterial`), kept between
 runs like ``barito stack up --secure`` keeps them.
 
 Engines start when first asked for: a run of the Kafka security tests starts
@@ -19,8 +21,7 @@ from collections.abc import Iterable
 
 from barito_cli.stack.config import StackConfig
 from barito_cli.stack.engines import Engine
-from barito_cli.stack.manager import stack_down, start_engines
-from barito_cli.stack.processes import running_pid
+from barito_cli.stack.manager import start_engines
 from barito_cli.stack.secure_material import SecureMaterial
 from barito_cli.stack.secure_stack import (
     SECURE_ENGINE_NAMES,
@@ -43,15 +44,11 @@ class SecureStack:
         self.config = config
         self.material: SecureMaterial = secure_material(config)
         self._engines: dict[str, Engine] = {}
-        self._started_here: list[str] = []
 
     def start(self, names: Iterable[str] = SECURE_ENGINE_NAMES) -> None:
-        """Start those of ``names`` this run has not started, from empty data; wait for each."""
+        """Start those of ``names`` not running, from empty data; wait until each answers."""
         missing = [name for name in names if name not in self._engines]
         engines = [secure_engine_for(name, self.config) for name in missing]
-        self._started_here += [
-            name for name in missing if running_pid(self.config.pid_file(name)) is None
-        ]
         start_engines(engines, echo=_echo, fresh=True)
         self._engines.update(zip(missing, engines, strict=True))
 
@@ -63,7 +60,3 @@ class SecureStack:
     def service_environment(self, service: str) -> dict[str, str]:
         """The ``BARITO_*`` variables of ``service`` on this stack, as ``barito up --secure``'s."""
         return secure_service_environment(self.config, service)
-
-    def stop(self) -> None:
-        """Stop the engines this run started; those it found running go on."""
-        stack_down(self.config, self._started_here, echo=_echo)

@@ -27,6 +27,7 @@ from barito_cli.stack.processes import running_pid
 from barito_cli.stack.secure_kafka import SecuredKafkaEngine
 from barito_cli.stack.secure_material import SecureMaterial
 from barito_cli.stack.secure_postgres import SecuredPostgresEngine
+from barito_cli.stack.secure_search import SecuredElasticsearchEngine, SecuredOpenSearchEngine
 
 __all__ = [
     "SECURE_ENGINES",
@@ -52,6 +53,8 @@ SecuredEngineClass = Callable[[StackConfig, SecureMaterial], Engine]
 
 SECURE_ENGINES: dict[str, SecuredEngineClass] = {
     "kafka": SecuredKafkaEngine,
+    "elasticsearch": SecuredElasticsearchEngine,
+    "opensearch": SecuredOpenSearchEngine,
     "postgres": SecuredPostgresEngine,
 }
 SECURE_ENGINE_NAMES = tuple(name for name in ENGINE_NAMES if name in SECURE_ENGINES)
@@ -123,7 +126,6 @@ def secure_service_environment(config: StackConfig, service: str) -> dict[str, s
         **_engine_environment("kafka", config),
     }
     if service in _SEARCHING:
-        env["BARITO_SEARCH__ENGINE"] = "elasticsearch"
         env.update(_engine_environment("elasticsearch", config))
     if service == "market":
         env.update(_engine_environment("postgres", config))
