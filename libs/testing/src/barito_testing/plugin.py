@@ -1,9 +1,11 @@
 """The pytest plugin every test directory gets (registered as ``pytest11``).
 
 The ``stack`` fixture brings the private local stack up through the same code
-as ``make up`` (``barito_cli.stack``) and reuses one that is already running.
-Tests never share names: each gets its own topic prefix, index prefix or
-database from ``run_id``.
+as ``make up`` (``barito_cli.stack``) and reuses one that is already running;
+``secure_stack`` does the same for the secured stack (``barito stack up
+--secure``, :mod:`barito_testing.secure_stack`), whose Kafka is also the
+``secured_kafka`` fixture's. Tests never share names: each gets its own topic
+prefix, index prefix or database from ``run_id``.
 
 Markers are kept honest here rather than by hand: a test that asks for the
 stack, directly or through another fixture, is marked ``stack``; the few that
@@ -61,7 +63,8 @@ def _secure_engines() -> SecureStack:
 
 @pytest.fixture(scope="session")
 def secure_stack(_secure_engines: SecureStack) -> SecureStack:
-    """The secured stack (``barito stack up --secure``), every engine started, fresh data."""
+    """The secured stack (``barito stack up --secure``): every engine answering, each one not
+    running before started from empty data."""
     _secure_engines.start()
     return _secure_engines
 
