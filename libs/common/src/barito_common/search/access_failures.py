@@ -23,7 +23,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -138,8 +137,8 @@ async def diagnose(settings: SearchSettings, *, timeout_s: float) -> str | None:
             )
     except (OSError, TimeoutError):
         return None
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
+    # Aborted, not closed: a TLS close waits for the engine's close_notify,
+    # which OpenSearch does not send to a client that sent no request.
+    writer.transport.abort()
     https = settings.url.replace("http://", "https://", 1)
     return f"the engine speaks TLS: use {_origin(https)} (the URL says http://)"

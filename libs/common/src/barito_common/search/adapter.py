@@ -17,6 +17,7 @@ client raises and how to unwrap its responses.
 from __future__ import annotations
 
 import abc
+import asyncio
 import ssl
 from types import TracebackType
 from typing import Any, Self
@@ -29,6 +30,9 @@ from barito_common.search.search_requests import SearchRequests
 from barito_common.settings import SearchSettings
 
 __all__ = ["SearchAdapter", "create_search_adapter"]
+
+# How long a health check may go unanswered before ping suspects a TLS engine.
+_TLS_SUSPICION_S = 1.0
 
 
 class SearchAdapter(BulkIndexing, SearchRequests, IndexAdministration, abc.ABC):
@@ -94,27 +98,36 @@ class SearchAdapter(BulkIndexing, SearchRequests, IndexAdministration, abc.ABC):
     async def ping(self) -> None:
         """Raise :class:`SearchUnavailable` unless the cluster answers green or yellow."""
         try:
-            health = await self.cluster_health()
+            health = await self._health_or_tls_named()
         except SearchRequestError as err:
             # For readiness a refused health check (bad credentials, a proxy's
             # 404) means the same as no answer: this engine cannot be used.
             raise SearchUnavailable(str(err), status=err.status, error_type=err.error_type) from err
-        except SearchUnavailable as err:
-            # A dropped connection may be an http URL at a TLS engine: worth a
-            # second dial here, where an operator reads the answer (/readyz).
-            timeout_s = min(self._settings.request_timeout_s, 3.0)
-            if err.status is None and (
-                reason := await diagnose(self._settings, timeout_s=timeout_s)
-            ):
-                raise SearchUnavailable(
-                    f"reading cluster health on {self.engine} at {self._url} failed: {reason}"
-                ) from err
-            raise
         status = health.get("status")
         if status not in ("green", "yellow"):
             raise SearchUnavailable(
                 f"{self.engine} at {self._url} is not ready: cluster status is {status}"
             )
+
+    async def _health_or_tls_named(self) -> dict[str, Any]:
+        """:meth:`cluster_health`, with an http URL at a TLS engine named, not waited out.
+
+        Such an engine drops the connection (Elasticsearch) or says nothing
+        until the request times out (OpenSearch), long after readiness gave up.
+        So when the health check has failed without an answer, or not answered
+        within a second, a TLS handshake on the same port tells whether that is why.
+        """
+        health = asyncio.ensure_future(self.cluster_health())
+        try:
+            await asyncio.wait({health}, timeout=_TLS_SUSPICION_S)
+            answered = health.done() and not _unanswered(health.exception())
+            if not answered and (reason := await diagnose(self._settings, timeout_s=1.0)):
+                raise SearchUnavailable(
+                    f"reading cluster health on {self.engine} at {self._url} failed: {reason}"
+                )
+            return await health
+        finally:
+            health.cancel()
 
     async def http_nodes(self) -> list[tuple[str, str]]:
         """``(name, HTTP publish address)`` of every node of the cluster, sorted by name."""
@@ -125,6 +138,11 @@ class SearchAdapter(BulkIndexing, SearchRequests, IndexAdministration, abc.ABC):
             for node_id, node in response.get("nodes", {}).items()
         ]
         return sorted(nodes)
+
+
+def _unanswered(err: BaseException | None) -> bool:
+    """A health check that failed without the engine's answer (no HTTP status)."""
+    return isinstance(err, SearchUnavailable) and err.status is None
 
 
 def create_search_adapter(settings: SearchSettings) -> SearchAdapter:
