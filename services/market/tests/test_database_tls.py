@@ -20,6 +20,7 @@ from barito_cli.stack.certificates import CertificateAuthority
 from barito_cli.stack.secure_kafka import SecuredKafkaEngine
 from barito_cli.stack.secure_postgres import SecuredPostgresEngine
 from barito_common.settings import DatabaseSettings
+from barito_market import admin
 from barito_market.accounts import users
 from barito_market.database_failures import DatabaseUnreachable
 from barito_market.database_tls import tls_connect_args
@@ -155,6 +156,23 @@ async def test_tls_against_the_plain_stacks_postgres_is_named(
     assert reason.startswith(f"Postgres at {address} does not speak TLS, but database.ssl_mode")
 
 
+async def _close_every_connection_of(admin: asyncpg.Connection, role: str) -> None:
+    """End ``role``'s connections, as a server restart does: the next one needs the password.
+
+    Each termination waits until its backend has exited; the market's consumers
+    may have been mid-login when the password changed, hence the repeat until none is left.
+    """
+    for _ in range(100):
+        ended = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
+            "WHERE usename = $1",
+            role,
+        )
+        if ended == 0:
+            return
+    raise AssertionError(f"{role} kept opening connections with its old password")
+
+
 async def test_the_market_is_ready_over_tls_and_readyz_names_a_password_changed_under_it(
     postgres: SecuredPostgresEngine, secure_stack: SecureStack
 ) -> None:
@@ -169,10 +187,7 @@ async def test_the_market_is_ready_over_tls_and_readyz_names_a_password_changed_
         async with running_market(_secured_market_settings(secure_stack, postgres, url)) as market:
             ready = await market.client.get("/readyz")
             await admin.execute(f"ALTER ROLE {role} PASSWORD '{uuid.uuid4().hex}'")
-            # Its pooled connections go, as on a server restart: the next one needs the password.
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role
-            )
+            await _close_every_connection_of(admin, role)
             refused = await market.client.get("/readyz")
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {role} WITH (FORCE)")
@@ -196,3 +211,30 @@ async def test_the_market_does_not_start_with_a_wrong_password_and_says_so(
     with pytest.raises(DatabaseUnreachable, match="Postgres refused the password of user barito"):
         async with running_market(settings):
             pass
+
+
+def test_the_admin_command_names_a_wrong_password_and_exits_1(
+    postgres: SecuredPostgresEngine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("BARITO_DATABASE__SSL_MODE", "verify-full")
+    monkeypatch.setenv("BARITO_DATABASE__SSL_CAFILE", str(postgres.material.cafile))
+    wrong = f"postgresql+asyncpg://barito:not-it@127.0.0.1:{postgres.port}/barito"
+
+    status = admin.main(
+        [
+            "--database-url",
+            wrong,
+            "create-user",
+            "--email",
+            "a@example.test",
+            "--password",
+            "x" * 12,
+        ]
+    )
+
+    assert status == 1
+    assert capsys.readouterr().err.startswith(
+        f"error: Postgres refused the password of user barito at 127.0.0.1:{postgres.port}"
+    )

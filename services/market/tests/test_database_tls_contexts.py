@@ -12,7 +12,8 @@ import pytest
 
 from barito_cli.stack.certificates import CertificateAuthority
 from barito_common.settings import DatabaseSettings
-from barito_market.database_failures import describe_failure
+from barito_market.consumers.runner import database_away
+from barito_market.database_failures import DatabaseUnreachable, describe_failure
 from barito_market.database_tls import DatabaseTlsError, ssl_context, tls_connect_args
 from barito_market.db import engine_for_url
 
@@ -121,3 +122,10 @@ def test_an_expired_certificate_is_named() -> None:
     )
 
     assert reason == "certificate of db:5432 is not valid now: certificate has expired"
+
+
+def test_the_consumers_retry_a_record_while_the_database_refuses_them() -> None:
+    refused = DatabaseUnreachable("Postgres refused the password of user barito at db:5432")
+
+    # A fixed password lets the same record through: it is not dead-lettered.
+    assert database_away(refused)
