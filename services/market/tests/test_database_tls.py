@@ -24,7 +24,7 @@ from barito_market import admin
 from barito_market.accounts import users
 from barito_market.database_failures import DatabaseUnreachable
 from barito_market.database_tls import tls_connect_args
-from barito_market.db import DatabaseProbe, engine_for_url
+from barito_market.db import DatabaseProbe, database_url, engine_for_url
 from barito_market.models import User
 from barito_market.settings import MarketSettings
 from barito_testing.market import market_settings, postgres_database, running_market
@@ -70,6 +70,10 @@ async def database(postgres: SecuredPostgresEngine) -> AsyncIterator[str]:
         yield url
 
 
+def _readable_by_others(path: str) -> bool:
+    return Path(path).stat().st_mode & 0o077 != 0
+
+
 async def _probe(url: str, tls: DatabaseSettings) -> str:
     """What /readyz says of the database at ``url``: "ok" or the failure's sentence."""
     engine = engine_for_url(url, tls)
@@ -80,6 +84,21 @@ async def _probe(url: str, tls: DatabaseSettings) -> str:
     finally:
         await engine.dispose()
     return "ok"
+
+
+async def test_a_market_configured_from_the_stacks_service_environment_reaches_postgres(
+    postgres: SecuredPostgresEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = postgres.service_environment()
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    settings = MarketSettings()
+
+    # The password travels in a file (0600), as a mounted Secret, never as a variable.
+    assert not any(postgres.material.password("postgres") in v for v in environment.values())
+    assert _readable_by_others(environment["BARITO_DATABASE__URL_FILE"]) is False
+    assert await _probe(database_url(settings), settings.database) == "ok"
 
 
 async def test_the_market_migrates_and_keeps_rows_over_verify_full(
