@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SecuredPostgresEngine"]
 
-# Local (socket) connections stay trusted: only the engine's own user can
-# reach its socket folder. Every TCP client needs TLS and the password; one
-# without TLS is rejected by name rather than falling through to "no entry".
+# Socket connections stay trusted, for an operator's psql on the machine: the
+# socket is the engine user's alone (unix_socket_permissions=0700 below).
+# Every TCP client needs TLS and the password; one without TLS is rejected by
+# name rather than falling through to "no entry".
 _PG_HBA = """\
 local     all  all                trust
 hostssl   all  all  127.0.0.1/32  scram-sha-256
@@ -111,6 +112,7 @@ class SecuredPostgresEngine(PostgresEngine):
                 "-c", f"ssl_cert_file={certfile}",
                 "-c", f"ssl_key_file={keyfile}",
                 "-c", "password_encryption=scram-sha-256",
+                "-c", "unix_socket_permissions=0700",
             ],
             env=launch.env,
             cwd=launch.cwd,
