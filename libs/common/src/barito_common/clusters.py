@@ -43,13 +43,14 @@ def search_settings_for(base: SearchSettings, cluster: ClusterCoordinates | None
     """``base`` pointed at the cluster's engine; ``base`` itself for the shared cluster."""
     if cluster is None:
         return base
-    return base.model_copy(
-        update={
-            "url": cluster.search_url,
-            "engine": cluster.search_engine,
-            "username": None,
-            "password": None,
-        }
+    # As for Kafka: only the naming and timing settings carry over. The
+    # installation's password, API key and CA are for its own engine, which a
+    # group's (started without security, dialled over http) must never be sent.
+    return SearchSettings(
+        engine=cluster.search_engine,
+        url=cluster.search_url,
+        index_prefix=base.index_prefix,
+        request_timeout_s=base.request_timeout_s,
     )
 
 
