@@ -57,13 +57,13 @@ def ssl_context(settings: DatabaseSettings) -> ssl.SSLContext | None:
 def _verifying_context(cafile: str | None) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=cafile)
+    except ssl.SSLError as err:  # an OSError too: caught first
+        raise DatabaseTlsError(
+            f"database.ssl_cafile {cafile} holds no PEM certificate: {err.reason or err}"
+        ) from err
     except OSError as err:
         raise DatabaseTlsError(
             f"database.ssl_cafile {cafile} cannot be read: {err.strerror or err}"
-        ) from err
-    except ssl.SSLError as err:
-        raise DatabaseTlsError(
-            f"database.ssl_cafile {cafile} holds no PEM certificate: {err.reason or err}"
         ) from err
 
 
