@@ -101,6 +101,11 @@ async def test_wrong_password_names_the_user(engine: SecuredSearch) -> None:
     assert "not-the-password" not in message
 
 
+async def test_missing_credentials_are_named(engine: SecuredSearch) -> None:
+    settings = user_settings(engine).model_copy(update={"username": None, "password": None})
+    assert "the engine requires credentials" in await ping_failure(settings)
+
+
 async def test_invalid_and_revoked_api_keys_are_named(
     elasticsearch: SecuredElasticsearchEngine,
 ) -> None:
