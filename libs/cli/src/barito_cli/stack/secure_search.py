@@ -162,9 +162,13 @@ class SecuredElasticsearchEngine(ElasticsearchEngine):
             "xpack.security.http.ssl.enabled: true",
             "xpack.security.http.ssl.certificate: certs/node.pem",
             "xpack.security.http.ssl.key: certs/node-key.pem",
-            # One node on loopback (single-node discovery): nothing joins it
-            # over transport, so only HTTP, what clients reach, needs TLS.
-            "xpack.security.transport.ssl.enabled: false",
+            # Transport too, as the engine expects with security on; with one
+            # node no peer's name needs checking, only its certificate's CA.
+            "xpack.security.transport.ssl.enabled: true",
+            "xpack.security.transport.ssl.certificate: certs/node.pem",
+            "xpack.security.transport.ssl.key: certs/node-key.pem",
+            "xpack.security.transport.ssl.certificate_authorities: certs/ca.pem",
+            "xpack.security.transport.ssl.verification_mode: certificate",
             "xpack.security.authc.api_key.enabled: true",
             # No built-in `elastic` user and friends: the file realm's user is the only one.
             "xpack.security.authc.reserved_realm.enabled: false",
