@@ -20,6 +20,7 @@ service (secrets as ``_FILE`` paths), a ``probe()`` through that client.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import shutil
 import ssl
@@ -67,9 +68,10 @@ def _ping(settings: SearchSettings) -> str | None:
     return None
 
 
-def _secured_copy(plain: Path, install: Callable[[Path], None]) -> Path:
-    """A cached copy of the distribution ``plain`` with ``install`` applied to it, made once."""
-    secured = plain.with_name(plain.name + "-security")
+def _secured_copy(plain: Path, install: Callable[[Path], None], *, tag: str) -> Path:
+    """A cached copy of the distribution ``plain`` with ``install`` applied to it, made
+    once per ``tag`` (what was installed: a new plugin or source gets a new copy)."""
+    secured = plain.with_name(f"{plain.name}-security-{tag}")
     if (secured / ".complete").exists():
         return secured
     staging = secured.with_name(secured.name + ".partial")
@@ -154,7 +156,8 @@ class SecuredElasticsearchEngine(ElasticsearchEngine):
                 )
             )
 
-        return _secured_copy(super().distribution(), install)
+        tag = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+        return _secured_copy(super().distribution(), install, tag=tag)
 
     def engine_settings(self) -> list[str]:
         return [
@@ -267,7 +270,7 @@ class SecuredOpenSearchEngine(OpenSearchEngine):
                 what="installing OpenSearch's security plugin",
             )
 
-        return _secured_copy(super().distribution(), install)
+        return _secured_copy(super().distribution(), install, tag=plugin.stem)
 
     def engine_settings(self) -> list[str]:
         node = self.material.certificate(self.name, *_CERTIFICATE_HOSTS)
