@@ -50,7 +50,8 @@ def describe_failure(err: BaseException, settings: SearchSettings) -> str | None
     if getattr(err, "status_code", None) == 401:
         return _refused_credentials(settings)
     links = list(_chain(err))
-    text = " ".join(str(link) for link in links)
+    # Elasticsearch's transport errors print "TLS error" and keep the cause in .message.
+    text = " ".join(f"{link} {getattr(link, 'message', '')}" for link in links)
     url = _origin(settings.url)
     if "CERTIFICATE_VERIFY_FAILED" in text or any(
         isinstance(link, ssl.SSLCertVerificationError) for link in links
