@@ -24,6 +24,13 @@ Build the adapter from the service's :class:`~barito_common.settings.SearchSetti
 ``bulk_index`` never raises for what individual documents suffer: each comes
 back as ``ok``, ``conflict`` (already indexed, a replay), ``retryable`` (429,
 5xx, cluster block, no answer) or ``rejected`` (the engine refused the content).
+An https engine is verified against ``ssl_cafile`` (else the system's trust
+store) and, unless ``ssl_check_hostname`` is off, must name the URL's host;
+Elasticsearch takes an ``api_key`` instead of a user. A refusal says what to
+fix: the credentials of a user or the API key, a certificate not signed by a CA
+in ``ssl_cafile`` or naming another host, https at a plain engine, and (from
+``ping``) an http URL at a TLS engine.
+
 The other calls raise::
 
     SearchError                 base; .status (HTTP or None), .error_type

@@ -1,8 +1,10 @@
 """What every part of the search adapter stands on: the engine's client, wrapped.
 
-:class:`EngineClient` holds the client and the engine's URL (without
-credentials), unwraps the client's answers and raises what the client raises as
-the :mod:`barito_common.search.errors` tree. The adapter's parts
+:class:`EngineClient` holds the client, the settings it was built from and the
+engine's URL (without credentials), unwraps the client's answers and raises
+what the client raises as the :mod:`barito_common.search.errors` tree, a
+refused password, API key or certificate named as
+:mod:`~barito_common.search.access_failures` says. The adapter's parts
 (:mod:`~barito_common.search.bulk_indexing`, :mod:`~barito_common.search.search_requests`,
 :mod:`~barito_common.search.index_admin`) build on it, and an engine module
 (:mod:`~barito_common.search.elasticsearch_adapter`) fills in its hooks.
