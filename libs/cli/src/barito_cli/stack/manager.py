@@ -119,9 +119,10 @@ def start_engines(
     config = engines[0].config
     for directory in (config.cache_dir, config.state_dir):
         directory.mkdir(parents=True, exist_ok=True)
-        # The unprivileged engines must reach their files through these folders.
-        directory.chmod(0o755)
-        directory.parent.chmod(0o755)
+        # The unprivileged engines must reach their files through these folders:
+        # bits are added, never taken (a cache under /tmp keeps /tmp's 1777).
+        for folder in (directory, directory.parent):
+            folder.chmod(folder.stat().st_mode | 0o755)
     for engine in engines:
         _start(engine, echo, fresh=fresh)
     waiting = {engine.name: engine for engine in engines}
