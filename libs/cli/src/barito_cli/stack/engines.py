@@ -71,7 +71,7 @@ class KafkaEngine(Engine):
     """The stack's Kafka: one KRaft process, plaintext on loopback.
 
     Three hooks let a test start a Kafka secured otherwise from the same jars
-    (``barito_testing.secured_kafka``): :meth:`listener_properties`,
+    (``barito_cli.stack.secure_kafka``): :meth:`listener_properties`,
     :meth:`format_arguments` and :meth:`client_settings`.
     """
 
