@@ -24,6 +24,7 @@ from aiokafka.errors import KafkaError
 
 from barito_common.chunk_codec import (
     ChunkError,
+    Event,
     EventTooLarge,
     encode_chunks,
     request_id_headers,
@@ -98,7 +99,25 @@ class Ingestor:
         except BodyError as err:
             self.usage.rejected(app.app_id, app.slug, 1, _reason(err.status))
             raise ApiError(err.status, str(err)) from err
+        request = request_id(idempotency_key, raw) if idempotency_key is not None else None
+        return await self.accept_events(app, events, raw_bytes=len(raw), request=request)
 
+    async def accept_events(
+        self, app: AppProfile, events: list[Event], *, raw_bytes: int, request: str | None = None
+    ) -> int:
+        """Write events already decoded by a protocol; return how many Kafka acknowledged.
+
+        The part every ingest protocol shares (HTTP bodies, OTLP, the bulk API,
+        the forward protocol, syslog): the events are encoded into chunks (413
+        for one over the size limit), charged to the app's rate (429), and
+        written to the app's topic; the call returns only once Kafka
+        acknowledged every chunk (503 if it did not). ``raw_bytes`` is the
+        decoded size the usage counts; ``request`` an idempotency id
+        (``idempotency.request_id``) whose retry the flow indexes once.
+        Raises ``ApiError`` with the HTTP status; a TCP protocol maps it to its
+        own refusal.
+        """
+        settings = self.settings
         try:
             chunks = encode_chunks(events, max_bytes=settings.max_event_bytes)
         except EventTooLarge as err:
@@ -122,9 +141,8 @@ class Ingestor:
                 headers={"Retry-After": str(retry_after)},
             )
 
-        request = request_id(idempotency_key, raw) if idempotency_key is not None else None
         await self._produce(app, chunks, request)
-        self.usage.accepted(app.app_id, app.slug, len(events), len(raw))
+        self.usage.accepted(app.app_id, app.slug, len(events), raw_bytes)
         return len(events)
 
     async def _ensure_usage_topic(self) -> None:

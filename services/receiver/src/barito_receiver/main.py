@@ -21,6 +21,7 @@ from barito_common.settings import KafkaSettings
 from barito_receiver.api.logs import router
 from barito_receiver.cluster_producers import ClusterProducers
 from barito_receiver.ingest import Ingestor
+from barito_receiver.listeners import build_listeners
 from barito_receiver.settings import ReceiverSettings, get_settings
 from barito_receiver.token_bucket import RateLimiter
 from barito_receiver.usage import UsageMeter
@@ -57,6 +58,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
         )
         app.state.registry = registry
         app.state.ingestor = ingestor
+        listeners = build_listeners(settings, registry, ingestor)
         await registry.start()
         starting = asyncio.create_task(ingestor.start(), name="kafka-start")
         publishing = asyncio.create_task(
@@ -66,12 +68,17 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
         sweeping = asyncio.create_task(
             producers.sweep_forever(registry, settings.cluster_sweep_s), name="cluster-sweep"
         )
+        for listener in listeners:
+            await listener.start()
         try:
             yield [
                 Dependency("kafka", kafka.check),
                 Dependency("app-registry", registry.check),
+                *(listener.dependency() for listener in listeners),
             ]
         finally:
+            for listener in listeners:
+                await listener.stop()
             for task in (sweeping, publishing, starting):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
