@@ -184,6 +184,12 @@ class AppProfile(_Payload):
         default_factory=list,
         description="Group secrets replaced by a rotation, each valid until its deadline.",
     )
+    forward_key_sealed: str | None = Field(
+        default=None,
+        description="The app's shared key for the fluentd forward protocol's handshake, "
+        "sealed under the installation key (barito_common.installation_key); None until the "
+        "app has one.",
+    )
     tps: int = Field(gt=0, description="Events per second the app may send.")
     topic: NonEmptyStr = Field(description="Kafka topic holding the app's log chunks.")
     index_prefix: NonEmptyStr = Field(description="Prefix of the app's search indices.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from barito_common.settings import ServiceSettings
 
@@ -72,6 +72,32 @@ class ReceiverSettings(ServiceSettings):
     )
     compression: str = Field(
         "zstd", description="Compression of produced batches: zstd, lz4, gzip or none."
+    )
+    forward_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the fluentd forward protocol listener (TCP); unset: not started.",
+    )
+    forward_tls: bool = Field(
+        False,
+        description="Serve the forward listener over TLS, with the service's certificate "
+        "(tls_certfile, tls_keyfile).",
+    )
+    syslog_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the syslog listener (TCP, RFC 5424 and 3164); unset: not started.",
+    )
+    syslog_tls: bool = Field(
+        False,
+        description="Serve the syslog listener over TLS, with the service's certificate.",
+    )
+    installation_key: SecretStr | None = Field(
+        None,
+        description="The installation key (or ..._FILE) that opens the apps' sealed forward "
+        "keys (barito_common.installation_key); unset: the forward handshake is refused.",
     )
 
 
