@@ -18,6 +18,7 @@ from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
 from barito_common.settings import KafkaSettings
+from barito_receiver.api import bulk, otlp
 from barito_receiver.api.logs import router
 from barito_receiver.cluster_producers import ClusterProducers
 from barito_receiver.ingest import Ingestor
@@ -93,6 +94,8 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
 
     app = create_service_app(service="receiver", settings=settings, lifespan=lifespan)
     app.include_router(router)
+    app.include_router(otlp.router)
+    app.include_router(bulk.router)
     return app
 
 
