@@ -169,6 +169,8 @@ async def test_probes_agents_make_before_writing(api: Api) -> None:
     search = await api.client.get("/_search", headers=basic(SECRET))
     body = assert_es_error(search, 400, "illegal_argument_exception")
     assert "[GET /_search] is not supported" in body["error"]["reason"]
+    mapping = await api.client.get("/web-logs/_mapping", headers=basic(SECRET))
+    assert_es_error(mapping, 400, "illegal_argument_exception")
 
 
 @pytest.mark.parametrize(
@@ -185,14 +187,10 @@ async def test_probes_agents_make_before_writing(api: Api) -> None:
 async def test_wrong_secret_is_401_security_exception_for_every_form(
     api: Api, headers: dict[str, str]
 ) -> None:
-    for path in ("/", "/_bulk"):
-        response = (
-            await api.client.post(
-                "/_bulk", content=ndjson({"create": {}}, {"m": 1}), headers={**headers, **NDJSON}
-            )
-            if path == "/_bulk"
-            else await api.client.get(path, headers=headers)
-        )
+    body = ndjson({"create": {}}, {"m": 1})
+    probe = await api.client.get("/", headers=headers)
+    write = await api.client.post("/_bulk", content=body, headers={**headers, **NDJSON})
+    for response in (probe, write):
         assert_es_error(response, 401, "security_exception")
         assert response.headers.get_list("WWW-Authenticate") == [
             'Basic realm="security", charset="UTF-8"',

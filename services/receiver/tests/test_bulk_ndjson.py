@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.datastructures import Headers
 
 from barito_common.errors import ApiError
@@ -177,3 +180,32 @@ def test_unusable_basic_or_api_key_is_401(authorization: str) -> None:
     with pytest.raises(ApiError) as caught:
         secret_of(Headers({"authorization": authorization}))
     assert caught.value.status == 401
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(), children),
+    max_leaves=8,
+)
+_lines = st.lists(
+    st.binary(max_size=40)
+    | _json_values.map(lambda value: json.dumps(value).encode())
+    | st.sampled_from([b'{"index":{}}', b'{"create":{"_id":"a"}}', b'{"delete":{}}', b""]),
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=_lines, terminated=st.booleans())
+def test_any_body_is_parsed_or_refused_as_elasticsearch_does(
+    lines: list[bytes], terminated: bool
+) -> None:
+    body = b"\n".join(lines) + (b"\n" if terminated else b"")
+    try:
+        actions = parse(body)
+    except ElasticError as err:
+        assert err.status in (400, 413)
+        return
+    assert actions
+    for action in actions:
+        assert (action.source is None) == (action.error is not None)

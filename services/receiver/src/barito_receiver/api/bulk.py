@@ -252,6 +252,12 @@ async def create_document(
     response_model=None,
     include_in_schema=False,
 )
+@router.api_route(
+    "/{index}/_{rest:path}",
+    methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
+    response_model=None,
+    include_in_schema=False,
+)
 async def unsupported(request: Request) -> Response:
     """Anything else of Elasticsearch's API: refused, saying what Barito takes."""
     raise ElasticError(
