@@ -14,6 +14,7 @@ from typing import Protocol
 
 from barito_common.app_registry import AppRegistry
 from barito_common.service_app import Dependency
+from barito_receiver.forward import ForwardListener
 from barito_receiver.ingest import Ingestor
 from barito_receiver.settings import ReceiverSettings
 
@@ -38,4 +39,16 @@ def build_listeners(
 ) -> list[Listener]:
     """The listeners ``settings`` turn on."""
     listeners: list[Listener] = []
+    if settings.forward_port is not None:
+        listeners.append(
+            ForwardListener(
+                settings, registry, ingestor, port=settings.forward_port, handshake=False
+            )
+        )
+    if settings.forward_handshake_port is not None:
+        listeners.append(
+            ForwardListener(
+                settings, registry, ingestor, port=settings.forward_handshake_port, handshake=True
+            )
+        )
     return listeners

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from barito_common.settings import ServiceSettings
 
@@ -84,6 +84,28 @@ class ReceiverSettings(ServiceSettings):
         description="Serve the forward listener over TLS, with the service's certificate "
         "(tls_certfile, tls_keyfile).",
     )
+    forward_handshake_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the forward listener that opens every connection with the "
+        "shared-key handshake (HELO; fluentd's and Fluent Bit's <security>): the PING's "
+        "username is the app's slug, and the shared key and the password are the app's "
+        "forward key. Its own port, because an unsolicited HELO breaks loggers that read "
+        "only acks. Needs installation_key. Unset: not started.",
+    )
+    forward_max_connections: int = Field(
+        1000,
+        ge=1,
+        description="Most open connections per forward port; a connection over it is closed "
+        "at once (with a logged reason).",
+    )
+    forward_idle_timeout_s: float = Field(
+        3600.0,
+        gt=0,
+        description="A forward connection that sends nothing for this long is closed. "
+        "Long, because loggers keep one connection open for hours between bursts.",
+    )
     syslog_port: int | None = Field(
         None,
         ge=1,
@@ -99,6 +121,12 @@ class ReceiverSettings(ServiceSettings):
         description="The installation key (or ..._FILE) that opens the apps' sealed forward "
         "keys (barito_common.installation_key); unset: the forward handshake is refused.",
     )
+
+    @model_validator(mode="after")
+    def _forward_tls_has_a_certificate(self) -> ReceiverSettings:
+        if self.forward_tls and self.tls_certfile is None:
+            raise ValueError("forward_tls needs tls_certfile and tls_keyfile")
+        return self
 
 
 def get_settings() -> ReceiverSettings:
