@@ -25,8 +25,7 @@ and nothing here has a use for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -41,14 +40,14 @@ WRITES = frozenset({"create", "index"})
 _loads = orjson.loads
 
 
-@dataclass(frozen=True)
-class BulkAction:
+class BulkAction(NamedTuple):
     """One action of the body: its op, the index and id it named, and its document or error."""
 
     op: str
     line: int
     """The action line's number, from 1, for messages."""
-    index: str | None
+    # Shadows tuple.index(), which no caller needs; the name is the action's "_index".
+    index: str | None  # type: ignore[assignment]
     id: str | None
     source: dict[str, Any] | None = None
     error: ItemError | None = None
@@ -121,7 +120,8 @@ def _action(line: bytes, n: int) -> tuple[str, dict[str, Any]]:
             f"Malformed action/metadata line [{n}], expected one object with a single key "
             f"[create, delete, index, update] but found {got}",
         )
-    [(op, meta)] = action.items()
+    op = next(iter(action))
+    meta = action[op]
     if op not in OPS:
         raise ElasticError(
             400,

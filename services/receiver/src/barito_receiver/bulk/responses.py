@@ -22,7 +22,7 @@ Exceptions::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from starlette.responses import Response
@@ -85,12 +85,12 @@ class ItemError:
     reason: str
 
 
-@dataclass(frozen=True)
-class ItemResult:
+class ItemResult(NamedTuple):
     """One entry of a bulk reply's ``items``, keyed by the action's op."""
 
     op: str
-    index: str
+    # Shadows tuple.index(), which no caller needs; the name is the action's "_index".
+    index: str  # type: ignore[assignment]
     id: str
     status: int
     error: ItemError | None = None

@@ -23,6 +23,7 @@ earlier document (200 ``updated``).
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ class BulkWriter:
     ) -> list[ItemResult]:
         """Write the actions' documents; their results in order (``ApiError`` refuses all)."""
         fallback = format_event_time(datetime.now(UTC))
+        new_id = _IdMaker()
         events: list[Event] = []
         results: list[ItemResult] = []
         slots: dict[str, int] = {}
@@ -111,13 +113,13 @@ class BulkWriter:
                 error = error or ItemError(400, "document_parsing_exception", "no document")
                 refused[_REASONS.get(error.type, "unsupported")] += 1
                 results.append(
-                    ItemResult(action.op, index, doc_id or _generated_id(), error.status, error)
+                    ItemResult(action.op, index, doc_id or new_id(), error.status, error)
                 )
                 continue
             event = Event(record_time(action.source) or fallback, action.source)
             if doc_id is None:
                 events.append(event)
-                results.append(ItemResult(action.op, index, _generated_id(), 201))
+                results.append(ItemResult(action.op, index, new_id(), 201))
             elif doc_id in slots:  # index over an earlier document of this request
                 events[slots[doc_id]] = event
                 versions[doc_id] += 1
@@ -140,6 +142,16 @@ def _all_named(actions: list[BulkAction]) -> bool:
     return all(action.id is not None for action in actions if action.op in WRITES)
 
 
-def _generated_id() -> str:
-    # Elasticsearch's own ids are 20 URL-safe characters; clients only echo them.
-    return secrets.token_urlsafe(15)
+class _IdMaker:
+    """Ids for documents sent without one: 20 URL-safe characters, as Elasticsearch's.
+
+    Clients only echo them. A random prefix per request and a counter: one
+    call to the system's randomness per request rather than per document.
+    """
+
+    def __init__(self) -> None:
+        self._prefix = secrets.token_urlsafe(9)
+        self._count = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._count):08x}"
