@@ -1,0 +1,212 @@
+"""One Barito event per OTLP ``LogRecord``, its fields laid out the same way for every sender.
+
+    >>> from datetime import UTC, datetime
+    >>> from barito_receiver.otlp.decode import decode_request
+    >>> export = decode_request(b'''{"resourceLogs":[{"resource":{"attributes":[
+    ...   {"key":"service.name","value":{"stringValue":"api"}}]},
+    ...   "scopeLogs":[{"scope":{"name":"app.log"},"logRecords":[{
+    ...   "timeUnixNano":"1700000000500000000","severityNumber":17,"severityText":"ERROR",
+    ...   "body":{"stringValue":"boom"},
+    ...   "attributes":[{"key":"http.status","value":{"intValue":"500"}}],
+    ...   "traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",
+    ...   "flags":1}]}]}]}''', "application/json")
+    >>> [event] = log_events(export, received_at=datetime(2024, 1, 1, tzinfo=UTC)).events
+    >>> event.time
+    '2023-11-14T22:13:20.500Z'
+    >>> event.record  # doctest: +NORMALIZE_WHITESPACE
+    {'message': 'boom', 'level': 'error', 'severity_text': 'ERROR', 'severity_number': 17,
+     'trace_id': '5b8efff798038103d269b633813fc60c', 'span_id': 'eee19b7ec3c1b174',
+     'flags': 1, 'attributes.http.status': 500, 'resource.attributes.service.name': 'api',
+     'scope.name': 'app.log'}
+
+The event's time (``@timestamp`` once indexed) is ``timeUnixNano``, else
+``observedTimeUnixNano``, else the time the request was received. The record:
+
+==============================  =============================================================
+``message``                     a string body; a number or boolean body as its text, a bytes
+                                body as base64
+``body``                        a map or array body, kept structured (nested objects, lists)
+``level``                       ``trace`` ``debug`` ``info`` ``warn`` ``error`` ``fatal``
+                                from ``severityNumber``, else ``severityText`` in lower case:
+                                the field the tail's level filter and colours read
+``severity_text``               as sent, when set
+``severity_number``             1-24, when set
+``trace_id`` ``span_id``        lowercase hex; absent when empty, all zero or not 16 / 8 bytes
+``flags``                       as sent, when not 0 (its low 8 bits are the W3C trace flags)
+``event_name``                  when set
+``observed_timestamp``          ``observedTimeUnixNano`` in the event time's format, when set
+``dropped_attributes_count``    when not 0
+``attributes.<key>``            each attribute of the record
+``resource.attributes.<key>``   each attribute of the resource (``service.name`` is
+                                ``resource.attributes.service.name``), plus
+                                ``resource.schema_url`` and
+                                ``resource.dropped_attributes_count`` when set
+``scope.name`` ``scope.version``  the instrumentation scope, plus ``scope.attributes.<key>``,
+                                ``scope.schema_url`` and ``scope.dropped_attributes_count``
+==============================  =============================================================
+
+Why namespaces rather than every attribute at the top level: a record's
+attributes, its resource's and its scope's share one key space in OpenTelemetry
+(a record may carry its own ``service.name``), and a top-level attribute could
+land on a field Barito owns (``@timestamp``, ``barito.app``, ``message``). Under
+``attributes.``, ``resource.attributes.`` and ``scope.`` no two sources can
+meet, and the names are those of Elasticsearch's OpenTelemetry-native layout,
+so saved queries carry over. Keys are flattened as
+:mod:`barito_receiver.otlp.flatten` says; a record whose fields collide there
+is refused (partial success) with the reason, never stored with one value lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
+
+from barito_common.chunk_codec import Event, format_event_time
+from barito_receiver.event_time import parse_time
+from barito_receiver.otlp.flatten import FieldConflict, flatten_attributes, plain_value
+
+__all__ = ["LEVELS", "LogEvents", "RecordPlace", "log_events"]
+
+LEVELS = ("trace", "debug", "info", "warn", "error", "fatal")
+"""The ``level`` of each range of four severity numbers, from 1-4 (TRACE) to 21-24 (FATAL)."""
+
+# event_time.parse_time reads an int above 1e17 as nanoseconds, through its
+# cached per-second formatting; smaller values (before March 1973) it would
+# read in a coarser unit, so they take the plain datetime path.
+_NANOS_READ_BY_PARSE_TIME = 10**17
+_TRACE_ID_BYTES = 16
+_SPAN_ID_BYTES = 8
+
+
+@dataclass
+class LogEvents:
+    """The events of one export request, and why each refused log record was refused."""
+
+    events: list[Event] = field(default_factory=list)
+    places: list[RecordPlace] = field(default_factory=list)
+    """Where each event's log record was in the request, for a refusal to name it."""
+    refused: list[str] = field(default_factory=list)
+
+
+class RecordPlace(NamedTuple):
+    """A log record's position: ``resourceLogs[r].scopeLogs[s].logRecords[n]``."""
+
+    resource: int
+    scope: int
+    record: int
+
+    def __str__(self) -> str:
+        return f"resourceLogs[{self.resource}].scopeLogs[{self.scope}].logRecords[{self.record}]"
+
+
+def log_events(export: ExportLogsServiceRequest, *, received_at: datetime) -> LogEvents:
+    """An event per log record of ``export``, in order; refused records are named, not events."""
+    result = LogEvents()
+    received = format_event_time(received_at)
+    for r, resource_logs in enumerate(export.resource_logs):
+        for s, scope_logs in enumerate(resource_logs.scope_logs):
+            path = f"resourceLogs[{r}].scopeLogs[{s}]"
+            try:
+                shared = _resource_fields(resource_logs) | _scope_fields(scope_logs)
+            except FieldConflict as err:
+                result.refused += [f"{path}: {err}"] * len(scope_logs.log_records)
+                continue
+            for n, log_record in enumerate(scope_logs.log_records):
+                try:
+                    record = _record_fields(log_record)
+                except FieldConflict as err:
+                    result.refused.append(f"{RecordPlace(r, s, n)}: {err}")
+                    continue
+                record.update(shared)
+                result.events.append(Event(_event_time(log_record) or received, record))
+                result.places.append(RecordPlace(r, s, n))
+    return result
+
+
+def _record_fields(log_record: LogRecord) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    if log_record.HasField("body"):
+        body = plain_value(log_record.body)
+        kind = type(body)
+        if kind is str:
+            record["message"] = body
+        elif kind is dict or kind is list:
+            record["body"] = body
+        elif kind is bool:
+            record["message"] = "true" if body else "false"
+        elif body is not None:
+            record["message"] = str(body)
+    number = log_record.severity_number
+    text = log_record.severity_text
+    if 1 <= number <= 4 * len(LEVELS):
+        record["level"] = LEVELS[(number - 1) // 4]
+    elif text:
+        record["level"] = text.lower()
+    if text:
+        record["severity_text"] = text
+    if number:
+        record["severity_number"] = number
+    trace_id = log_record.trace_id
+    if len(trace_id) == _TRACE_ID_BYTES and any(trace_id):
+        record["trace_id"] = trace_id.hex()
+    span_id = log_record.span_id
+    if len(span_id) == _SPAN_ID_BYTES and any(span_id):
+        record["span_id"] = span_id.hex()
+    if log_record.flags:
+        record["flags"] = log_record.flags
+    if log_record.event_name:
+        record["event_name"] = log_record.event_name
+    if log_record.observed_time_unix_nano:
+        observed = _nanos_time(log_record.observed_time_unix_nano)
+        if observed is not None:
+            record["observed_timestamp"] = observed
+    if log_record.dropped_attributes_count:
+        record["dropped_attributes_count"] = log_record.dropped_attributes_count
+    if log_record.attributes:
+        record.update(flatten_attributes(log_record.attributes, "attributes."))
+    return record
+
+
+def _resource_fields(resource_logs: ResourceLogs) -> dict[str, Any]:
+    resource = resource_logs.resource
+    fields = flatten_attributes(resource.attributes, "resource.attributes.")
+    if resource_logs.schema_url:
+        fields["resource.schema_url"] = resource_logs.schema_url
+    if resource.dropped_attributes_count:
+        fields["resource.dropped_attributes_count"] = resource.dropped_attributes_count
+    return fields
+
+
+def _scope_fields(scope_logs: ScopeLogs) -> dict[str, Any]:
+    scope = scope_logs.scope
+    fields: dict[str, Any] = {}
+    if scope.name:
+        fields["scope.name"] = scope.name
+    if scope.version:
+        fields["scope.version"] = scope.version
+    if scope_logs.schema_url:
+        fields["scope.schema_url"] = scope_logs.schema_url
+    if scope.dropped_attributes_count:
+        fields["scope.dropped_attributes_count"] = scope.dropped_attributes_count
+    fields.update(flatten_attributes(scope.attributes, "scope.attributes."))
+    return fields
+
+
+def _event_time(log_record: LogRecord) -> str | None:
+    # 0 means unknown for both; a time too far out to format is unknown too.
+    for nanos in (log_record.time_unix_nano, log_record.observed_time_unix_nano):
+        if nanos:
+            moment = _nanos_time(nanos)
+            if moment is not None:
+                return moment
+    return None
+
+
+def _nanos_time(nanos: int) -> str | None:
+    if nanos > _NANOS_READ_BY_PARSE_TIME:
+        return parse_time(nanos)
+    return format_event_time(datetime.fromtimestamp(nanos / 1e9, UTC))
