@@ -346,3 +346,9 @@ async def test_single_document_is_201_without_a_top_level_status(api: Api) -> No
     named = await api.client.put("/syslog/_create/n1", content=b'{"m":1}', headers=basic(SECRET))
     assert named.json()["_id"] == "n1"
     assert [event.record for event in api.events] == [{"message": "one"}, {"m": 1}]
+    # The id in the path names the request: the same body under another id is another log.
+    other = await api.client.put("/syslog/_create/n2", content=b'{"m":1}', headers=basic(SECRET))
+    assert other.status_code == 201
+    named, renamed = api.ingestor.written[-2:]
+    assert named.request is not None and renamed.request is not None
+    assert named.request != renamed.request

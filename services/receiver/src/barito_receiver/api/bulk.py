@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.responses import Response
 
@@ -205,8 +206,11 @@ async def _one(
     if error is not None:
         writer.refused(1, "malformed")
         raise ElasticError(error.status, error.type, error.reason)
+    # Named like the one-action bulk body it amounts to, so that the id in the
+    # path is part of what a retry is recognised by.
+    as_bulk = orjson.dumps({action.op: {"_index": action.index, "_id": action.id}}) + b"\n" + raw
     action = BulkAction(action.op, 1, action.index, action.id, source)
-    [item] = await writer.write([action], raw=raw, idempotency_key=key)
+    [item] = await writer.write([action], raw=as_bulk, idempotency_key=key)
     result = item.as_json()[item.op]
     del result["status"]  # rsyslog counts a reply with a top-level "status" as a failure
     return json_response(result, status=item.status)
