@@ -27,6 +27,7 @@ from barito_common.errors import install_error_handlers
 from barito_common.schemas import AppProfile, AppStatus, hash_secret
 from barito_receiver.api import bulk
 from barito_receiver.ingest import Ingestor
+from barito_receiver.main import create_app
 from barito_receiver.settings import ReceiverSettings
 from barito_receiver.token_bucket import RateLimiter
 from barito_receiver.usage import UsageMeter
@@ -352,3 +353,10 @@ async def test_single_document_is_201_without_a_top_level_status(api: Api) -> No
     named, renamed = api.ingestor.written[-2:]
     assert named.request is not None and renamed.request is not None
     assert named.request != renamed.request
+
+
+def test_openapi_documents_the_elasticsearch_routes_once_each() -> None:
+    paths = create_app(ReceiverSettings()).openapi()["paths"]
+    assert set(paths["/_bulk"]) == {"post"}
+    assert set(paths["/{index}/_create/{doc_id}"]) == {"put"}
+    assert "/_{rest}" not in paths

@@ -178,20 +178,15 @@ async def _bulk(
     return Response(bulk_body(took, items), media_type="application/json")
 
 
-@router.api_route(
-    "/_bulk", methods=["POST", "PUT"], response_model=None, responses={**_BULK_OK, **RESPONSES}
-)
+@router.post("/_bulk", response_model=None, responses={**_BULK_OK, **RESPONSES})
+@router.put("/_bulk", response_model=None, include_in_schema=False)
 async def bulk(request: Request, writer: WriterDep, key: KeyDep) -> Response:
     """NDJSON `index`/`create` actions with their documents; `update`/`delete` refused per item."""
     return await _bulk(request, writer, key, None)
 
 
-@router.api_route(
-    "/{index}/_bulk",
-    methods=["POST", "PUT"],
-    response_model=None,
-    responses={**_BULK_OK, **RESPONSES},
-)
+@router.post("/{index}/_bulk", response_model=None, responses={**_BULK_OK, **RESPONSES})
+@router.put("/{index}/_bulk", response_model=None, include_in_schema=False)
 async def bulk_in_index(request: Request, writer: WriterDep, key: KeyDep, index: str) -> Response:
     """The same as `/_bulk`; the index is only the default echoed for actions naming none."""
     return await _bulk(request, writer, key, index)
@@ -222,13 +217,8 @@ async def index_document(request: Request, writer: WriterDep, key: KeyDep, index
     return await _one(request, writer, key, BulkAction("index", 1, index, None))
 
 
-@router.api_route(
-    "/{index}/_doc/{doc_id}",
-    methods=["POST", "PUT"],
-    response_model=None,
-    status_code=201,
-    responses=RESPONSES,
-)
+@router.put("/{index}/_doc/{doc_id}", response_model=None, status_code=201, responses=RESPONSES)
+@router.post("/{index}/_doc/{doc_id}", response_model=None, include_in_schema=False)
 async def index_named_document(
     request: Request, writer: WriterDep, key: KeyDep, index: str, doc_id: str
 ) -> Response:
@@ -236,13 +226,8 @@ async def index_named_document(
     return await _one(request, writer, key, BulkAction("index", 1, index, doc_id))
 
 
-@router.api_route(
-    "/{index}/_create/{doc_id}",
-    methods=["POST", "PUT"],
-    response_model=None,
-    status_code=201,
-    responses=RESPONSES,
-)
+@router.put("/{index}/_create/{doc_id}", response_model=None, status_code=201, responses=RESPONSES)
+@router.post("/{index}/_create/{doc_id}", response_model=None, include_in_schema=False)
 async def create_document(
     request: Request, writer: WriterDep, key: KeyDep, index: str, doc_id: str
 ) -> Response:
