@@ -109,7 +109,18 @@ def test_a_team_goes_from_sign_up_to_reading_its_logs(browser: Browser, services
     fluentd = page.locator("pre[aria-label='fluentd configuration']").inner_text()
     assert secret in fluentd
     assert services.receiver_url in fluentd
+    agent = page.get_by_label("Your agent")
+    agent.select_option(label="Fluent Bit (http)")
     expect(page.locator("pre[aria-label='Fluent Bit configuration']")).to_contain_text(secret)
+    # The receiver's other protocols: each configuration with the real secret and endpoint.
+    agent.select_option(label="OpenTelemetry Collector (otlphttp)")
+    otel = page.locator("pre[aria-label='OpenTelemetry Collector configuration']")
+    expect(otel).to_contain_text(f"X-App-Secret: {secret}")
+    expect(otel).to_contain_text(f"logs_endpoint: {services.receiver_url}/v1/logs")
+    agent.select_option(label="rsyslog (omfwd)")
+    rsyslog = page.locator("pre[aria-label='rsyslog syslog configuration']")
+    expect(rsyslog).to_contain_text(f'[barito@32473 secret=\\"{secret}\\"]')
+    expect(rsyslog).to_contain_text('target="127.0.0.1"')
     capture(page, "register-done", problems)
 
     # Logs sent exactly as the pasted fluentd section sends them.

@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from barito_cli.stack.ingest_listeners import LISTENERS, ingest_listener_environment
 from barito_common.settings import DatabaseSettings, KafkaSettings
 from barito_market.admin import create_user
 from barito_market.settings import MarketSettings
@@ -184,6 +185,12 @@ def web_stack(
     environments = _environments(
         stack, ports, run=run, database_url=database_url, data_dir=logs_dir
     )
+    # The receiver's TCP listeners on free ports of their own; the market shows them.
+    listeners = {name: free_port() for name in LISTENERS}
+    for name in ("market", "receiver"):
+        environments[name] |= ingest_listener_environment(
+            name, receiver_url=f"http://127.0.0.1:{ports['receiver']}", ports=listeners, tls=False
+        )
     for name, variables in (overrides or {}).items():
         environments[name].update(variables)
     logs_dir.mkdir(parents=True, exist_ok=True)

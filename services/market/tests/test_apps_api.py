@@ -48,10 +48,24 @@ async def test_registration_answers_everything_an_agent_needs(market: Market) ->
         "ingest": "https://ingest.example.test/api/v1/logs",
         "tail": f"https://tail.example.test/api/v1/tail/{app['slug']}",
         "viewer": f"https://{app['slug']}.{app['group']}.logs.example.test",
+        # The market's defaults: OTLP and the bulk API beside /api/v1/logs, no
+        # forward or syslog listener (the receiver starts none by default).
+        "otlp": "http://127.0.0.1:18081/v1/logs",
+        "bulk": "http://127.0.0.1:18081",
+        "forward": None,
+        "syslog": None,
     }
     assert app["infrastructure"]["state"] == "PENDING"
     assert "endpoint https://ingest.example.test/api/v1/logs" in app["agent_configs"]["fluentd"]
     assert "Host             ingest.example.test" in app["agent_configs"]["fluent_bit"]
+    otel = app["agent_configs"]["otel_collector"]
+    assert f"X-App-Secret: {app['secret']}" in otel
+    assert "logs_endpoint: http://127.0.0.1:18081/v1/logs" in otel
+    assert f'password: "{app["secret"]}"' in app["agent_configs"]["filebeat"]
+    assert (app["agent_configs"]["fluent_bit_forward"], app["agent_configs"]["rsyslog_syslog"]) == (
+        None,
+        None,
+    )
     groups = await market.client.get("/api/v1/groups", headers=owner.headers)
     assert [(g["name"], g["role"]) for g in groups.json()["data"]] == [(group, "owner")]
 

@@ -13,6 +13,7 @@ import httpx
 from barito_cli.market_admin import MarketAdminError, run_market_admin
 from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.engines import engine_for
+from barito_cli.stack.ingest_listeners import ingest_listener_environment, listener_ports
 from barito_cli.stack.manager import log_tail
 from barito_cli.stack.processes import running_pid, start_process, stop_process
 from barito_cli.stack.secure_stack import (
@@ -66,6 +67,9 @@ def service_environment(config: StackConfig, service: str) -> dict[str, str]:
         env["BARITO_DATA_DIR"] = str(config.state_dir / "market")
     if service == "server":
         env["BARITO_MARKET_URL"] = _url(config, "market")
+    ports = listener_ports(config.engines["services"]["receiver"])
+    receiver = _url(config, "receiver")
+    env.update(ingest_listener_environment(service, receiver_url=receiver, ports=ports, tls=False))
     return env
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, field_validator
 
 from barito_common.capacity import DEFAULT_TEMPLATES_DIR
@@ -38,6 +40,28 @@ class MarketSettings(ServiceSettings):
         "http://{app}.{group}.logs.localhost:5601",
         description="Viewer (Kibana) URL of an app, e.g. https://{app}.{group}.logs.example.com.",
     )
+    otlp_url_template: str = Field(
+        "http://127.0.0.1:18081/v1/logs",
+        description="The receiver's OTLP/HTTP logs endpoint shown to app owners (the full "
+        "URL, /v1/logs included); may use {app} and {group}. Empty: not offered.",
+    )
+    bulk_url_template: str = Field(
+        "http://127.0.0.1:18081",
+        description="The receiver's Elasticsearch-compatible base URL (where agents find "
+        "/_bulk) shown to app owners; may use {app} and {group}. Empty: not offered.",
+    )
+    forward_url_template: str = Field(
+        "",
+        description="The receiver's forward listener that takes the app secret as the tag's "
+        "first label (its forward_port), as agents reach it: tcp://host:port, or "
+        "tls://host:port when it serves TLS; may use {app} and {group}. Empty: not offered.",
+    )
+    syslog_url_template: str = Field(
+        "",
+        description="The receiver's syslog listener (its syslog_port) as agents reach it: "
+        "tcp://host:port, or tls://host:port when it serves TLS; may use {app} and {group}. "
+        "Empty: not offered.",
+    )
     secret_grace_s: float = Field(
         24 * 3600,
         ge=0,
@@ -63,16 +87,42 @@ class MarketSettings(ServiceSettings):
         15.0, gt=0, description="How long a registration waits for Kafka before answering 503."
     )
 
-    @field_validator("ingest_url_template", "tail_url_template", "viewer_url_template")
+    @field_validator(
+        "ingest_url_template",
+        "tail_url_template",
+        "viewer_url_template",
+        "otlp_url_template",
+        "bulk_url_template",
+    )
     @classmethod
     def _known_placeholders(cls, template: str) -> str:
-        try:
-            template.format_map({"app": "a", "group": "g"})
-        except (KeyError, IndexError, ValueError) as err:
-            raise ValueError(
-                f"only the placeholders {', '.join(_PLACEHOLDERS)} are allowed: {err}"
-            ) from err
+        _filled(template)
         return template
+
+    @field_validator("forward_url_template", "syslog_url_template")
+    @classmethod
+    def _tcp_address(cls, template: str) -> str:
+        # Checked at start-up: the configurations split it into host, port and TLS.
+        url = _filled(template)
+        if not url:
+            return template
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError as err:
+            raise ValueError(f"the port of {template!r} is not a port number") from err
+        if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None:
+            raise ValueError(f"expected tcp://host:port or tls://host:port, got {template!r}")
+        return template
+
+
+def _filled(template: str) -> str:
+    try:
+        return template.format_map({"app": "a", "group": "g"})
+    except (KeyError, IndexError, ValueError) as err:
+        raise ValueError(
+            f"only the placeholders {', '.join(_PLACEHOLDERS)} are allowed: {err}"
+        ) from err
 
 
 def get_settings() -> MarketSettings:

@@ -72,7 +72,7 @@ async def register(
         **public.model_dump(),
         secret=registered.secret,
         agent_configs=agent_configs(
-            ingest_url=public.endpoints.ingest, secret=registered.secret, app_slug=public.slug
+            public.endpoints, secret=registered.secret, app_slug=public.slug
         ),
     )
 
@@ -126,15 +126,13 @@ async def rotate_secret(
     secret, previous_until = await lifecycle.rotate_secret(
         session, publisher, settings, user=user, app=app
     )
-    # The ingest URL is the installation's whichever cluster holds the logs.
-    ingest = app_endpoints(
-        settings, app_slug=app.slug, group_slug=app.group.slug, cluster=None
-    ).ingest
+    # The ingest URLs are the installation's whichever cluster holds the logs.
+    endpoints = app_endpoints(settings, app_slug=app.slug, group_slug=app.group.slug, cluster=None)
     return AppSecretRotated(
         slug=app.slug,
         secret=secret,
         previous_valid_until=previous_until,
-        agent_configs=agent_configs(ingest_url=ingest, secret=secret, app_slug=app.slug),
+        agent_configs=agent_configs(endpoints, secret=secret, app_slug=app.slug),
     )
 
 

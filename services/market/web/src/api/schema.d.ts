@@ -641,6 +641,51 @@ export interface components {
              * @description A Fluent Bit [OUTPUT] section (http).
              */
             fluent_bit: string;
+            /**
+             * Otel Collector
+             * @description An OpenTelemetry Collector configuration (otlphttp exporter). Null when the installation does not offer OTLP.
+             */
+            otel_collector: string | null;
+            /**
+             * Filebeat
+             * @description Filebeat's output.elasticsearch. Null when the installation does not offer the bulk API.
+             */
+            filebeat: string | null;
+            /**
+             * Logstash
+             * @description A Logstash output (elasticsearch). Null when the installation does not offer the bulk API.
+             */
+            logstash: string | null;
+            /**
+             * Vector
+             * @description A Vector sink (elasticsearch), YAML. Null when the installation does not offer the bulk API.
+             */
+            vector: string | null;
+            /**
+             * Fluent Bit Es
+             * @description A Fluent Bit [OUTPUT] section (es). Null when the installation does not offer the bulk API.
+             */
+            fluent_bit_es: string | null;
+            /**
+             * Rsyslog Elasticsearch
+             * @description rsyslog's omelasticsearch action with its JSON template. Null when the installation does not offer the bulk API.
+             */
+            rsyslog_elasticsearch: string | null;
+            /**
+             * Fluent Bit Forward
+             * @description A Fluent Bit [OUTPUT] section (forward), the secret as the tag's first label. Null when the installation does not offer the forward protocol.
+             */
+            fluent_bit_forward: string | null;
+            /**
+             * Fluentd Forward
+             * @description A fluentd <match> section (out_forward) for events tagged <secret>.<tag> at their source. Null when the installation does not offer the forward protocol.
+             */
+            fluentd_forward: string | null;
+            /**
+             * Rsyslog Syslog
+             * @description rsyslog's omfwd action (RFC 5424, octet-counted) with the template that carries the secret in structured data. Null when the installation does not offer syslog.
+             */
+            rsyslog_syslog: string | null;
         };
         /** AppCreate */
         AppCreate: {
@@ -682,6 +727,26 @@ export interface components {
              * @description Where agents POST logs (with the app secret).
              */
             ingest: string;
+            /**
+             * Otlp
+             * @description OTLP/HTTP logs endpoint (/v1/logs; the secret as X-App-Secret or Authorization: Bearer); null when the installation does not offer it.
+             */
+            otlp: string | null;
+            /**
+             * Bulk
+             * @description Elasticsearch-compatible base URL (/_bulk; the secret as the basic-auth password or API key); null when not offered.
+             */
+            bulk: string | null;
+            /**
+             * Forward
+             * @description fluentd forward listener, tcp://host:port or tls://host:port (the secret as the tag's first label); null when not offered.
+             */
+            forward: string | null;
+            /**
+             * Syslog
+             * @description Syslog listener, tcp://host:port or tls://host:port (the secret in the SD element [barito@32473 secret="..."]); null when not offered.
+             */
+            syslog: string | null;
             /**
              * Tail
              * @description Live tail of the app's logs (websocket or NDJSON).

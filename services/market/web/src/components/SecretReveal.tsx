@@ -1,6 +1,8 @@
+import { Fragment } from "react";
 import { Link } from "react-router-dom";
 import type { Schemas } from "../api/client";
-import { CodeBlock, CopyButton } from "./CopyButton";
+import { AgentConfigChooser } from "./AgentConfigChooser";
+import { CopyButton } from "./CopyButton";
 import { NoViewer } from "./LogsCluster";
 
 interface Props {
@@ -35,6 +37,7 @@ export function SecretReveal({ slug, secret, endpoints, configs, rotatedUntil }:
           <dd>
             <code>{endpoints.ingest}</code> (POST, header <code>X-App-Secret</code>)
           </dd>
+          <OtherEndpoints endpoints={endpoints} />
           <dt>Live tail endpoint</dt>
           <dd>
             <code>{endpoints.tail}</code>
@@ -52,17 +55,40 @@ export function SecretReveal({ slug, secret, endpoints, configs, rotatedUntil }:
         </dl>
       )}
       <h3>Configure your agent</h3>
-      <p className="muted">Paste one of these into your agent's configuration and reload it.</p>
-      <div className="configs">
-        <CodeBlock code={configs.fluentd} label="fluentd configuration" />
-        <CodeBlock code={configs.fluent_bit} label="Fluent Bit configuration" />
-      </div>
+      <p className="muted">
+        Choose your agent, paste its configuration (it holds this secret) and reload the agent.
+      </p>
+      <AgentConfigChooser configs={configs} />
       <p>
         <Link className="button button-primary" to={`/apps/${slug}`}>
           Go to the app's status
         </Link>
       </p>
     </section>
+  );
+}
+
+/** The receiver's other protocols, each only when this installation offers it. */
+export function OtherEndpoints({ endpoints }: { endpoints: Schemas["AppEndpoints"] }) {
+  const offered: [string, string | null, string][] = [
+    ["OTLP/HTTP logs", endpoints.otlp, "header X-App-Secret"],
+    ["Elasticsearch bulk API", endpoints.bulk, "basic-auth password"],
+    ["fluentd forward", endpoints.forward, "the tag's first label"],
+    ["Syslog", endpoints.syslog, "structured data"],
+  ];
+  return (
+    <>
+      {offered.map(([name, url, secret]) =>
+        url ? (
+          <Fragment key={name}>
+            <dt>{name}</dt>
+            <dd>
+              <code>{url}</code> (the secret as {secret})
+            </dd>
+          </Fragment>
+        ) : null,
+      )}
+    </>
   );
 }
 

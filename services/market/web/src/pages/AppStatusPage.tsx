@@ -8,7 +8,7 @@ import { ConfirmButton } from "../components/ConfirmButton";
 import { CodeBlock } from "../components/CopyButton";
 import { PageHeader } from "../components/Layout";
 import { LogsCluster, NoViewer } from "../components/LogsCluster";
-import { curlExample, SecretReveal } from "../components/SecretReveal";
+import { curlExample, OtherEndpoints, SecretReveal } from "../components/SecretReveal";
 import { Badge, Empty, ErrorNotice, Loading } from "../components/States";
 import { usageBars } from "../lib/chart";
 import { formatBytes, formatCount, formatRate } from "../lib/format";
@@ -118,7 +118,8 @@ function StatusView({
       {stored && stored.log_count === 0 && status.received_events_24h === 0 && (
         <Empty title="No logs yet: here is how to send your first one">
           <p>
-            Configure fluentd or Fluent Bit with the configuration shown at registration (or after a
+            Configure your agent (fluentd, Fluent Bit, the OpenTelemetry Collector, Filebeat,
+            Logstash, Vector or rsyslog) with the configuration shown at registration (or after a
             secret rotation), or send one event by hand:
           </p>
           <CodeBlock code={curlExample(app.endpoints.ingest)} label="curl example" />
@@ -153,6 +154,7 @@ function StatusView({
             <dd>
               <code>{app.endpoints.ingest}</code>
             </dd>
+            <OtherEndpoints endpoints={app.endpoints} />
             <dt>Live tail</dt>
             <dd>
               <code>{app.endpoints.tail}</code>

@@ -1,4 +1,4 @@
-"""Ready-to-paste fluentd and Fluent Bit configurations for a new app.
+"""fluentd's and Fluent Bit's ``http`` outputs, to Barito's own ingest endpoint.
 
 They follow docs/agents.md, which services/receiver/tests/test_agent_payloads.py
 keeps honest: NDJSON over HTTP, the secret in X-App-Secret, gzip, and
@@ -12,14 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
-
-__all__ = ["AgentConfigs", "agent_configs", "fluent_bit_config", "fluentd_config"]
-
-
-class AgentConfigs(BaseModel):
-    fluentd: str = Field(description="A fluentd <match> section (out_http).")
-    fluent_bit: str = Field(description="A Fluent Bit [OUTPUT] section (http).")
+__all__ = ["fluent_bit_config", "fluentd_config"]
 
 
 def fluentd_config(*, ingest_url: str, secret: str, app_slug: str) -> str:
@@ -66,10 +59,3 @@ def fluent_bit_config(*, ingest_url: str, secret: str) -> str:
     Compress         gzip
     Retry_Limit      no_limits
 """
-
-
-def agent_configs(*, ingest_url: str, secret: str, app_slug: str) -> AgentConfigs:
-    return AgentConfigs(
-        fluentd=fluentd_config(ingest_url=ingest_url, secret=secret, app_slug=app_slug),
-        fluent_bit=fluent_bit_config(ingest_url=ingest_url, secret=secret),
-    )
