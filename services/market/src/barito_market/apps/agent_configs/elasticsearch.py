@@ -71,7 +71,6 @@ def vector_config(*, bulk_url: str, secret: str, app_slug: str) -> str:
       user: "{app_slug}"
       password: "{secret}"
     compression: gzip
-    request_retry_partial: true
 """
 
 
