@@ -9,6 +9,8 @@ answers to set-up calls: Filebeat's and Logstash's index templates and ILM
 (``api_version``), and Elasticsearch 7's ``_type`` that Fluent Bit sends by
 default (``Suppress_Type_Name``). Each retries without end, as the receiver
 answers 429/503 under pressure and never loses an acknowledged write.
+rsyslog's message of an RFC 3164 line starts with the space after the tag's
+colon; its template drops that one space so the stored message is the text.
 """
 
 from __future__ import annotations
@@ -102,7 +104,8 @@ template(name="barito-json" type="list" option.jsonf="on") {{
   property(outname="severity" name="syslogseverity-text" format="jsonf")
   property(outname="facility" name="syslogfacility-text" format="jsonf")
   property(outname="program" name="programname" format="jsonf")
-  property(outname="message" name="msg" format="jsonf")
+  property(outname="message" name="msg" format="jsonf" regex.type="ERE"
+           regex.expression="^ ?(.*)$" regex.submatch="1" regex.nomatchmode="FIELD")
 }}
 action(type="omelasticsearch" server="{address.base}{address.path}"
        uid="{app_slug}" pwd="{secret}" searchIndex="{app_slug}"
