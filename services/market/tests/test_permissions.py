@@ -10,7 +10,7 @@ Every case runs against a fresh group with one app, on real Postgres and Kafka.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from barito_market.api import apps, auth, groups
-from barito_testing.market import Market, MarketUser
+from barito_testing.market import Market, MarketUser, market_on_postgres
 
 ROLES = ("superadmin", "owner", "admin", "member", "outsider", "anonymous")
 
@@ -34,6 +34,14 @@ class World:
 
     def headers(self, role: str) -> dict[str, str]:
         return {} if role == "anonymous" else self.users[role].headers
+
+
+@pytest.fixture(scope="module")
+async def market(stack: Any) -> AsyncIterator[Market]:
+    """conftest's market with an installation key, so forward keys can be made."""
+    key = "the permission table's installation key, 48 chars"
+    async with market_on_postgres(stack, installation_key=key) as market:
+        yield market
 
 
 @pytest.fixture
@@ -113,6 +121,8 @@ ENDPOINTS: dict[str, Request] = {
     "read app": lambda w: ("GET", f"/api/v1/apps/{w.app}", None),
     "resize app": lambda w: ("PATCH", f"/api/v1/apps/{w.app}", {"capacity": "medium"}),
     "rotate app secret": lambda w: ("POST", f"/api/v1/apps/{w.app}/secret", None),
+    "make forward key": lambda w: ("POST", f"/api/v1/apps/{w.app}/forward-key", None),
+    "remove forward key": lambda w: ("DELETE", f"/api/v1/apps/{w.app}/forward-key", None),
     "deactivate app": lambda w: ("POST", f"/api/v1/apps/{w.app}/deactivate", None),
     "activate app": lambda w: ("POST", f"/api/v1/apps/{w.app}/activate", None),
     "delete app": lambda w: ("DELETE", f"/api/v1/apps/{w.app}", None),
@@ -148,6 +158,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     "read app": (200, 200, 200, 200, 404, 401),
     "resize app": (200, 200, 200, 403, 404, 401),
     "rotate app secret": (200, 200, 200, 403, 404, 401),
+    "make forward key": (200, 200, 200, 403, 404, 401),
+    "remove forward key": (204, 204, 204, 403, 404, 401),
     "deactivate app": (200, 200, 200, 403, 404, 401),
     "activate app": (200, 200, 200, 403, 404, 401),
     "delete app": (204, 204, 204, 403, 404, 401),

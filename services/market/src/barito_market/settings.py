@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from barito_common.capacity import DEFAULT_TEMPLATES_DIR
+from barito_common.installation_key import MIN_INSTALLATION_KEY_CHARS
 from barito_common.settings import DatabaseSettings, SearchSettings, ServiceSettings
 
 _PLACEHOLDERS = ("{app}", "{group}")
@@ -86,6 +87,42 @@ class MarketSettings(ServiceSettings):
     kafka_timeout_s: float = Field(
         15.0, gt=0, description="How long a registration waits for Kafka before answering 503."
     )
+    installation_key: SecretStr | None = Field(
+        None,
+        description="The installation key (or ..._FILE), at least "
+        f"{MIN_INSTALLATION_KEY_CHARS} characters, the same as the receiver's: apps' forward "
+        "keys are stored and published sealed under it (barito_common.installation_key). "
+        "Unset: no app can be given a forward key.",
+    )
+    forward_url: str = Field(
+        "tcp://127.0.0.1:24224",
+        description="The receiver's fluentd forward listener as agents reach it, shown in the "
+        "forward configurations: tcp://host:port, or tls://host:port when it serves TLS.",
+    )
+
+    @field_validator("installation_key")
+    @classmethod
+    def _long_enough(cls, key: SecretStr | None) -> SecretStr | None:
+        # Checked at start-up rather than at the first forward key, so a short
+        # key is refused before anything was sealed under it.
+        if key is not None and len(key.get_secret_value()) < MIN_INSTALLATION_KEY_CHARS:
+            raise ValueError(
+                f"the installation key must be at least {MIN_INSTALLATION_KEY_CHARS} characters "
+                "(e.g. openssl rand -base64 48)"
+            )
+        return key
+
+    @field_validator("forward_url")
+    @classmethod
+    def _forward_address(cls, url: str) -> str:
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError as err:
+            raise ValueError(f"the port of {url!r} is not a port number") from err
+        if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None:
+            raise ValueError(f"expected tcp://host:port or tls://host:port, got {url!r}")
+        return url
 
     @field_validator(
         "ingest_url_template",

@@ -1,4 +1,7 @@
-"""/api/v1/apps: register, list, read, resize, rotate, (de)activate and delete apps."""
+"""/api/v1/apps: register, list, read, resize, rotate, (de)activate and delete apps.
+
+Also each app's forward key, for the fluentd forward protocol.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from barito_market.accounts.access import readable_app, require_role
 from barito_market.apps import lifecycle
 from barito_market.apps.agent_configs import agent_configs
 from barito_market.apps.endpoints import app_endpoints
+from barito_market.apps.forward_configs import forward_configs
+from barito_market.apps.forward_keys import make_forward_key, remove_forward_key
 from barito_market.apps.registration import register_app
 from barito_market.apps.views import app_public, visible_apps
 from barito_market.dependencies import (
@@ -23,6 +28,7 @@ from barito_market.dependencies import (
 from barito_market.models import Role
 from barito_market.schemas.apps import (
     AppCreate,
+    AppForwardKey,
     AppPublic,
     AppRegistered,
     AppSecretRotated,
@@ -134,6 +140,72 @@ async def rotate_secret(
         previous_valid_until=previous_until,
         agent_configs=agent_configs(endpoints, secret=secret, app_slug=app.slug),
     )
+
+
+_FORWARD_KEY_DOCS = (
+    "Make the app's forward key, or replace it: the shared key of the fluentd forward "
+    "protocol's handshake, sent with the app's slug as username and the same key as "
+    "password. The answer shows the key this once, with ready-to-paste fluentd and Fluent "
+    "Bit outputs; the market keeps it only sealed under the installation key. A replaced "
+    "key stops working at once (no grace period, unlike the app secret): agents still "
+    "using it are refused at their next connection, so update them right after. If the "
+    "installation key is changed, keys sealed under the old one no longer open: make them "
+    "again."
+)
+
+
+@router.post(
+    "/{slug}/forward-key",
+    response_model=AppForwardKey,
+    description=_FORWARD_KEY_DOCS,
+    responses={
+        **_MANAGED,
+        409: {
+            "description": "The installation has no installation key (error code "
+            "no_installation_key); the message says how to set one."
+        },
+    },
+)
+async def make_app_forward_key(
+    slug: str,
+    user: CurrentUserDep,
+    session: SessionDep,
+    publisher: PublisherDep,
+    settings: SettingsDep,
+) -> Any:
+    """Make or replace the app's forward key; it is shown once, the previous one stops."""
+    app = await readable_app(session, user, slug)
+    await require_role(session, user, app.group_id, Role.ADMIN)
+    key = await make_forward_key(session, publisher, settings, user=user, app=app)
+    configs = forward_configs(forward_url=settings.forward_url, app_slug=app.slug, key=key)
+    return AppForwardKey(
+        slug=app.slug,
+        forward_key=key,
+        username=app.slug,
+        forward_url=settings.forward_url,
+        fluentd=configs.fluentd,
+        fluent_bit=configs.fluent_bit,
+    )
+
+
+@router.delete(
+    "/{slug}/forward-key",
+    status_code=status.HTTP_204_NO_CONTENT,
+    description="Remove the app's forward key: the forward handshake is refused for the app "
+    "from then on. Removing a key the app does not have answers 204 as well.",
+    responses=_MANAGED,
+)
+async def remove_app_forward_key(
+    slug: str,
+    user: CurrentUserDep,
+    session: SessionDep,
+    publisher: PublisherDep,
+    settings: SettingsDep,
+) -> None:
+    """Remove the app's forward key; the forward protocol refuses the app from then on."""
+    app = await readable_app(session, user, slug)
+    await require_role(session, user, app.group_id, Role.ADMIN)
+    await remove_forward_key(session, publisher, settings, user=user, app=app)
 
 
 async def _set_status(

@@ -52,6 +52,7 @@ async def app_public(session: AsyncSession, settings: MarketSettings, app: App) 
         ),
         cluster=cluster,
         previous_secret_valid_until=max((s.valid_until for s in retiring), default=None),
+        has_forward_key=app.forward_key_sealed is not None,
         created_at=app.created_at,
         updated_at=app.updated_at,
     )

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from barito_common.schemas import AppStatus
@@ -55,6 +55,10 @@ class App(IdMixin, CreatedMixin, Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     # [{"hash": ..., "valid_until": ISO-8601}] — see barito_common.schemas.RetiringSecret.
     retiring_secrets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The fluentd forward handshake needs the key itself, not a hash, so it is
+    # kept sealed under the installation key (barito_market.apps.forward_keys);
+    # never the plain key. None: the app has no forward key.
+    forward_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
 
     group: Mapped[AppGroup] = relationship()

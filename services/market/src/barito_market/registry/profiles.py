@@ -21,7 +21,10 @@ def app_profile(
     cluster: ClusterCoordinates | None,
     now: datetime,
 ) -> AppProfile:
-    """Hashes only: a plain secret never leaves the request that created it.
+    """Hashes and sealed keys only: a plain secret never leaves the request that made it.
+
+    The forward key travels sealed under the installation key, for the
+    receiver to open in memory (barito_market.apps.forward_keys).
 
     ``cluster`` is the group's (``barito_market.groups.cluster``): every profile
     of a dedicated group names it, or a republish would move the app's logs
@@ -38,6 +41,7 @@ def app_profile(
         retiring_secrets=live_retiring(app.retiring_secrets, now=now),
         group_secret_hashes=[group.secret_hash] if group.secret_hash else [],
         retiring_group_secrets=live_retiring(group.retiring_secrets, now=now),
+        forward_key_sealed=app.forward_key_sealed,
         tps=app.tps,
         topic=topics.logs(app.slug),
         index_prefix=f"{index_prefix}{app.slug}",

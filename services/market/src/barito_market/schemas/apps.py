@@ -15,6 +15,7 @@ from barito_market.schemas.groups import GroupName
 
 __all__ = [
     "AppCreate",
+    "AppForwardKey",
     "AppPublic",
     "AppRegistered",
     "AppSecretRotated",
@@ -102,6 +103,10 @@ class AppPublic(BaseModel):
     previous_secret_valid_until: datetime | None = Field(
         description="While a rotated secret still works: until when."
     )
+    has_forward_key: bool = Field(
+        description="Whether the app has a forward key (POST /apps/{slug}/forward-key) for the "
+        "fluentd forward protocol. The key itself is shown only when it is made."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -122,3 +127,17 @@ class AppSecretRotated(BaseModel):
         description="Until when the replaced secret keeps working."
     )
     agent_configs: AgentConfigs
+
+
+class AppForwardKey(BaseModel):
+    slug: str
+    forward_key: str = Field(
+        description="The app's forward key, shown this once: the shared_key of the forward "
+        "handshake and the password of its user. The previous key, if any, no longer works."
+    )
+    username: str = Field(description="The forward handshake's username: the app's slug.")
+    forward_url: str = Field(
+        description="The receiver's forward listener: tcp://host:port, or tls://host:port."
+    )
+    fluentd: str = Field(description="A fluentd <match> section (out_forward) with <security>.")
+    fluent_bit: str = Field(description="A Fluent Bit [OUTPUT] section (forward).")

@@ -376,6 +376,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{slug}/forward-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make App Forward Key
+         * @description Make the app's forward key, or replace it: the shared key of the fluentd forward protocol's handshake, sent with the app's slug as username and the same key as password. The answer shows the key this once, with ready-to-paste fluentd and Fluent Bit outputs; the market keeps it only sealed under the installation key. A replaced key stops working at once (no grace period, unlike the app secret): agents still using it are refused at their next connection, so update them right after. If the installation key is changed, keys sealed under the old one no longer open: make them again.
+         */
+        post: operations["make_app_forward_key_api_v1_apps__slug__forward_key_post"];
+        /**
+         * Remove App Forward Key
+         * @description Remove the app's forward key: the forward handshake is refused for the app from then on. Removing a key the app does not have answers 204 as well.
+         */
+        delete: operations["remove_app_forward_key_api_v1_apps__slug__forward_key_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{slug}/deactivate": {
         parameters: {
             query?: never;
@@ -758,6 +782,36 @@ export interface components {
              */
             viewer: string | null;
         };
+        /** AppForwardKey */
+        AppForwardKey: {
+            /** Slug */
+            slug: string;
+            /**
+             * Forward Key
+             * @description The app's forward key, shown this once: the shared_key of the forward handshake and the password of its user. The previous key, if any, no longer works.
+             */
+            forward_key: string;
+            /**
+             * Username
+             * @description The forward handshake's username: the app's slug.
+             */
+            username: string;
+            /**
+             * Forward Url
+             * @description The receiver's forward listener: tcp://host:port, or tls://host:port.
+             */
+            forward_url: string;
+            /**
+             * Fluentd
+             * @description A fluentd <match> section (out_forward) with <security>.
+             */
+            fluentd: string;
+            /**
+             * Fluent Bit
+             * @description A Fluent Bit [OUTPUT] section (forward).
+             */
+            fluent_bit: string;
+        };
         /** AppPublic */
         AppPublic: {
             /**
@@ -801,6 +855,11 @@ export interface components {
              * @description While a rotated secret still works: until when.
              */
             previous_secret_valid_until: string | null;
+            /**
+             * Has Forward Key
+             * @description Whether the app has a forward key (POST /apps/{slug}/forward-key) for the fluentd forward protocol. The key itself is shown only when it is made.
+             */
+            has_forward_key: boolean;
             /**
              * Created At
              * Format: date-time
@@ -855,6 +914,11 @@ export interface components {
              * @description While a rotated secret still works: until when.
              */
             previous_secret_valid_until: string | null;
+            /**
+             * Has Forward Key
+             * @description Whether the app has a forward key (POST /apps/{slug}/forward-key) for the fluentd forward protocol. The key itself is shown only when it is made.
+             */
+            has_forward_key: boolean;
             /**
              * Created At
              * Format: date-time
@@ -2738,6 +2802,129 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AppSecretRotated"];
                 };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app's group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Kafka did not answer; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    make_app_forward_key_api_v1_apps__slug__forward_key_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppForwardKey"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app's group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The installation has no installation key (error code no_installation_key); the message says how to set one. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Kafka did not answer; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    remove_app_forward_key_api_v1_apps__slug__forward_key_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not logged in. */
             401: {

@@ -1,0 +1,76 @@
+"""Ready-to-paste fluentd and Fluent Bit ``forward`` outputs for an app's forward key.
+
+Both prove the shared key in the forward handshake and name the app by
+username (its slug) with the same key as password; the receiver answers
+each chunk only after Kafka took it (``require_ack_response``), so a chunk
+without an answer is sent again: at-least-once.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
+
+__all__ = ["ForwardConfigs", "forward_configs"]
+
+
+class ForwardConfigs(BaseModel):
+    fluentd: str = Field(description="A fluentd <match> section (out_forward) with <security>.")
+    fluent_bit: str = Field(description="A Fluent Bit [OUTPUT] section (forward).")
+
+
+def _fluentd(*, host: str, port: int, tls: bool, app_slug: str, key: str) -> str:
+    transport = (
+        "  transport tls\n"
+        "  # With a certificate no public CA signed: tls_cert_path /path/to/ca.pem\n"
+        if tls
+        else ""
+    )
+    return f"""<match {app_slug}.**>
+  @type forward
+{transport}  require_ack_response true
+  <security>
+    self_hostname "#{{Socket.gethostname}}"
+    shared_key {key}
+  </security>
+  <server>
+    host {host}
+    port {port}
+    username {app_slug}
+    password {key}
+  </server>
+  <buffer>
+    @type file
+    path /var/log/fluentd/barito-forward-{app_slug}
+    flush_interval 2s
+    retry_max_interval 30s
+    retry_forever true
+  </buffer>
+</match>
+"""
+
+
+def _fluent_bit(*, host: str, port: int, tls: bool, app_slug: str, key: str) -> str:
+    return f"""[OUTPUT]
+    Name                 forward
+    Match                *
+    Host                 {host}
+    Port                 {port}
+    tls                  {"On" if tls else "Off"}
+    Shared_Key           {key}
+    Username             {app_slug}
+    Password             {key}
+    Require_ack_response On
+    Retry_Limit          no_limits
+"""
+
+
+def forward_configs(*, forward_url: str, app_slug: str, key: str) -> ForwardConfigs:
+    """``forward_url`` is the market's validated setting: tcp:// or tls://, host and port."""
+    url = urlsplit(forward_url)
+    host, port, tls = url.hostname or "", url.port or 24224, url.scheme == "tls"
+    return ForwardConfigs(
+        fluentd=_fluentd(host=host, port=port, tls=tls, app_slug=app_slug, key=key),
+        fluent_bit=_fluent_bit(host=host, port=port, tls=tls, app_slug=app_slug, key=key),
+    )
