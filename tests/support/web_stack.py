@@ -109,6 +109,8 @@ def _environments(
         "BARITO_SEARCH__ENGINE": "elasticsearch",
         "BARITO_SEARCH__INDEX_PREFIX": f"{run}-",
     }
+    # The market seals forward keys under it and the receiver opens them: the same one.
+    sealing = {"BARITO_INSTALLATION_KEY": secrets.token_urlsafe(48)}
     # Short usage windows, so the status page's numbers move within seconds.
     return {
         "market": {
@@ -119,8 +121,9 @@ def _environments(
             "BARITO_INGEST_URL_TEMPLATE": f"{url['receiver']}/api/v1/logs",
             "BARITO_TAIL_URL_TEMPLATE": f"{url['server']}/api/v1/tail/{{app}}",
             "BARITO_VIEWER_URL_TEMPLATE": "http://{app}.{group}.logs.localhost:5601",
+            **sealing,
         },
-        "receiver": {**common, "BARITO_USAGE_WINDOW_S": "1"},
+        "receiver": {**common, **sealing, "BARITO_USAGE_WINDOW_S": "1"},
         "flow": {
             **common,
             **search,

@@ -14,6 +14,7 @@ from barito_cli.market_admin import MarketAdminError, run_market_admin
 from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.ingest_listeners import ingest_listener_environment, listener_ports
+from barito_cli.stack.installation_key import installation_key_environment
 from barito_cli.stack.manager import log_tail
 from barito_cli.stack.processes import running_pid, start_process, stop_process
 from barito_cli.stack.secure_stack import (
@@ -70,6 +71,7 @@ def service_environment(config: StackConfig, service: str) -> dict[str, str]:
     ports = listener_ports(config.engines["services"]["receiver"])
     receiver = _url(config, "receiver")
     env.update(ingest_listener_environment(service, receiver_url=receiver, ports=ports, tls=False))
+    env.update(installation_key_environment(config, service))
     return env
 
 

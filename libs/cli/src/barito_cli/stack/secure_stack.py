@@ -24,6 +24,7 @@ from typing import Protocol, cast
 from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.engines import ENGINE_NAMES, Engine
 from barito_cli.stack.ingest_listeners import ingest_listener_environment, listener_ports
+from barito_cli.stack.installation_key import installation_key_environment
 from barito_cli.stack.processes import running_pid
 from barito_cli.stack.secure_kafka import SecuredKafkaEngine
 from barito_cli.stack.secure_material import SecureMaterial
@@ -139,4 +140,5 @@ def secure_service_environment(config: StackConfig, service: str) -> dict[str, s
     ports = listener_ports(config.engines["services"]["receiver"])
     receiver = service_url(config, "receiver")
     env.update(ingest_listener_environment(service, receiver_url=receiver, ports=ports, tls=True))
+    env.update(installation_key_environment(config, service))
     return env
