@@ -62,12 +62,15 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{/*
 The engines a service reaches (args: root, name), as a JSON list: only these
 get their settings and Secrets. Kafka all five; the search engine the
-market, provisioner and flow; Postgres the market alone.
+market, provisioner and flow; Postgres the market alone; the installation
+key (`installation`) the market and the receiver.
 */}}
 {{- define "barito.engines" -}}
 {{- $engines := list "kafka" -}}
 {{- if include "barito.usesSearch" . }}{{ $engines = append $engines "search" }}{{ end -}}
 {{- if eq .name "market" }}{{ $engines = append $engines "database" }}{{ end -}}
+{{- /* Not an engine, but mounted like one: the market seals forward keys, the receiver opens them. */}}
+{{- if has .name (list "market" "receiver") }}{{ $engines = append $engines "installation" }}{{ end -}}
 {{- toJson $engines -}}
 {{- end -}}
 
@@ -105,6 +108,10 @@ being mounted.
 {{- end -}}
 {{- with $v.caSecret.name -}}
 {{- $files = append $files (dict "secret" . "key" $v.caSecret.key "path" "ca.crt" "setting" "BARITO_SEARCH__SSL_CAFILE") -}}
+{{- end -}}
+{{- else if eq .engine "installation" -}}
+{{- with $v.keySecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.keySecret.key "path" "installation-key" "setting" "BARITO_INSTALLATION_KEY_FILE") -}}
 {{- end -}}
 {{- else if eq .engine "database" -}}
 {{- with $v.urlSecret.name -}}
