@@ -17,6 +17,7 @@ from barito_common.service_app import Dependency
 from barito_receiver.forward import ForwardListener
 from barito_receiver.ingest import Ingestor
 from barito_receiver.settings import ReceiverSettings
+from barito_receiver.syslog import SyslogListener
 
 __all__ = ["Listener", "build_listeners"]
 
@@ -51,4 +52,6 @@ def build_listeners(
                 settings, registry, ingestor, port=settings.forward_handshake_port, handshake=True
             )
         )
+    if settings.syslog_port is not None:
+        listeners.append(SyslogListener(settings, registry, ingestor))
     return listeners
