@@ -105,6 +105,7 @@ def test_event_time_falls_back_to_observed_time_then_to_the_receive_time() -> No
             {"body": ["a", None]},
         ),
         (AnyValue(), {}),
+        (AnyValue(string_value_strindex=3), {}),  # a profiles-only string table index
     ],
 )
 def test_body_string_as_message_and_map_or_array_kept_structured(body, fields) -> None:

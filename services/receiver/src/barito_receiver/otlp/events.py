@@ -66,7 +66,6 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
 
 from barito_common.chunk_codec import Event, format_event_time
-from barito_receiver.event_time import parse_time
 from barito_receiver.otlp.flatten import FieldConflict, flatten_attributes, plain_value
 
 __all__ = ["LEVELS", "LogEvents", "RecordPlace", "log_events"]
@@ -74,12 +73,12 @@ __all__ = ["LEVELS", "LogEvents", "RecordPlace", "log_events"]
 LEVELS = ("trace", "debug", "info", "warn", "error", "fatal")
 """The ``level`` of each range of four severity numbers, from 1-4 (TRACE) to 21-24 (FATAL)."""
 
-# event_time.parse_time reads an int above 1e17 as nanoseconds, through its
-# cached per-second formatting; smaller values (before March 1973) it would
-# read in a coarser unit, so they take the plain datetime path.
-_NANOS_READ_BY_PARSE_TIME = 10**17
 _TRACE_ID_BYTES = 16
 _SPAN_ID_BYTES = 8
+_NANOS_PER_SECOND = 1_000_000_000
+_NANOS_PER_MILLI = 1_000_000
+# Built without the NamedTuples' Python-level __new__: this runs once per record.
+_tuple_new = tuple.__new__
 
 
 @dataclass
@@ -103,43 +102,80 @@ class RecordPlace(NamedTuple):
         return f"resourceLogs[{self.resource}].scopeLogs[{self.scope}].logRecords[{self.record}]"
 
 
+class _NanosClock:
+    """Epoch nanoseconds as event times, formatting each second once.
+
+    Formatting a datetime costs several times the rest of an event's time,
+    while a batch's records almost always share their second with the record
+    before.
+    """
+
+    __slots__ = ("_second", "_text")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def time(self, nanos: int) -> str | None:
+        """``2023-11-14T22:13:20.500Z``; None for 0 (unknown) or a time past year 9999."""
+        if not nanos:
+            return None
+        second, rest = divmod(nanos, _NANOS_PER_SECOND)
+        if second != self._second:
+            try:
+                text = datetime.fromtimestamp(second, UTC).isoformat()[:19]
+            except (OverflowError, OSError, ValueError):
+                return None
+            self._second, self._text = second, text
+        return f"{self._text}.{rest // _NANOS_PER_MILLI:03d}Z"
+
+
 def log_events(export: ExportLogsServiceRequest, *, received_at: datetime) -> LogEvents:
     """An event per log record of ``export``, in order; refused records are named, not events."""
     result = LogEvents()
+    events, places, refused = result.events, result.places, result.refused
     received = format_event_time(received_at)
+    times, observed_times = _NanosClock(), _NanosClock()
     for r, resource_logs in enumerate(export.resource_logs):
         for s, scope_logs in enumerate(resource_logs.scope_logs):
-            path = f"resourceLogs[{r}].scopeLogs[{s}]"
             try:
                 shared = _resource_fields(resource_logs) | _scope_fields(scope_logs)
             except FieldConflict as err:
-                result.refused += [f"{path}: {err}"] * len(scope_logs.log_records)
+                refused += [f"resourceLogs[{r}].scopeLogs[{s}]: {err}"] * len(
+                    scope_logs.log_records
+                )
                 continue
             for n, log_record in enumerate(scope_logs.log_records):
                 try:
                     record = _record_fields(log_record)
                 except FieldConflict as err:
-                    result.refused.append(f"{RecordPlace(r, s, n)}: {err}")
+                    refused.append(f"{RecordPlace(r, s, n)}: {err}")
                     continue
+                observed = observed_times.time(log_record.observed_time_unix_nano)
+                if observed is not None:
+                    record["observed_timestamp"] = observed
                 record.update(shared)
-                result.events.append(Event(_event_time(log_record) or received, record))
-                result.places.append(RecordPlace(r, s, n))
+                # 0 means unknown for both times; so does one too far out to format.
+                time = times.time(log_record.time_unix_nano) or observed or received
+                events.append(_tuple_new(Event, (time, record)))
+                places.append(_tuple_new(RecordPlace, (r, s, n)))
     return result
 
 
 def _record_fields(log_record: LogRecord) -> dict[str, Any]:
     record: dict[str, Any] = {}
-    if log_record.HasField("body"):
-        body = plain_value(log_record.body)
-        kind = type(body)
-        if kind is str:
-            record["message"] = body
-        elif kind is dict or kind is list:
-            record["body"] = body
-        elif kind is bool:
-            record["message"] = "true" if body else "false"
-        elif body is not None:
-            record["message"] = str(body)
+    body = log_record.body
+    kind = body.WhichOneof("value")
+    if kind == "string_value":
+        record["message"] = body.string_value
+    elif kind is not None:
+        plain = plain_value(body)
+        if type(plain) is dict or type(plain) is list:
+            record["body"] = plain
+        elif type(plain) is bool:
+            record["message"] = "true" if plain else "false"
+        elif plain is not None:
+            record["message"] = str(plain)
     number = log_record.severity_number
     text = log_record.severity_text
     if 1 <= number <= 4 * len(LEVELS):
@@ -160,10 +196,6 @@ def _record_fields(log_record: LogRecord) -> dict[str, Any]:
         record["flags"] = log_record.flags
     if log_record.event_name:
         record["event_name"] = log_record.event_name
-    if log_record.observed_time_unix_nano:
-        observed = _nanos_time(log_record.observed_time_unix_nano)
-        if observed is not None:
-            record["observed_timestamp"] = observed
     if log_record.dropped_attributes_count:
         record["dropped_attributes_count"] = log_record.dropped_attributes_count
     if log_record.attributes:
@@ -194,19 +226,3 @@ def _scope_fields(scope_logs: ScopeLogs) -> dict[str, Any]:
         fields["scope.dropped_attributes_count"] = scope.dropped_attributes_count
     fields.update(flatten_attributes(scope.attributes, "scope.attributes."))
     return fields
-
-
-def _event_time(log_record: LogRecord) -> str | None:
-    # 0 means unknown for both; a time too far out to format is unknown too.
-    for nanos in (log_record.time_unix_nano, log_record.observed_time_unix_nano):
-        if nanos:
-            moment = _nanos_time(nanos)
-            if moment is not None:
-                return moment
-    return None
-
-
-def _nanos_time(nanos: int) -> str | None:
-    if nanos > _NANOS_READ_BY_PARSE_TIME:
-        return parse_time(nanos)
-    return format_event_time(datetime.fromtimestamp(nanos / 1e9, UTC))

@@ -16,7 +16,8 @@ field that the tail's ``field=`` filter and the search engine reach by the same
 dotted name. Values become what JSON holds: strings, booleans, int64 as ints,
 doubles as floats, ``bytesValue`` as its base64 text (how OTLP/JSON writes it),
 arrays as lists (a map inside an array stays a nested object), and an unset
-value as null.
+value as null (so is ``string_value_strindex``, an index into the string table
+that only profiles have).
 
 Nothing is overwritten: a key given twice, a key that names a field inside
 another attribute's value (``http`` = "x" beside ``http.status``), which the
@@ -44,10 +45,21 @@ def flatten_attributes(attributes: Iterable[KeyValue], prefix: str) -> dict[str,
     """``attributes`` as dotted fields, each key behind ``prefix`` (``"attributes."``)."""
     fields: dict[str, Any] = {}
     for attribute in attributes:
-        _put(fields, attribute.key, attribute.value)
-    for key in fields:
-        _check_not_inside_another(fields, key)
-    return {prefix + key: value for key, value in fields.items()}
+        _put(fields, prefix, attribute.key, attribute.value)
+    # Search engines store "a.b" as field b of object a, so a value at "a"
+    # would have to be an object and a scalar at once: the document would be
+    # refused at indexing, far from the client that could fix it.
+    start = len(prefix)
+    for name in fields:
+        dot = name.find(".", start)
+        while dot != -1:
+            if name[:dot] in fields:
+                raise FieldConflict(
+                    f"attribute {name[start:]!r} lies inside attribute {name[start:dot]!r}, "
+                    "which holds a value"
+                )
+            dot = name.find(".", dot + 1)
+    return fields
 
 
 def plain_value(value: AnyValue) -> Any:
@@ -66,34 +78,30 @@ def plain_value(value: AnyValue) -> Any:
         return [plain_value(item) for item in value.array_value.values]
     if kind == "bytes_value":
         return base64.b64encode(value.bytes_value).decode("ascii")
-    if kind is None:
+    if kind is None or kind == "string_value_strindex":
+        # A strindex points into the string table of a profile; logs have none.
         return None
     return getattr(value, kind)  # bool_value, int_value, double_value
 
 
-def _put(fields: dict[str, Any], key: str, value: AnyValue) -> None:
-    if value.WhichOneof("value") == "kvlist_value" and value.kvlist_value.values:
+def _put(fields: dict[str, Any], prefix: str, key: str, value: AnyValue) -> None:
+    # Runs once per attribute of every record: the common string value is read
+    # without going through plain_value.
+    kind = value.WhichOneof("value")
+    if kind == "string_value":
+        plain = value.string_value
+    elif kind == "kvlist_value" and value.kvlist_value.values:
         for entry in value.kvlist_value.values:
-            _put(fields, f"{key}.{entry.key}", entry.value)
+            _put(fields, prefix, f"{key}.{entry.key}", entry.value)
         return
-    if not key or key[0] == "." or key[-1] == "." or ".." in key:
+    else:
+        plain = plain_value(value)
+    if not key or ("." in key and (key[0] == "." or key[-1] == "." or ".." in key)):
         raise FieldConflict(
             f"attribute key {key!r} cannot be stored: a key must be non-empty and have "
             "no empty dotted segment"
         )
-    if key in fields:
+    name = prefix + key
+    if name in fields:
         raise FieldConflict(f"attribute {key!r} is given twice")
-    fields[key] = plain_value(value)
-
-
-def _check_not_inside_another(fields: dict[str, Any], key: str) -> None:
-    # Search engines store "a.b" as field b of object a, so a value at "a"
-    # would have to be an object and a scalar at once: the document would be
-    # refused at indexing, far from the client that could fix it.
-    dot = key.find(".")
-    while dot != -1:
-        if key[:dot] in fields:
-            raise FieldConflict(
-                f"attribute {key!r} lies inside attribute {key[:dot]!r}, which holds a value"
-            )
-        dot = key.find(".", dot + 1)
+    fields[name] = plain
