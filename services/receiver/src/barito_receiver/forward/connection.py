@@ -164,8 +164,10 @@ class Connection:
                 raw = bytes(pending[: end - start])
                 del pending[: end - start]
                 start = end
+                if len(raw) > limit:
+                    raise ConnectionClosed(f"a request of {len(raw)} bytes is over the limit")
                 await self._handle(value, raw)
-            if len(pending) > limit:
+            if len(pending) > limit:  # a value still incomplete, already too big
                 raise ConnectionClosed(f"a request is over the limit of {limit} bytes")
 
     async def _handle(self, value: Any, raw: bytes) -> None:
