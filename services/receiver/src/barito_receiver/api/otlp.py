@@ -48,6 +48,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             400: "Malformed protobuf or JSON, named; nothing was written. Not retryable.",
             401: "No secret, or an unknown one (Authorization: Bearer, or X-App-Secret).",
             403: "The app is inactive or deleted, or its slug is reserved.",
+            409: "X-App-Name is the display name of two active apps of the group; send the slug.",
             413: "Body, decompression ratio or number of records over the limit.",
             415: "Content-Type other than application/x-protobuf or application/json, or an "
             "unsupported Content-Encoding.",
