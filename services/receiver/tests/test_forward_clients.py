@@ -249,3 +249,17 @@ async def test_tls_from_the_first_byte_with_the_services_certificate(
                 await plain.send([f"{app.secret}.tls", 1700000000, {"n": 2}, {"chunk": "p"}])
                 await plain.read(timeout_s=5)
         assert await records(receiver.apps, app, expect=1) == [{"n": 1, "tag": "tls"}]
+
+
+async def test_over_the_rate_a_request_gets_no_ack_and_its_connection_is_closed(
+    receiver: Any,
+) -> None:
+    app = await receiver.apps.register(tps=1)  # a burst of 10 events
+    tag = f"{app.secret}.rate"
+    async with spec_forward_client(_port(receiver)) as client:
+        burst = [[1700000000, {"n": n}] for n in range(10)]
+        await client.send([tag, burst, {"chunk": "burst"}])
+        assert await client.read() == {"ack": "burst"}
+        await client.send([tag, [[1700000000, {"n": 10}]], {"chunk": "over"}])
+        assert await client.closed_by_server()
+    assert [r["n"] for r in await records(receiver.apps, app, expect=10)] == list(range(10))
