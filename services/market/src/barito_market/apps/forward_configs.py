@@ -8,9 +8,9 @@ without an answer is sent again: at-least-once.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import BaseModel, Field
+
+from barito_market.apps.agent_configs.addresses import Address, tcp_address
 
 __all__ = ["ForwardConfigs", "forward_configs"]
 
@@ -20,11 +20,11 @@ class ForwardConfigs(BaseModel):
     fluent_bit: str = Field(description="A Fluent Bit [OUTPUT] section (forward).")
 
 
-def _fluentd(*, host: str, port: int, tls: bool, app_slug: str, key: str) -> str:
+def _fluentd(address: Address, *, app_slug: str, key: str) -> str:
     transport = (
         "  transport tls\n"
         "  # With a certificate no public CA signed: tls_cert_path /path/to/ca.pem\n"
-        if tls
+        if address.tls
         else ""
     )
     return f"""<match {app_slug}.**>
@@ -35,8 +35,8 @@ def _fluentd(*, host: str, port: int, tls: bool, app_slug: str, key: str) -> str
     shared_key {key}
   </security>
   <server>
-    host {host}
-    port {port}
+    host {address.host}
+    port {address.port}
     username {app_slug}
     password {key}
   </server>
@@ -51,13 +51,13 @@ def _fluentd(*, host: str, port: int, tls: bool, app_slug: str, key: str) -> str
 """
 
 
-def _fluent_bit(*, host: str, port: int, tls: bool, app_slug: str, key: str) -> str:
+def _fluent_bit(address: Address, *, app_slug: str, key: str) -> str:
     return f"""[OUTPUT]
     Name                 forward
     Match                *
-    Host                 {host}
-    Port                 {port}
-    tls                  {"On" if tls else "Off"}
+    Host                 {address.host}
+    Port                 {address.port}
+    tls                  {"On" if address.tls else "Off"}
     Shared_Key           {key}
     Username             {app_slug}
     Password             {key}
@@ -68,9 +68,8 @@ def _fluent_bit(*, host: str, port: int, tls: bool, app_slug: str, key: str) -> 
 
 def forward_configs(*, forward_url: str, app_slug: str, key: str) -> ForwardConfigs:
     """``forward_url`` is the market's validated setting: tcp:// or tls://, host and port."""
-    url = urlsplit(forward_url)
-    host, port, tls = url.hostname or "", url.port or 24224, url.scheme == "tls"
+    address = tcp_address(forward_url)
     return ForwardConfigs(
-        fluentd=_fluentd(host=host, port=port, tls=tls, app_slug=app_slug, key=key),
-        fluent_bit=_fluent_bit(host=host, port=port, tls=tls, app_slug=app_slug, key=key),
+        fluentd=_fluentd(address, app_slug=app_slug, key=key),
+        fluent_bit=_fluent_bit(address, app_slug=app_slug, key=key),
     )
