@@ -187,6 +187,15 @@ def test_a_team_goes_from_sign_up_to_reading_its_logs(browser: Browser, services
     rotated_fluentd = page.locator("pre[aria-label='fluentd configuration']").inner_text()
     assert rotated in rotated_fluentd
     send_like_fluentd(rotated_fluentd, [{"message": "sent with the new secret"}])
+    # A forward key for the handshake: shown once, in fluentd's and Fluent Bit's outputs.
+    page.get_by_role("button", name="Make forward key").click()
+    page.get_by_role("dialog").get_by_role("button", name="Make").click()
+    forward_key = page.get_by_test_id("forward-key").inner_text().strip()
+    expect(
+        page.locator("pre[aria-label='fluentd forward handshake configuration']")
+    ).to_contain_text(f"shared_key {forward_key}")
+    expect(page.get_by_role("button", name="Replace forward key")).to_be_visible()
+    capture(page, "forward-key", problems)
     page.get_by_role("button", name="Deactivate").click()
     page.get_by_role("dialog").get_by_role("button", name="Deactivate").click()
     expect(page.locator(".page-title .badge")).to_have_text("inactive")

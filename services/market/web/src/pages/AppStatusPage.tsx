@@ -1,11 +1,19 @@
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { type App, type AppSecretRotated, type AppStatusInfo, api, unwrap } from "../api/client";
+import {
+  type App,
+  type AppSecretRotated,
+  type AppStatusInfo,
+  api,
+  type Schemas,
+  unwrap,
+} from "../api/client";
 import { messageOf } from "../api/errors";
 import { AppTabs } from "../components/AppTabs";
 import { BarChart } from "../components/BarChart";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { CodeBlock } from "../components/CopyButton";
+import { ForwardKeyReveal } from "../components/ForwardKeyReveal";
 import { PageHeader } from "../components/Layout";
 import { LogsCluster, NoViewer } from "../components/LogsCluster";
 import { curlExample, OtherEndpoints, SecretReveal } from "../components/SecretReveal";
@@ -64,6 +72,7 @@ function StatusView({
 }) {
   const navigate = useNavigate();
   const [rotated, setRotated] = useState<AppSecretRotated | null>(null);
+  const [forwardKey, setForwardKey] = useState<Schemas["AppForwardKey"] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const path = { params: { path: { slug: app.slug } } };
   const rejected = Object.entries(status.rejected_24h);
@@ -104,6 +113,7 @@ function StatusView({
           rotatedUntil={rotated.previous_valid_until}
         />
       )}
+      {forwardKey && <ForwardKeyReveal made={forwardKey} />}
       <section aria-label="Numbers" className="stats">
         <Stat label="Logs stored" value={stored ? formatCount(stored.log_count) : "—"} testId="log-count" />
         <Stat label="Bytes stored" value={stored ? formatBytes(stored.bytes_stored) : "—"} />
@@ -191,6 +201,8 @@ function StatusView({
             <dd>
               <LogsCluster placement={app.infrastructure?.placement} cluster={app.cluster} />
             </dd>
+            <dt>Forward key</dt>
+            <dd>{app.has_forward_key ? "made (shown once when made)" : "none"}</dd>
             {app.previous_secret_valid_until && (
               <>
                 <dt>Previous secret</dt>
@@ -210,6 +222,20 @@ function StatusView({
             confirmLabel="Rotate"
             onConfirm={() =>
               act(async () => setRotated(await unwrap(api.POST("/api/v1/apps/{slug}/secret", path))))
+            }
+          />
+          <ConfirmButton
+            label={app.has_forward_key ? "Replace forward key" : "Make forward key"}
+            question={
+              app.has_forward_key
+                ? "Make a new forward key? The current one stops working at once: agents using it are refused at their next connection."
+                : "Make a forward key for the fluentd forward protocol's handshake (fluentd and Fluent Bit <security>)? It is shown once."
+            }
+            confirmLabel={app.has_forward_key ? "Replace" : "Make"}
+            onConfirm={() =>
+              act(async () =>
+                setForwardKey(await unwrap(api.POST("/api/v1/apps/{slug}/forward-key", path))),
+              )
             }
           />
           {app.status === "active" ? (
