@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from barito_common.schemas import ClusterCoordinates
 from barito_testing.apps import Apps
 from barito_testing.ports import free_port
+from barito_testing.rsyslogd import running_rsyslogd, send_lines
 from barito_testing.second_kafka import SecondKafka
 
 
@@ -63,3 +65,29 @@ async def test_kafka_down_holds_messages_back_and_none_is_lost_when_it_returns(
     assert set(messages) == set(before) | set(during)
     assert list(dict.fromkeys(messages)) == before + during
     writer.close()
+
+
+async def test_rsyslog_queues_while_kafka_is_down_and_every_marker_lands_once(
+    receiver: Any, second_kafka: SecondKafka, stack: Any, tmp_path: Path
+) -> None:
+    apps: Apps = receiver.apps
+    cluster = second_kafka.coordinates(search_url=stack.elasticsearch_url)
+    app = await apps.register(cluster=cluster)
+    run = uuid.uuid4().hex[:8]
+    marks = [f"rs-{run}-{n}" for n in range(3000)]
+    port = receiver.settings.syslog_port
+    async with running_rsyslogd(tmp_path, port, {"rfc5424-octet": app}) as input_port:
+        await send_lines(input_port, [f"<14>1 - web01 app - - - {marks[0]}"])
+        assert [e.record["message"] for e in await apps.events(app, expect=1)] == marks[:1]
+
+        await asyncio.to_thread(second_kafka.stop)
+        try:
+            await send_lines(input_port, [f"<14>1 - web01 app - - - {m}" for m in marks[1:]])
+            await asyncio.sleep(3)  # rsyslog forwards into the outage
+        finally:
+            await asyncio.to_thread(second_kafka.start)
+
+        events = await apps.events(app, expect=len(marks), wait_s=120)
+    # Not in order: when its writes stall, omfwd opens a second connection and
+    # goes on there, while the first one's bytes are still read and sent after.
+    assert {event.record["message"] for event in events} == set(marks)

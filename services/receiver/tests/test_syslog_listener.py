@@ -193,6 +193,22 @@ async def test_many_messages_of_one_app_are_batched_and_all_land_in_order(
         assert await apps.chunk_count(app) <= 30
 
 
+async def test_over_the_rate_messages_are_held_back_not_dropped(
+    start_receiver: Any, stack: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A bucket of 0.1 s of the rate: the second and third batches of 1000 wait for it.
+    port = free_port()
+    async with start_receiver(stack.kafka_bootstrap, syslog_port=port, burst_seconds=0.1) as r:
+        app = await r.apps.register(tps=1000)
+        marks = [f"{marker()}-{n}" for n in range(3000)]
+        with caplog.at_level(logging.INFO, logger="barito_receiver.syslog.connection"):
+            await send(port, b"".join(counted(f"<14>1 - h a - - {token(app)} {m}") for m in marks))
+        events = await r.apps.events(app, expect=len(marks), wait_s=60)
+        assert [event.record["message"] for event in events] == marks
+    held = [rec.ctx for rec in caplog.records if "held back;" in rec.getMessage()]  # type: ignore[attr-defined]
+    assert held and "over its rate" in held[0]["error"]
+
+
 async def test_tls_listener_takes_octet_counted_frames_with_the_services_certificate(
     start_receiver: Any, stack: Any, tmp_path: Path
 ) -> None:
