@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from barito_cli.stack.certificates import CertificateAuthority
 from barito_testing.apps import Apps
 from barito_testing.ports import free_port
 from barito_testing.rsyslogd import running_rsyslogd, send_lines
@@ -79,3 +80,28 @@ async def test_rsyslog_omfwd_delivers_every_marker_once_in_5424_and_3164_both_fr
                     }
                 assert event.record == expected, (key, sent[mark])
                 assert event.time[4:19] == "-05-01T12:00:00", (key, event.time)
+
+
+async def test_rsyslog_omfwd_over_tls_with_the_receivers_certificate(
+    start_receiver: Any, stack: Any, tmp_path: Path
+) -> None:
+    ca = CertificateAuthority(tmp_path / "ca")
+    certificate = ca.issue("receiver")  # names 127.0.0.1 and localhost
+    port = free_port()
+    async with start_receiver(
+        stack.kafka_bootstrap,
+        syslog_port=port,
+        syslog_tls=True,
+        tls_certfile=str(certificate.certfile),
+        tls_keyfile=str(certificate.keyfile),
+    ) as receiver:
+        app = await receiver.apps.register()
+        marks = [f"tls-{uuid.uuid4().hex[:8]}-{n}" for n in range(20)]
+        rsyslog_dir = tmp_path / "rsyslog"
+        rsyslog_dir.mkdir()
+        targets = {"rfc5424-octet": app}
+        async with running_rsyslogd(rsyslog_dir, port, targets, tls_cafile=ca.cafile) as input_port:
+            await send_lines(input_port, [f"<14>1 - web01 app 7 - - {m}" for m in marks])
+            events = await receiver.apps.events(app, expect=len(marks), wait_s=30)
+        assert [event.record["message"] for event in events] == marks
+        assert events[0].record["procid"] == "7"

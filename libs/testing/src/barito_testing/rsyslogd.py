@@ -44,9 +44,24 @@ def _template(name: str, form: str, secret: str) -> str:
     return f'template(name="{name}" type="string" string="{text}")'
 
 
-def rsyslog_conf(work: Path, input_port: int, syslog_port: int, targets: dict[str, App]) -> str:
+def rsyslog_conf(
+    work: Path,
+    input_port: int,
+    syslog_port: int,
+    targets: dict[str, App],
+    tls_cafile: Path | None = None,
+) -> str:
+    ca = f' DefaultNetstreamDriverCAFile="{tls_cafile}"' if tls_cafile else ""
+    # TLS (RFC 5425) by the gtls driver (Debian package rsyslog-gnutls),
+    # checking the receiver's certificate against the CA.
+    tls = (
+        ' StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name"'
+        ' StreamDriverPermittedPeers="localhost"'
+        if tls_cafile
+        else ""
+    )
     lines = [
-        f'global(workDirectory="{work}")',
+        f'global(workDirectory="{work}"{ca})',
         'module(load="imtcp")',
         f'input(type="imtcp" port="{input_port}" address="127.0.0.1" ruleset="forward")',
     ]
@@ -56,8 +71,8 @@ def rsyslog_conf(work: Path, input_port: int, syslog_port: int, targets: dict[st
         lines.append(_template(key, form, app.secret))
         framing_option = ' TCP_Framing="octet-counted"' if framing == "octet" else ""
         actions.append(
-            f'  action(type="omfwd" target="127.0.0.1" port="{syslog_port}" protocol="tcp"'
-            f'{framing_option} template="{key}" queue.type="LinkedList" '
+            f'  action(type="omfwd" target="localhost" port="{syslog_port}" protocol="tcp"'
+            f'{framing_option}{tls} template="{key}" queue.type="LinkedList" '
             f'queue.filename="{key}" queue.saveOnShutdown="on" action.resumeRetryCount="-1")'
         )
     lines += ['ruleset(name="forward") {', *actions, "}"]
@@ -66,11 +81,17 @@ def rsyslog_conf(work: Path, input_port: int, syslog_port: int, targets: dict[st
 
 @asynccontextmanager
 async def running_rsyslogd(
-    directory: Path, syslog_port: int, targets: dict[str, App]
+    directory: Path, syslog_port: int, targets: dict[str, App], *, tls_cafile: Path | None = None
 ) -> AsyncIterator[int]:
-    """Start rsyslogd; yield its input port; stop it, failing if it wrote any error."""
+    """Start rsyslogd; yield its input port; stop it, failing if it wrote any error.
+
+    With ``tls_cafile`` it forwards over TLS, trusting that CA for a
+    certificate naming ``localhost``.
+    """
     input_port = free_port()
-    conf = _configure(directory, input_port, syslog_port, targets)
+    conf = _configure(
+        directory, rsyslog_conf(directory / "work", input_port, syslog_port, targets, tls_cafile)
+    )
     process = await asyncio.create_subprocess_exec(
         *(RSYSLOGD, "-n", "-f", str(conf), "-i", str(directory / "rsyslogd.pid")),
         stdout=asyncio.subprocess.PIPE,
@@ -88,13 +109,12 @@ async def running_rsyslogd(
         raise AssertionError(f"rsyslogd reported an error: {output}")
 
 
-def _configure(directory: Path, input_port: int, syslog_port: int, targets: dict[str, App]) -> Path:
+def _configure(directory: Path, text: str) -> Path:
     if not Path(RSYSLOGD).exists():
         raise RuntimeError("rsyslogd is not installed (Debian package rsyslog)")
-    work = directory / "work"
-    work.mkdir(parents=True)
+    (directory / "work").mkdir(parents=True)
     conf = directory / "rsyslog.conf"
-    conf.write_text(rsyslog_conf(work, input_port, syslog_port, targets))
+    conf.write_text(text)
     return conf
 
 
