@@ -21,13 +21,20 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
-from barito_testing.apps import App
 from barito_testing.ports import free_port
 
 __all__ = ["RSYSLOGD", "running_rsyslogd", "send_lines"]
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
+
+
+class App(Protocol):
+    """What a target needs: its app's secret (a harness ``App``, or one the market made)."""
+
+    @property
+    def secret(self) -> str: ...
 
 
 def _template(name: str, form: str, secret: str) -> str:
