@@ -142,7 +142,9 @@ class KafkaEngine(Engine):
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             result = subprocess.run(
                 [java, "-cp", classpath, "kafka.tools.StorageTool", "format",
-                 "-t", cluster_id, "-c", str(properties), *self.format_arguments()],
+                 # One argument, "=" joined: an id starting with "-" (1 in 64)
+                 # would otherwise be read as an option.
+                 f"--cluster-id={cluster_id}", "-c", str(properties), *self.format_arguments()],
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             if result.returncode != 0:
