@@ -17,7 +17,6 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.responses import Response
 
-from barito_common.errors import ApiError
 from barito_receiver import idempotency
 from barito_receiver.bulk import probe
 from barito_receiver.bulk.credentials import authenticate_client
@@ -25,6 +24,7 @@ from barito_receiver.bulk.ndjson import BulkAction, parse_document
 from barito_receiver.bulk.responses import ElasticError, bulk_body, json_response
 from barito_receiver.bulk.route import ElasticRoute
 from barito_receiver.bulk.writer import BulkWriter
+from barito_receiver.request_body import read_body
 
 __all__ = ["router"]
 
@@ -154,23 +154,11 @@ for _path in ("/_template/{name}", "/_index_template/{name}", "/_ilm/policy/{nam
     )
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"Body of {declared} bytes is over the limit of {limit} bytes.")
-    body = bytearray()
-    async for piece in request.stream():
-        body += piece
-        if len(body) > limit:
-            raise ApiError(413, f"Body is over the limit of {limit} bytes.")
-    return bytes(body)
-
-
 async def _bulk(
     request: Request, writer: BulkWriter, key: str | None, index: str | None
 ) -> Response:
     started = time.monotonic()
-    body = await _read_body(request, writer.ingestor.settings.max_request_bytes)
+    body = await read_body(request, writer.ingestor.settings.max_request_bytes)
     raw = writer.decoded(body, request.headers.get("content-encoding"))
     actions = writer.actions(raw, default_index=index)
     items = await writer.write(actions, raw=raw, idempotency_key=key)
@@ -195,7 +183,7 @@ async def bulk_in_index(request: Request, writer: WriterDep, key: KeyDep, index:
 async def _one(
     request: Request, writer: BulkWriter, key: str | None, action: BulkAction
 ) -> Response:
-    body = await _read_body(request, writer.ingestor.settings.max_request_bytes)
+    body = await read_body(request, writer.ingestor.settings.max_request_bytes)
     raw = writer.decoded(body, request.headers.get("content-encoding"))
     source, error = parse_document(raw, 1)
     if error is not None:

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
-from barito_common.errors import ApiError, error_response
+from barito_common.errors import error_response
 from barito_common.schemas import AppProfile
 from barito_receiver import idempotency
 from barito_receiver.auth import authenticate
 from barito_receiver.ingest import Ingestor
+from barito_receiver.request_body import read_body
 
 __all__ = ["router"]
 
@@ -80,22 +81,10 @@ AppDep = Annotated[AppProfile, Depends(_app)]
 KeyDep = Annotated[str | None, Depends(_idempotency_key)]
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"Body of {declared} bytes is over the limit of {limit} bytes.")
-    body = bytearray()
-    async for piece in request.stream():
-        body += piece
-        if len(body) > limit:
-            raise ApiError(413, f"Body is over the limit of {limit} bytes.")
-    return bytes(body)
-
-
 async def _ingest(
     request: Request, ingestor: Ingestor, app: AppProfile, key: str | None
 ) -> Accepted:
-    body = await _read_body(request, ingestor.settings.max_request_bytes)
+    body = await read_body(request, ingestor.settings.max_request_bytes)
     accepted = await ingestor.ingest(
         app,
         body,

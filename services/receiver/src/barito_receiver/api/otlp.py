@@ -16,13 +16,13 @@ from fastapi.responses import Response
 
 from barito_common.errors import ApiError
 from barito_receiver import idempotency
-from barito_receiver.api.logs import _read_body
 from barito_receiver.auth import authenticate
 from barito_receiver.decode_errors import UnsupportedMediaType
 from barito_receiver.ingest import Ingestor
 from barito_receiver.otlp.decode import Encoding, encoding_of
 from barito_receiver.otlp.ingest import ingest_export
 from barito_receiver.otlp.response import export_answer, failure_answer
+from barito_receiver.request_body import read_body
 
 __all__ = ["router"]
 
@@ -89,7 +89,7 @@ async def export_logs(request: Request) -> Response:
         if unsupported is not None:
             raise ApiError(unsupported.status, str(unsupported), code=unsupported.code)
         key = idempotency.idempotency_key(headers.get(idempotency.HEADER), None)
-        body = await _read_body(request, ingestor.settings.max_request_bytes)
+        body = await read_body(request, ingestor.settings.max_request_bytes)
         outcome = await ingest_export(
             ingestor,
             app,
