@@ -12,7 +12,7 @@ from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
-from barito_market.api import admin, apps, auth, groups, installation, search, status
+from barito_market.api import admin, apps, audit, auth, groups, installation, oidc, search, status
 from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
 from barito_market.observers import start_observers
@@ -24,7 +24,7 @@ from barito_market.spa import install_spa
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (auth, groups, apps, status, search, admin, installation):
+    for module in (auth, oidc, groups, apps, status, search, admin, installation, audit):
         router.include_router(module.router)
     return router
 

@@ -2,15 +2,112 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_address
+from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from barito_common.capacity import DEFAULT_TEMPLATES_DIR
 from barito_common.installation_key import MIN_INSTALLATION_KEY_CHARS
 from barito_common.settings import DatabaseSettings, SearchSettings, ServiceSettings
+from barito_market.models.groups import Role
 
 _PLACEHOLDERS = ("{app}", "{group}")
+
+
+class RoleFromClaim(BaseModel):
+    """One value of the provider's groups claim and the role it grants in an app group."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim: str = Field(
+        min_length=1, description="A value of the groups claim, e.g. payments-admins."
+    )
+    group: str = Field(min_length=1, description="The app group's slug.")
+    role: Role = Field(description="owner, admin or member.")
+
+
+class OidcSettings(BaseModel):
+    """Single sign-on through an OpenID Connect provider (``BARITO_OIDC__...``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issuer: str = Field(
+        "",
+        description="The provider's issuer URL, e.g. https://sso.example.com/realms/acme; its "
+        "/.well-known/openid-configuration is read at start. Empty: no single sign-on.",
+    )
+    client_id: str = Field("", description="The market's client id at the provider.")
+    client_secret: SecretStr | None = Field(
+        None, description="The market's client secret (or ..._FILE: read from a file)."
+    )
+    display_name: str = Field(
+        "your identity provider",
+        max_length=60,
+        description="Shown on the login page as 'Sign in with <display_name>'.",
+    )
+    scopes: str = Field("openid email profile", description="Scopes asked for; openid first.")
+    groups_claim: str = Field(
+        "groups", description="The ID token claim that lists the user's directory groups."
+    )
+    roles_from_claims: list[RoleFromClaim] = Field(
+        default_factory=list,
+        description="Roles granted at each sign-in from the groups claim (JSON list of "
+        '{"claim", "group", "role"}); a role no longer claimed is taken away.',
+    )
+    superadmin_claims: list[str] = Field(
+        default_factory=list,
+        description="Values of the groups claim that make a user superadmin (checked at each "
+        "sign-in). Empty: superadmins are made only by barito-market-admin.",
+    )
+    clock_skew_s: float = Field(
+        60, ge=0, le=300, description="Clock difference tolerated on exp, iat and nbf."
+    )
+    login_timeout_s: float = Field(
+        600, gt=0, le=3600, description="How long a sign-in may spend at the provider."
+    )
+    redirect_url: str = Field(
+        "",
+        description="The callback URL registered at the provider "
+        "(https://market.example.com/api/v1/auth/oidc/callback). Empty: derived from the "
+        "request, which is right unless a proxy rewrites the host.",
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer)
+
+    @field_validator("issuer")
+    @classmethod
+    def _https_issuer(cls, issuer: str) -> str:
+        if not issuer:
+            return issuer
+        parts = urlsplit(issuer)
+        # ID tokens and the client secret travel to and from the issuer, so
+        # plain http is allowed on the loopback address only.
+        if parts.scheme == "https" and parts.hostname:
+            return issuer.rstrip("/")
+        if parts.scheme == "http" and _is_loopback(parts.hostname):
+            return issuer.rstrip("/")
+        raise ValueError(f"the issuer must be an https:// URL (http only on loopback): {issuer!r}")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if self.enabled and not (self.client_id and self.client_secret):
+            raise ValueError("single sign-on needs a client_id and a client_secret")
+        if self.enabled and "openid" not in self.scopes.split():
+            raise ValueError("the scopes must include openid")
+        return self
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return host is not None and ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class MarketSettings(ServiceSettings):
@@ -29,6 +126,12 @@ class MarketSettings(ServiceSettings):
     signup_enabled: bool = Field(
         True, description="Whether anyone may create an account through POST /auth/signup."
     )
+    passwords_enabled: bool = Field(
+        True,
+        description="Whether users may log in (and sign up) with a password. Turning it off "
+        "needs single sign-on; API tokens keep working.",
+    )
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
     ingest_url_template: str = Field(
         "http://127.0.0.1:18081/api/v1/logs",
         description="Public ingest endpoint shown to app owners; may use {app} and {group}.",
@@ -99,6 +202,12 @@ class MarketSettings(ServiceSettings):
         description="The receiver's fluentd forward listener as agents reach it, shown in the "
         "forward configurations: tcp://host:port, or tls://host:port when it serves TLS.",
     )
+
+    @model_validator(mode="after")
+    def _someone_can_log_in(self) -> Self:
+        if not self.passwords_enabled and not self.oidc.enabled:
+            raise ValueError("passwords_enabled=false needs single sign-on (oidc.issuer)")
+        return self
 
     @field_validator("installation_key")
     @classmethod

@@ -1,10 +1,10 @@
 """The market's tables (SQLAlchemy 2). Importing this package registers them all."""
 
-from barito_market.models.accounts import ApiToken, LoginAttempt, Session, User
+from barito_market.models.accounts import ApiToken, LoginAttempt, OidcLogin, Session, User
 from barito_market.models.apps import App
 from barito_market.models.audit import AuditEntry
 from barito_market.models.base import Base
-from barito_market.models.groups import AppGroup, Membership, Role
+from barito_market.models.groups import AppGroup, Membership, MembershipSource, Role
 from barito_market.models.infrastructure import Component, Infrastructure, ProvisioningEvent
 from barito_market.models.usage import UsageMinute
 
@@ -18,6 +18,8 @@ __all__ = [
     "Infrastructure",
     "LoginAttempt",
     "Membership",
+    "MembershipSource",
+    "OidcLogin",
     "ProvisioningEvent",
     "Role",
     "Session",

@@ -5,20 +5,26 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from barito_market.models.base import Base, CreatedMixin, IdMixin, UtcDateTime
 
-__all__ = ["ApiToken", "LoginAttempt", "Session", "User"]
+__all__ = ["ApiToken", "LoginAttempt", "OidcLogin", "Session", "User"]
 
 
 class User(IdMixin, CreatedMixin, Base):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     # Stored lowercased, so "Ann@x.io" and "ann@x.io" are one account.
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # Empty for a user made by single sign-on: no password ever matches it.
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Who vouches for a single-sign-on user: the provider's issuer and its
+    # ``sub``. A returning user is found by these two, never by email alone.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_superadmin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -40,6 +46,12 @@ class ApiToken(IdMixin, CreatedMixin, Base):
     # The first characters, shown in listings so a user can tell tokens apart.
     prefix: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Scopes: a read-only token may search and tail but change nothing; a
+    # token limited to a group sees no other group, whatever its user may.
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("app_groups.id", ondelete="CASCADE"), nullable=True
+    )
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
@@ -55,6 +67,9 @@ class Session(IdMixin, CreatedMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     csrf_hash: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set for a single-sign-on session: sent back as id_token_hint when the
+    # user logs out, so the provider ends its own session too.
+    id_token: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     user: Mapped[User] = relationship()
 
@@ -75,3 +90,20 @@ class LoginAttempt(IdMixin, Base):
     email: Mapped[str] = mapped_column(String(320))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OidcLogin(IdMixin, Base):
+    """A single-sign-on login under way: made when the browser leaves for the
+    provider, deleted when it comes back, so a state is accepted once only.
+
+    Kept in the database so any market replica can finish what another began.
+    """
+
+    __tablename__ = "oidc_logins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    # Where the SPA wants to land afterwards: a path of the market's own.
+    next_path: Mapped[str] = mapped_column(String(500), default="/")
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -23,7 +23,9 @@ class AuditEntry(IdMixin, Base):
         Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )
     actor_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
-    action: Mapped[str] = mapped_column(String(64))
+    # The client's address, as the market saw it behind its trusted proxies.
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
     target_kind: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(64))
     group_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)

@@ -11,13 +11,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from barito_market.models.base import Base, CreatedMixin, IdMixin
 
-__all__ = ["AppGroup", "Membership", "Role"]
+__all__ = ["AppGroup", "Membership", "MembershipSource", "Role"]
 
 
 class Role(StrEnum):
     OWNER = "owner"
     ADMIN = "admin"
     MEMBER = "member"
+
+
+class MembershipSource(StrEnum):
+    MANUAL = "manual"
+    # Granted from the provider's groups claim, and taken away by it at the
+    # member's next sign-in.
+    IDENTITY_PROVIDER = "identity_provider"
 
 
 class AppGroup(IdMixin, CreatedMixin, Base):
@@ -48,6 +55,15 @@ class Membership(IdMixin, CreatedMixin, Base):
     )
     role: Mapped[Role] = mapped_column(
         Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    source: Mapped[MembershipSource] = mapped_column(
+        Enum(
+            MembershipSource,
+            native_enum=False,
+            length=24,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=MembershipSource.MANUAL,
     )
 
     group: Mapped[AppGroup] = relationship(back_populates="memberships")

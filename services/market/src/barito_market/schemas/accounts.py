@@ -9,9 +9,12 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
+    "AuthMethods",
     "Credentials",
     "LoginPublic",
+    "LogoutPublic",
     "SignUp",
+    "SingleSignOnPublic",
     "TokenCreate",
     "TokenCreated",
     "TokenPublic",
@@ -64,10 +67,40 @@ class LoginPublic(BaseModel):
     expires_at: datetime
 
 
+class SingleSignOnPublic(BaseModel):
+    name: str = Field(description="The provider's name, for 'Sign in with <name>'.")
+    login_url: str = Field(
+        description="Where the browser goes to sign in (add ?next=/path to come back there)."
+    )
+
+
+class AuthMethods(BaseModel):
+    passwords: bool = Field(description="Whether email and password logins are accepted.")
+    sign_up: bool = Field(description="Whether POST /auth/signup accepts new accounts.")
+    single_sign_on: SingleSignOnPublic | None = Field(
+        description="The OpenID Connect provider, when the installation has one."
+    )
+
+
+class LogoutPublic(BaseModel):
+    provider_logout_url: str | None = Field(
+        description="For a single-sign-on session: open this to end the provider's session too "
+        "(RP-initiated logout). None: nothing more to do."
+    )
+
+
 class TokenCreate(_Body):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     expires_in_days: int | None = Field(
         None, ge=1, le=3650, description="Days until the token stops working; none: never."
+    )
+    read_only: bool = Field(
+        False, description="Search and tail only: any change made with it is refused (403)."
+    )
+    group: str | None = Field(
+        None,
+        max_length=63,
+        description="Slug of a group of yours: the token sees that group only. None: all of yours.",
     )
 
 
@@ -79,6 +112,8 @@ class TokenPublic(BaseModel):
     prefix: str = Field(description="The token's first characters, to tell tokens apart.")
     created_at: datetime
     expires_at: datetime | None
+    read_only: bool
+    group: str | None = Field(description="Slug of the only group it sees; none: all of yours.")
 
 
 class TokenCreated(TokenPublic):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from barito_market.models import Role
+from barito_market.models import MembershipSource, Role
 from barito_market.schemas.accounts import Email
 
 __all__ = [
@@ -59,6 +59,11 @@ class MemberPublic(BaseModel):
     user_id: uuid.UUID
     email: str
     role: Role
+    source: MembershipSource = Field(
+        MembershipSource.MANUAL,
+        description="manual, or identity_provider: granted from the provider's groups claim "
+        "and reapplied at each sign-in.",
+    )
 
 
 class MembersPublic(BaseModel):
