@@ -13,6 +13,7 @@ from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
 from barito_market.api import admin, apps, audit, auth, groups, installation, oidc, search, status
+from barito_market.client_address import ClientAddressMiddleware
 from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
 from barito_market.observers import start_observers
@@ -55,6 +56,7 @@ def create_app(settings: MarketSettings | None = None) -> FastAPI:
             await engine.dispose()
 
     app = create_service_app(service="market", settings=settings, lifespan=lifespan)
+    app.add_middleware(ClientAddressMiddleware)
     # Outermost of the app's own middleware: every answer, errors included, gets the headers.
     app.add_middleware(SecurityHeadersMiddleware, policies=content_security_policies(settings))
     app.include_router(api_router())
