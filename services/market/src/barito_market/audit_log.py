@@ -16,26 +16,27 @@ __all__ = ["record"]
 
 def record(
     session: AsyncSession,
-    actor: User | None,
+    actor: User | str | None,
     action: str,
     *,
     target_kind: str,
     target_id: uuid.UUID | str,
     group_id: uuid.UUID | None = None,
-    actor_email: str | None = None,
     **details: Any,
 ) -> None:
     """Add an entry to the caller's transaction: it is kept exactly when the change is.
 
-    ``actor_email`` names a caller who is no user (the email a failed sign-in
-    tried). The client's address is the request's, when there is one.
+    An ``actor`` given as a string is the email of a caller who is no user
+    (what a failed sign-in tried). The client's address is the request's, when
+    there is one.
     ``details`` must never hold a secret; names, roles and sizes only.
     """
+    user = actor if isinstance(actor, User) else None
     session.add(
         AuditEntry(
             at=utc_now(),
-            actor_id=actor.id if actor else None,
-            actor_email=actor.email if actor else actor_email,
+            actor_id=user.id if user else None,
+            actor_email=user.email if user else actor,
             address=current_client_address(),
             action=action,
             target_kind=target_kind,
