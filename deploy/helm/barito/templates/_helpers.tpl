@@ -71,6 +71,7 @@ key (`installation`) the market and the receiver.
 {{- if eq .name "market" }}{{ $engines = append $engines "database" }}{{ end -}}
 {{- /* Not an engine, but mounted like one: the market seals forward keys, the receiver opens them. */}}
 {{- if has .name (list "market" "receiver") }}{{ $engines = append $engines "installation" }}{{ end -}}
+{{- if eq .name "market" }}{{ $engines = append $engines "singleSignOn" }}{{ end -}}
 {{- toJson $engines -}}
 {{- end -}}
 
@@ -112,6 +113,10 @@ being mounted.
 {{- else if eq .engine "installation" -}}
 {{- with $v.keySecret.name -}}
 {{- $files = append $files (dict "secret" . "key" $v.keySecret.key "path" "installation-key" "setting" "BARITO_INSTALLATION_KEY_FILE") -}}
+{{- end -}}
+{{- else if eq .engine "singleSignOn" -}}
+{{- with $v.clientSecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.clientSecret.key "path" "client-secret" "setting" "BARITO_OIDC__CLIENT_SECRET_FILE") -}}
 {{- end -}}
 {{- else if eq .engine "database" -}}
 {{- with $v.urlSecret.name -}}
@@ -211,6 +216,21 @@ BARITO_VIEWER_URL_TEMPLATE: {{ $values.publicUrls.viewer | quote }}
 BARITO_SIGNUP_ENABLED: {{ $svc.signupEnabled | quote }}
 {{- /* Behind the Ingress' TLS the session cookie must not travel in clear. */}}
 BARITO_SESSION_COOKIE_SECURE: {{ (not (empty $values.ingress.tls)) | quote }}
+{{- with $values.singleSignOn }}
+{{- if .issuer }}
+BARITO_OIDC__ISSUER: {{ .issuer | quote }}
+BARITO_OIDC__CLIENT_ID: {{ required "singleSignOn.clientId is required with an issuer" .clientId | quote }}
+{{- $_ := required "singleSignOn.clientSecret.name is required with an issuer: the Secret holding the client secret" .clientSecret.name }}
+BARITO_OIDC__DISPLAY_NAME: {{ .displayName | quote }}
+BARITO_OIDC__GROUPS_CLAIM: {{ .groupsClaim | quote }}
+BARITO_OIDC__ROLES_FROM_CLAIMS: {{ toJson .rolesFromClaims | quote }}
+BARITO_OIDC__SUPERADMIN_CLAIMS: {{ toJson .superadminClaims | quote }}
+{{- end }}
+{{- if not .passwords }}
+{{- $_ := required "singleSignOn.passwords=false needs singleSignOn.issuer: otherwise no one could sign in" .issuer }}
+BARITO_PASSWORDS_ENABLED: "false"
+{{- end }}
+{{- end }}
 {{- end }}
 {{- if eq .name "receiver" }}
 {{- /*
