@@ -25,6 +25,7 @@ from barito_cli.cli_group import CliGroup
 from barito_cli.images.commands import images
 from barito_cli.stack.config import StackConfig, load_config
 from barito_cli.stack.engines import ALL_ENGINE_NAMES, ENGINE_NAMES, OPTIONAL_ENGINES
+from barito_cli.stack.keycloak_realm import demo_users_notice
 from barito_cli.stack.manager import (
     default_engine_names,
     log_tail,
@@ -68,7 +69,8 @@ def stack() -> None:
     "extras",
     multiple=True,
     type=click.Choice(list(OPTIONAL_ENGINES)),
-    help="Also start an optional part: kubernetes (etcd + kube-apiserver, built once).",
+    help="Also start an optional part: kubernetes (etcd + kube-apiserver, built once), "
+    "oidc (Keycloak, the market's single sign-on, with demo users).",
 )
 @click.option(
     "--fresh",
@@ -90,6 +92,8 @@ def stack_up_command(
         *(n for extra in extras for n in OPTIONAL_ENGINES[extra]),
     ]
     stack_up(config, names, echo=click.echo, fresh=fresh)
+    if "oidc" in extras:
+        click.echo(demo_users_notice(config))
     click.echo(f"stack ready in {time.monotonic() - started:.1f}s")
 
 
@@ -106,7 +110,8 @@ def stack_down_command(engines: tuple[str, ...], secure: bool) -> None:
 @SECURE
 def stack_status_command(secure: bool) -> None:
     """Show each engine's pid, address and readiness."""
-    for status in stack_status(_config(secure)):
+    config = _config(secure)
+    for status in stack_status(config, running_engines(config)):
         state = "ready" if status.ready else status.problem
         click.echo(f"{status.name:<14} {status.pid or '-':<8} {status.url:<40} {state}")
 

@@ -15,6 +15,7 @@ from barito_cli.stack.config import StackConfig, StackError
 from barito_cli.stack.engines import engine_for
 from barito_cli.stack.ingest_listeners import ingest_listener_environment, listener_ports
 from barito_cli.stack.installation_key import installation_key_environment
+from barito_cli.stack.keycloak_realm import oidc_market_environment
 from barito_cli.stack.manager import log_tail
 from barito_cli.stack.processes import running_pid, start_process, stop_process
 from barito_cli.stack.secure_stack import (
@@ -66,6 +67,7 @@ def service_environment(config: StackConfig, service: str) -> dict[str, str]:
         postgres = engine_for("postgres", config).url
         env["BARITO_DATABASE__URL"] = postgres.replace("postgresql://", "postgresql+asyncpg://")
         env["BARITO_DATA_DIR"] = str(config.state_dir / "market")
+        env.update(oidc_market_environment(config))
     if service == "server":
         env["BARITO_MARKET_URL"] = _url(config, "market")
     ports = listener_ports(config.engines["services"]["receiver"])

@@ -23,12 +23,15 @@ import pytest
 
 from barito_cli.stack.config import load_config
 from barito_cli.stack.secure_kafka import SecuredKafkaEngine
+from barito_testing.oidc_provider import OidcProvider, start_oidc_provider
 from barito_testing.second_kafka import SecondKafka
 from barito_testing.secure_stack import SecureStack
 from barito_testing.secured_kafka import SecuredKafka
 from barito_testing.stack import REPO, Stack, bring_up
 
-STACK_FIXTURES = frozenset({"stack", "second_kafka", "secure_stack", "secured_kafka"})
+STACK_FIXTURES = frozenset(
+    {"stack", "second_kafka", "secure_stack", "secured_kafka", "oidc_provider"}
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -76,6 +79,13 @@ def secured_kafka(_secure_engines: SecureStack) -> SecuredKafka:
     Only that engine is started for it, not the rest of the secured stack.
     """
     return SecuredKafka(cast(SecuredKafkaEngine, _secure_engines.engine("kafka")))
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> OidcProvider:
+    """The stack's Keycloak (``barito stack up --with oidc``), started unless it runs; its
+    realm ``barito``, clients and admin API (see :mod:`barito_testing.oidc_provider`)."""
+    return start_oidc_provider()
 
 
 @pytest.fixture(scope="session")

@@ -372,14 +372,16 @@ ENGINES: dict[str, type[Engine]] = {
 }
 ENGINE_NAMES = tuple(ENGINES)
 
-# Started only when asked for (`barito stack up --with kubernetes`); imported
-# here, below Engine, because their module builds on it.
+# Started only when asked for (`barito stack up --with kubernetes|oidc`); imported
+# here, below Engine, because their modules build on it.
+from barito_cli.stack.keycloak import KEYCLOAK_ENGINES  # noqa: E402
 from barito_cli.stack.kubernetes import KUBERNETES_ENGINES  # noqa: E402
 
 OPTIONAL_ENGINES: dict[str, tuple[str, ...]] = {
-    "kubernetes": tuple(engine.name for engine in KUBERNETES_ENGINES)
+    "kubernetes": tuple(engine.name for engine in KUBERNETES_ENGINES),
+    "oidc": tuple(engine.name for engine in KEYCLOAK_ENGINES),
 }
-ENGINES.update({engine.name: engine for engine in KUBERNETES_ENGINES})
+ENGINES.update({engine.name: engine for engine in (*KUBERNETES_ENGINES, *KEYCLOAK_ENGINES)})
 ALL_ENGINE_NAMES = tuple(ENGINES)
 
 
