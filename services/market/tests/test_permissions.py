@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from barito_market.api import apps, auth, groups
+from barito_market.api import apps, auth, groups, tokens
 from barito_testing.market import Market, MarketUser, market_on_postgres
 
 ROLES = ("superadmin", "owner", "admin", "member", "outsider", "anonymous")
@@ -175,7 +175,7 @@ CASES = [
 def test_the_matrix_covers_every_endpoint_of_the_core_api() -> None:
     routes = {
         (method, f"/api/v1{route.path}")
-        for module in (auth, groups, apps)
+        for module in (auth, tokens, groups, apps)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods

@@ -12,7 +12,18 @@ from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
-from barito_market.api import admin, apps, audit, auth, groups, installation, oidc, search, status
+from barito_market.api import (
+    admin,
+    apps,
+    audit,
+    auth,
+    groups,
+    installation,
+    oidc,
+    search,
+    status,
+    tokens,
+)
 from barito_market.client_address import ClientAddressMiddleware
 from barito_market.db import DatabaseProbe, create_engine, create_sessionmaker
 from barito_market.migrations import upgrade_engine
@@ -25,7 +36,7 @@ from barito_market.spa import install_spa
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (auth, oidc, groups, apps, status, search, admin, installation, audit):
+    for module in (auth, tokens, oidc, groups, apps, status, search, admin, installation, audit):
         router.include_router(module.router)
     return router
 

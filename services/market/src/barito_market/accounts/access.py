@@ -6,6 +6,9 @@
   of other tenants do not leak (architecture §5).
 * :func:`require_role` — the caller sees the group but lacks the role: 403.
 
+An API token limited to a group narrows all of them: the caller belongs to
+that group only (:mod:`barito_market.accounts.token_scope`).
+
 Example::
 
     @router.delete("/apps/{slug}")
@@ -24,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from barito_common.errors import ApiError
 from barito_common.schemas import AppStatus
+from barito_market.accounts.token_scope import current_scope
 from barito_market.models import App, AppGroup, Membership, Role, User
 
 __all__ = [
@@ -38,7 +42,13 @@ ROLE_RANK = {Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
 async def group_role(session: AsyncSession, user: User, group_id: uuid.UUID) -> Role | None:
-    """The caller's role in the group; a superadmin counts as owner everywhere."""
+    """The caller's role in the group; a superadmin counts as owner everywhere.
+
+    None for every group but its own when the caller's API token is limited
+    to a group: to such a token the others do not exist.
+    """
+    if not current_scope().sees_group(group_id):
+        return None
     if user.is_superadmin:
         return Role.OWNER
     role: Role | None = await session.scalar(

@@ -3,7 +3,9 @@
 :func:`authenticate` reads the request itself, to answer each failure in
 words; routes get its answer as ``CurrentUserDep``
 (:mod:`barito_market.dependencies`), and a superadmin-only route as
-``SuperAdminDep``, which adds :func:`require_superadmin`.
+``SuperAdminDep``, which adds :func:`require_superadmin`. An API token's
+scope (read-only, limited to a group) is entered here for the whole request:
+see :mod:`barito_market.accounts.token_scope`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from sqlalchemy.orm import selectinload
 
 from barito_common.errors import ApiError
 from barito_market.accounts.credentials import hash_token
-from barito_market.models import ApiToken, Session, User
+from barito_market.accounts.token_scope import (
+    UNSCOPED,
+    TokenScope,
+    enter_scope,
+    refuse_if_group_limited,
+)
+from barito_market.models import ApiToken, AppGroup, Session, User
 
 __all__ = [
     "CSRF_COOKIE",
@@ -38,15 +46,23 @@ def _unauthenticated(message: str) -> ApiError:
     return ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def _user_from_token(session: AsyncSession, token: str, now: datetime) -> User | None:
-    row = await session.scalar(
-        select(ApiToken)
-        .options(selectinload(ApiToken.user))
-        .where(ApiToken.token_hash == hash_token(token))
-    )
-    if row is None or (row.expires_at is not None and row.expires_at <= now):
+async def _token(
+    session: AsyncSession, token: str, now: datetime
+) -> tuple[User, TokenScope] | None:
+    found = (
+        await session.execute(
+            select(ApiToken, AppGroup.slug)
+            .options(selectinload(ApiToken.user))
+            .outerjoin(AppGroup, AppGroup.id == ApiToken.group_id)
+            .where(ApiToken.token_hash == hash_token(token))
+        )
+    ).first()
+    if found is None:
         return None
-    return row.user
+    row, group_slug = found
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    return row.user, TokenScope(row.read_only, row.group_id, group_slug)
 
 
 async def _user_from_session(
@@ -78,13 +94,15 @@ async def authenticate(request: Request, session: AsyncSession) -> User:
     now = datetime.now(UTC)
     authorization = request.headers.get("Authorization")
     user: User | None
+    scope = UNSCOPED
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthenticated("Authorization must be 'Bearer <api token>'.")
-        user = await _user_from_token(session, token.strip(), now)
-        if user is None:
+        found = await _token(session, token.strip(), now)
+        if found is None:
             raise _unauthenticated("This API token is unknown, revoked or expired.")
+        user, scope = found
     elif cookie := request.cookies.get(SESSION_COOKIE):
         user = await _user_from_session(request, session, cookie, now)
         if user is None:
@@ -94,11 +112,13 @@ async def authenticate(request: Request, session: AsyncSession) -> User:
     if not user.is_active:
         raise _unauthenticated("This account is disabled.")
     request.state.user = user
+    enter_scope(request, scope)
     return user
 
 
 def require_superadmin(user: User) -> User:
-    """The user if a superadmin; 403 otherwise."""
+    """The user if a superadmin (with a token that is not limited to a group); 403 otherwise."""
     if not user.is_superadmin:
         raise ApiError(403, "Only a superadmin may do this.")
+    refuse_if_group_limited()
     return user

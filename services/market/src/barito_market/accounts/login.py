@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.errors import ApiError
+from barito_market import audit_log
 from barito_market.accounts.credentials import (
     hash_password,
     hash_token,
@@ -52,6 +53,15 @@ async def _check_rate(
     if (by_email or 0) >= settings.login_max_failures or (
         by_address or 0
     ) >= settings.login_max_failures * _ADDRESS_FACTOR:
+        audit_log.record(
+            session,
+            email,
+            "auth.login_failed",
+            target_kind="user",
+            target_id="unknown",
+            reason="throttled",
+        )
+        await session.commit()
         raise ApiError(
             429,
             "Too many failed logins; wait a few minutes and try again.",
@@ -77,6 +87,14 @@ async def log_in(
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         session.add(LoginAttempt(email=email, address=address, at=now))
+        audit_log.record(
+            session,
+            email,
+            "auth.login_failed",
+            target_kind="user",
+            target_id=user.id if user else "unknown",
+            reason="disabled" if user and valid else "wrong email or password",
+        )
         await session.commit()
         raise ApiError(401, "Wrong email or password.")
     if password_needs_rehash(user.password_hash):
@@ -85,6 +103,9 @@ async def log_in(
         delete(LoginAttempt).where(
             or_(LoginAttempt.email == email, LoginAttempt.at < now - timedelta(days=1))
         )
+    )
+    audit_log.record(
+        session, user, "auth.login", target_kind="user", target_id=user.id, method="password"
     )
     session_token, csrf_token = new_token("bs"), new_token("csrf")
     expires_at = now + timedelta(seconds=settings.session_lifetime_s)

@@ -1,13 +1,13 @@
-"""/api/v1/auth: sign-up, login, logout, the current user, personal API tokens."""
+"""/api/v1/auth: sign-up, login, logout, the current user (API tokens: api/tokens.py)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from barito_market.accounts import api_tokens, login, users
+from barito_market import audit_log
+from barito_market.accounts import login, users
 from barito_market.accounts.authentication import SESSION_COOKIE
 from barito_market.accounts.session_cookies import clear_session_cookies, set_session_cookies
 from barito_market.dependencies import CurrentUserDep, SessionDep, SettingsDep
@@ -15,10 +15,6 @@ from barito_market.schemas.accounts import (
     Credentials,
     LoginPublic,
     SignUp,
-    TokenCreate,
-    TokenCreated,
-    TokenPublic,
-    TokensPublic,
     UserPublic,
 )
 
@@ -68,7 +64,7 @@ async def log_in(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
 async def log_out(
-    _: CurrentUserDep,
+    user: CurrentUserDep,
     request: Request,
     response: Response,
     session: SessionDep,
@@ -76,6 +72,7 @@ async def log_out(
 ) -> None:
     """End this session (the cookie stops working at once)."""
     if cookie := request.cookies.get(SESSION_COOKIE):
+        audit_log.record(session, user, "auth.logout", target_kind="user", target_id=user.id)
         await login.end_session(session, cookie)
     clear_session_cookies(response, request, settings)
 
@@ -84,31 +81,3 @@ async def log_out(
 async def me(user: CurrentUserDep) -> Any:
     """The logged-in user."""
     return user
-
-
-@router.post(
-    "/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED, responses=_ERRORS
-)
-async def create_token(body: TokenCreate, user: CurrentUserDep, session: SessionDep) -> Any:
-    """Create a personal API token; it is shown this once."""
-    row, token = await api_tokens.create_token(
-        session, user, name=body.name, expires_in_days=body.expires_in_days
-    )
-    return TokenCreated(**TokenPublic.model_validate(row).model_dump(), token=token)
-
-
-@router.get("/tokens", response_model=TokensPublic, responses=_ERRORS)
-async def list_tokens(user: CurrentUserDep, session: SessionDep) -> Any:
-    """Your API tokens (never the tokens themselves)."""
-    rows = await api_tokens.list_tokens(session, user)
-    return TokensPublic(data=[TokenPublic.model_validate(row) for row in rows])
-
-
-@router.delete(
-    "/tokens/{token_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses={**_ERRORS, 404: {"description": "No such token of yours."}},
-)
-async def revoke_token(token_id: uuid.UUID, user: CurrentUserDep, session: SessionDep) -> None:
-    """Revoke one of your API tokens."""
-    await api_tokens.revoke_token(session, user, token_id)

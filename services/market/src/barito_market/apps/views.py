@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from barito_common.schemas import AppStatus
-from barito_market.accounts.access import readable_group
+from barito_market.accounts.access import group_role, readable_group
+from barito_market.accounts.token_scope import current_scope
 from barito_market.apps.endpoints import app_endpoints
 from barito_market.apps.secret_rotation import live_retiring
 from barito_market.groups.cluster import cluster_of
@@ -61,7 +62,10 @@ async def app_public(session: AsyncSession, settings: MarketSettings, app: App) 
 async def visible_apps(
     session: AsyncSession, settings: MarketSettings, user: User, *, group_slug: str | None
 ) -> AppsPublic:
-    """The live apps ``user`` can see, by slug; of one group (404 unless readable) if named."""
+    """The live apps ``user`` can see, by slug; of one group (404 unless readable) if named.
+
+    Only its group's for an API token limited to one.
+    """
     query = (
         select(App)
         .options(selectinload(App.group))
@@ -71,6 +75,10 @@ async def visible_apps(
     if group_slug is not None:
         group = await readable_group(session, user, group_slug)
         query = query.where(App.group_id == group.id)
+    elif (limit := current_scope().group_id) is not None:
+        # A token limited to a group: that group's apps, if it may see it at all.
+        group_ids = [limit] if await group_role(session, user, limit) else []
+        query = query.where(App.group_id.in_(group_ids))
     elif not user.is_superadmin:
         query = query.join(Membership, Membership.group_id == App.group_id).where(
             Membership.user_id == user.id

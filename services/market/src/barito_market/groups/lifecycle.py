@@ -19,6 +19,7 @@ from barito_common.errors import ApiError
 from barito_common.schemas import AppStatus, ProvisionCommandKind
 from barito_market import audit_log
 from barito_market.accounts.credentials import hash_token, new_app_secret
+from barito_market.accounts.token_scope import refuse_if_group_limited
 from barito_market.apps.secret_rotation import rotate
 from barito_market.apps.slugs import unique_slug
 from barito_market.conflicts import flush_or_conflict
@@ -39,7 +40,11 @@ __all__ = [
 
 
 async def add_group(session: AsyncSession, user: User, name: str) -> AppGroup:
-    """A new group owned by ``user``, in the caller's transaction: the caller commits."""
+    """A new group owned by ``user``, in the caller's transaction: the caller commits.
+
+    403 for an API token limited to a group: it could never see the new one.
+    """
+    refuse_if_group_limited()
     group = AppGroup(name=name, slug=await unique_slug(session, AppGroup.slug, name))
     session.add(group)
     await flush_or_conflict(session, "Another group was created at the same moment; try again.")

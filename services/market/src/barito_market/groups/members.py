@@ -15,22 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from barito_common.errors import ApiError
 from barito_market import audit_log
 from barito_market.conflicts import flush_or_conflict
-from barito_market.models import AppGroup, Membership, Role, User
+from barito_market.models import AppGroup, Membership, MembershipSource, Role, User
 from barito_market.schemas.groups import MemberPublic, MembersPublic
 
 __all__ = ["list_members", "remove_member", "set_member"]
 
 
 async def list_members(session: AsyncSession, group: AppGroup) -> MembersPublic:
-    """The group's members with their roles, by email."""
+    """The group's members with their roles and where each role came from, by email."""
     rows = await session.execute(
-        select(User.id, User.email, Membership.role)
+        select(User.id, User.email, Membership.role, Membership.source)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.group_id == group.id)
         .order_by(User.email)
     )
     return MembersPublic(
-        data=[MemberPublic(user_id=uid, email=email, role=role) for uid, email, role in rows]
+        data=[
+            MemberPublic(user_id=uid, email=email, role=role, source=source)
+            for uid, email, role, source in rows
+        ]
     )
 
 
@@ -44,7 +47,12 @@ async def _owner_count(session: AsyncSession, group_id: uuid.UUID) -> int:
 async def set_member(
     session: AsyncSession, actor: User, actor_role: Role, group: AppGroup, email: str, role: Role
 ) -> tuple[User, Role]:
-    """Add a member or change their role; only an owner grants or takes away ownership."""
+    """Add a member or change their role; only an owner grants or takes away ownership.
+
+    A role set by hand makes the membership ``manual``, also one the identity
+    provider granted: the group's owners took it over (sign-ins reapply only
+    what the provider granted).
+    """
     member = await session.scalar(select(User).where(User.email == email))
     if member is None:
         raise ApiError(404, f"No account with the email {email}; they must sign up first.")
@@ -63,6 +71,7 @@ async def set_member(
         if demotes_owner and await _owner_count(session, group.id) <= 1:
             raise ApiError(409, "A group keeps at least one owner; make someone else owner first.")
         membership.role = role
+        membership.source = MembershipSource.MANUAL
     audit_log.record(
         session,
         actor,
@@ -99,5 +108,6 @@ async def remove_member(
         target_id=group.id,
         group_id=group.id,
         user_id=str(user_id),
+        email=await session.scalar(select(User.email).where(User.id == user_id)),
     )
     await session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from barito_market.accounts.token_scope import current_scope
 from barito_market.models import AppGroup, Membership, User
 from barito_market.schemas.groups import GroupPublic, GroupsPublic
 
@@ -28,8 +29,13 @@ async def group_public(session: AsyncSession, user: User, group: AppGroup) -> Gr
 
 
 async def visible_groups(session: AsyncSession, user: User) -> GroupsPublic:
-    """The groups ``user`` belongs to (every group, for a superadmin), by name."""
+    """The groups ``user`` belongs to (every group, for a superadmin), by name.
+
+    Only its group for an API token limited to one.
+    """
     query = select(AppGroup).order_by(AppGroup.name, AppGroup.slug)
+    if (limit := current_scope().group_id) is not None:
+        query = query.where(AppGroup.id == limit)
     if not user.is_superadmin:
         query = query.join(Membership).where(Membership.user_id == user.id)
     groups = (await session.scalars(query)).all()
