@@ -24,7 +24,7 @@ from sqlalchemy import select
 from barito_common.schemas import InfrastructureState
 from barito_common.serving import uvicorn_options
 from barito_market.accounts.credentials import hash_token
-from barito_market.models import AppGroup, Infrastructure, User
+from barito_market.models import AppGroup, Infrastructure, Membership, MembershipSource, User
 from barito_testing.market import Market, MarketUser, market_on_postgres
 from barito_testing.serving import serve
 
@@ -173,8 +173,12 @@ async def test_every_change_is_recorded_with_actor_and_address_and_no_secret(
     assert login["actor_id"] is not None
     created = next(e for e in mine if e["action"] == "token.create")
     assert created["details"] == {"name": "ci", "read_only": True, "group": None}
-    roles = [e["details"]["role"] for e in mine if e["action"] == "group.member.set"]
-    assert sorted(roles) == ["admin", "member"]
+    roles = {
+        (e["details"]["previous_role"], e["details"]["role"])
+        for e in mine
+        if e["action"] == "group.member.set"
+    }
+    assert roles == {(None, "member"), ("member", "admin")}
     removed = next(e for e in mine if e["action"] == "group.member.remove")
     assert removed["details"]["email"] == colleague.email
     # The group is gone, so entries no longer name its slug; its deletion does.
@@ -203,3 +207,28 @@ async def test_an_untrusted_sender_cannot_choose_the_address_recorded(market: Ma
         e for e in entries if e["action"] == "auth.login_failed" and e["actor_email"] == email
     ]
     assert [e["address"] for e in failed] == ["127.0.0.1"]
+
+
+async def test_a_role_set_by_hand_takes_over_a_membership_the_provider_granted(
+    market: Market,
+) -> None:
+    owner, colleague = await market.create_user(), await market.create_user()
+    group = (
+        await market.client.post("/api/v1/groups", headers=owner.headers, json={"name": "idp"})
+    ).json()["slug"]
+    await market.add_members(group, owner, {"member": colleague})
+    async with market.sessionmaker() as session:
+        membership = await session.scalar(
+            select(Membership).where(Membership.user_id == colleague.id)
+        )
+        assert membership is not None
+        membership.source = MembershipSource.IDENTITY_PROVIDER
+        await session.commit()
+
+    async def sources() -> dict[str, str]:
+        listed = await market.client.get(f"/api/v1/groups/{group}/members", headers=owner.headers)
+        return {m["email"]: m["source"] for m in listed.json()["data"]}
+
+    assert await sources() == {owner.email: "manual", colleague.email: "identity_provider"}
+    await market.add_members(group, owner, {"admin": colleague})
+    assert await sources() == {owner.email: "manual", colleague.email: "manual"}

@@ -62,6 +62,7 @@ async def set_member(
     touches_owner = role == Role.OWNER or (membership is not None and membership.role == Role.OWNER)
     if touches_owner and actor_role != Role.OWNER:
         raise ApiError(403, "Only an owner may grant or change the owner role.")
+    previous = membership.role.value if membership else None
     if membership is None:
         membership = Membership(group_id=group.id, user_id=member.id, role=role)
         session.add(membership)
@@ -81,6 +82,7 @@ async def set_member(
         group_id=group.id,
         email=email,
         role=role.value,
+        previous_role=previous,
     )
     await session.commit()
     return member, role
