@@ -25,7 +25,7 @@ from barito_market.accounts.credentials import (
 from barito_market.models import LoginAttempt, Session, User
 from barito_market.settings import MarketSettings
 
-__all__ = ["LoggedIn", "end_session", "log_in"]
+__all__ = ["LoggedIn", "end_session", "log_in", "open_session"]
 
 # Failed logins from one address may be this many times the per-email limit:
 # an office behind one NAT should not lock itself out.
@@ -107,6 +107,23 @@ async def log_in(
     audit_log.record(
         session, user, "auth.login", target_kind="user", target_id=user.id, method="password"
     )
+    logged_in = await open_session(session, settings, user, now=now)
+    await session.commit()
+    return logged_in
+
+
+async def open_session(
+    session: AsyncSession,
+    settings: MarketSettings,
+    user: User,
+    *,
+    now: datetime,
+    id_token: str | None = None,
+) -> LoggedIn:
+    """A new session for a user already proven (password or single sign-on). The caller commits.
+
+    ``id_token``: the provider's ID token of a single-sign-on session, kept for its logout.
+    """
     session_token, csrf_token = new_token("bs"), new_token("csrf")
     expires_at = now + timedelta(seconds=settings.session_lifetime_s)
     session.add(
@@ -115,13 +132,19 @@ async def log_in(
             token_hash=hash_token(session_token),
             csrf_hash=hash_token(csrf_token),
             expires_at=expires_at,
+            id_token=id_token,
         )
     )
     await session.execute(delete(Session).where(Session.expires_at < now))
-    await session.commit()
     return LoggedIn(user, session_token, csrf_token, expires_at)
 
 
-async def end_session(session: AsyncSession, session_token: str) -> None:
-    await session.execute(delete(Session).where(Session.token_hash == hash_token(session_token)))
+async def end_session(session: AsyncSession, session_token: str) -> str | None:
+    """End the session; returns its ID token when it was a single-sign-on session."""
+    token_hash = hash_token(session_token)
+    id_token = await session.scalar(
+        select(Session.id_token).where(Session.token_hash == token_hash)
+    )
+    await session.execute(delete(Session).where(Session.token_hash == token_hash))
     await session.commit()
+    return id_token

@@ -1,15 +1,133 @@
-"""/api/v1/auth/oidc: single sign-on through the installation's OpenID provider."""
+"""/api/v1/auth/oidc: single sign-on through the installation's OpenID provider.
+
+Both routes are browser navigations, not API calls: ``/login`` sends the
+browser to the provider, ``/callback`` takes it back, opens a session (the
+same cookies as a password login) and redirects to where the SPA asked to
+land. A refused sign-in lands on ``/login?sso_error=<why>``, for the login
+page to show.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
 
 from barito_common.errors import ApiError
+from barito_market.accounts.oidc import ProviderUnavailable, SignInRefused, login_flow
+from barito_market.accounts.oidc.provider import OidcProvider
+from barito_market.accounts.session_cookies import set_session_cookies
+from barito_market.dependencies import SessionDep, SettingsDep
+from barito_market.settings import MarketSettings
+
+__all__ = ["OidcProviderDep", "market_url", "router"]
 
 router = APIRouter(prefix="/auth/oidc", tags=["accounts"])
 
 
-@router.get("/login", status_code=302)
-async def start_login() -> None:
-    """Send the browser to the provider (being built: issue 21)."""
-    raise ApiError(501, "not built yet")
+def _provider(request: Request, settings: SettingsDep) -> OidcProvider | None:
+    if not settings.oidc.enabled:
+        return None
+    # Made on first use rather than in the lifespan: nothing is fetched until
+    # someone signs in, so a provider that is down does not stop the market.
+    provider: OidcProvider | None = getattr(request.app.state, "oidc_provider", None)
+    if provider is None:
+        provider = request.app.state.oidc_provider = OidcProvider(settings.oidc)
+    return provider
+
+
+OidcProviderDep = Annotated[OidcProvider | None, Depends(_provider)]
+
+
+def market_url(request: Request, settings: MarketSettings, path: str) -> str:
+    """An absolute URL of the market: on the configured callback's origin, else the request's."""
+    if settings.oidc.redirect_url:
+        parts = urlsplit(settings.oidc.redirect_url)
+        return f"{parts.scheme}://{parts.netloc}{path}"
+    return f"{str(request.base_url).rstrip('/')}{path}"
+
+
+def _callback_url(request: Request, settings: MarketSettings) -> str:
+    return settings.oidc.redirect_url or str(request.url_for("finish_oidc_login"))
+
+
+def _enabled(provider: OidcProvider | None) -> OidcProvider:
+    if provider is None:
+        raise ApiError(404, "Single sign-on is not set up here; log in with email and password.")
+    return provider
+
+
+@router.get(
+    "/login",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={
+        302: {"description": "To the provider's sign-in page."},
+        404: {"description": "No single sign-on here."},
+        503: {"description": "The provider did not answer."},
+    },
+)
+async def start_oidc_login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    provider: OidcProviderDep,
+    next_path: Annotated[
+        str | None,
+        Query(alias="next", description="A path of the market to land on afterwards; default /."),
+    ] = None,
+) -> RedirectResponse:
+    """Send the browser to the provider to sign in (authorization code flow with PKCE)."""
+    try:
+        url = await login_flow.start_login(
+            session,
+            _enabled(provider),
+            next_path=next_path,
+            redirect_url=_callback_url(request, settings),
+        )
+    except ProviderUnavailable as err:
+        fallback = " or log in with your password" if settings.passwords_enabled else ""
+        raise ApiError(
+            503,
+            f"Single sign-on is unavailable: {err.message}. Try again later{fallback}.",
+        ) from err
+    return RedirectResponse(url, status_code=302)
+
+
+@router.get(
+    "/callback",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={
+        303: {"description": "Signed in: to `next`; refused: to /login?sso_error=<why>."},
+        404: {"description": "No single sign-on here."},
+    },
+)
+async def finish_oidc_login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    provider: OidcProviderDep,
+    code: str | None = None,
+    state: str | None = None,
+    error: str | None = None,
+    error_description: str | None = None,
+) -> RedirectResponse:
+    """Where the provider sends the browser back: opens a session, or says why not."""
+    callback = login_flow.Callback(code, state, error, error_description)
+    try:
+        signed_in = await login_flow.finish_login(
+            session,
+            _enabled(provider),
+            settings,
+            callback=callback,
+            redirect_url=_callback_url(request, settings),
+        )
+    except SignInRefused as refused:
+        await login_flow.record_refusal(session, refused)
+        return RedirectResponse(f"/login?{urlencode({'sso_error': refused.message})}", 303)
+    response = RedirectResponse(signed_in.next_path, status_code=303)
+    set_session_cookies(response, request, settings, signed_in.logged_in)
+    return response
