@@ -150,6 +150,32 @@ async def test_an_expired_token_is_refused_past_the_clock_skew(
     assert within_skew == "the nonce does not match this sign-in"
 
 
+async def test_forged_key_ids_make_the_market_fetch_keys_again_at_most_once_per_interval(
+    oidc_provider: OidcProvider, settings: OidcSettings, person: DirectoryUser
+) -> None:
+    claims = claims_of(await id_token(oidc_provider, person))
+    own_key = RSAKey.generate_key(2048)
+    forged = jws.serialize_compact({"alg": "RS256", "kid": "forged"}, json.dumps(claims), own_key)
+    provider = MarketProvider(settings, jwks_refetch_interval_s=3600)
+    with pytest.raises(SignInRefused):
+        await validate_id_token(provider, settings, forged, nonce="n")
+    new_kid = await oidc_provider.admin.rotate_signing_key()
+    rotated = await id_token(oidc_provider, person)
+    assert claims_of(rotated, 0)["kid"] == new_kid
+
+    # The forged kid spent this hour's re-fetch: the new key is not seen yet...
+    with pytest.raises(SignInRefused) as held_back:
+        await validate_id_token(provider, settings, rotated, nonce="n")
+    # ...while a market that has spent none fetches it, and the signature verifies.
+    with pytest.raises(SignInRefused) as fetched:
+        await validate_id_token(MarketProvider(settings), settings, rotated, nonce="n")
+
+    assert held_back.value.message == (
+        f"the ID token's signature does not verify (no key {new_kid!r} at the provider)"
+    )
+    assert fetched.value.message == "the nonce does not match this sign-in"
+
+
 def test_only_the_markets_own_paths_are_landed_on() -> None:
     assert safe_next_path("/apps/shop?tab=logs") == "/apps/shop?tab=logs"
     for elsewhere in (None, "", "//evil.example", "https://evil.example/", "/\\evil", "apps"):

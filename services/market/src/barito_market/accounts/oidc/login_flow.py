@@ -94,7 +94,7 @@ async def start_login(
     metadata = await provider.metadata()
     now = now or datetime.now(UTC)
     state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
-    async with provider.oauth_client(redirect_url) as client:
+    async with provider.oauth_client(metadata, redirect_url) as client:
         url, _ = client.create_authorization_url(
             metadata.authorization_endpoint, state=state, code_verifier=verifier, nonce=nonce
         )
@@ -201,7 +201,7 @@ async def _exchange_code(
 ) -> str:
     metadata = await provider.metadata()
     try:
-        async with provider.oauth_client(redirect_url) as client:
+        async with provider.oauth_client(metadata, redirect_url) as client:
             token: dict[str, Any] = await client.fetch_token(
                 metadata.token_endpoint,
                 grant_type="authorization_code",

@@ -56,6 +56,9 @@ class ProviderMetadata:
     end_session_endpoint: str | None
     # The provider's announced ID token algorithms that are asymmetric.
     algorithms: frozenset[str]
+    # How the client secret goes to the token endpoint: HTTP Basic, the
+    # specification's default, unless the provider takes it in the form only.
+    token_auth_method: str = "client_secret_basic"
 
     @classmethod
     def from_document(cls, document: dict[str, Any], *, issuer: str) -> ProviderMetadata:
@@ -83,6 +86,10 @@ class ProviderMetadata:
                 "the identity provider announces no asymmetric ID token signature algorithm"
             )
         end_session = document.get("end_session_endpoint")
+        auth_methods = document.get("token_endpoint_auth_methods_supported") or []
+        post_only = (
+            "client_secret_post" in auth_methods and "client_secret_basic" not in auth_methods
+        )
         return cls(
             issuer=issuer,
             authorization_endpoint=document["authorization_endpoint"],
@@ -90,6 +97,7 @@ class ProviderMetadata:
             jwks_uri=document["jwks_uri"],
             end_session_endpoint=end_session if isinstance(end_session, str) else None,
             algorithms=algorithms,
+            token_auth_method="client_secret_post" if post_only else "client_secret_basic",
         )
 
 
@@ -147,12 +155,13 @@ class OidcProvider:
                 key = _find_key(self._keys, kid)
             return key
 
-    def oauth_client(self, redirect_url: str) -> AsyncOAuth2Client:
+    def oauth_client(self, metadata: ProviderMetadata, redirect_url: str) -> AsyncOAuth2Client:
         """An authorization-code client with PKCE (S256); use it as an async context manager."""
         secret = self.settings.client_secret
         return AsyncOAuth2Client(
             client_id=self.settings.client_id,
             client_secret=secret.get_secret_value() if secret else None,
+            token_endpoint_auth_method=metadata.token_auth_method,
             scope=self.settings.scopes,
             redirect_uri=redirect_url,
             code_challenge_method="S256",
