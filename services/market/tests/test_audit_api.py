@@ -194,10 +194,15 @@ async def test_a_group_token_reads_its_groups_entries_only(market: Market, world
         ("group", "Not A Slug!"),
         ("since", "yesterday"),
         ("until", "2026-13-45"),
+        ("since", "0001-01-01T00:00:00+05:00"),
         ("limit", "0"),
         ("limit", "501"),
         ("cursor", "not-a-cursor"),
         ("cursor", "bm90aGluZ3xoZXJl"),
+        (
+            "cursor",
+            "MDAwMS0wMS0wMVQwMDowMDowMCswNTowMHwwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA",
+        ),
     ],
 )
 async def test_a_bad_filter_is_refused_naming_it(

@@ -73,11 +73,16 @@ async def _administered(session: AsyncSession, user: User) -> frozenset[uuid.UUI
     return frozenset(rows)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """A time without a zone is taken as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+def _utc(name: str, moment: datetime | None) -> datetime | None:
+    """The moment in UTC (one without a zone is taken as UTC); 422 naming it if out of range."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as err:
+        raise invalid_field(name, "out of range") from err
 
 
 async def audit_filter(
@@ -101,8 +106,8 @@ async def audit_filter(
         group_ids=group_ids,
         actor=actor.strip().lower() if actor else None,
         action=action or None,
-        since=_aware(since),
-        until=_aware(until),
+        since=_utc("since", since),
+        until=_utc("until", until),
     )
 
 
@@ -119,8 +124,8 @@ def decode_cursor(cursor: str) -> Cursor:
         moment = datetime.fromisoformat(at)
         if moment.tzinfo is None:
             raise ValueError(at)
-        return moment, uuid.UUID(entry_id)
-    except (ValueError, binascii.Error) as err:
+        return moment.astimezone(UTC), uuid.UUID(entry_id)
+    except (ValueError, OverflowError, binascii.Error) as err:
         raise invalid_field("cursor", "not a cursor this API gave out; start without one") from err
 
 
