@@ -121,6 +121,7 @@ async def test_first_sign_in_makes_the_user_opens_a_session_and_grants_claimed_r
     directory: Directory,
     owner: MarketUser,
     browser: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     person = await oidc_provider.admin.create_user(groups=(directory.admins, directory.members))
 
@@ -140,6 +141,7 @@ async def test_first_sign_in_makes_the_user_opens_a_session_and_grants_claimed_r
         "member",
         "identity_provider",
     )
+    assert "names an app group that does not exist; skipped" in caplog.text
     # The session works for changes too, with the CSRF cookie's token.
     browser.headers["X-CSRF-Token"] = browser.cookies["barito_csrf"]
     made = await browser.post("/api/v1/groups", json={"name": f"own-{uuid.uuid4().hex[:6]}"})

@@ -92,11 +92,19 @@ async def _apply_roles(session: AsyncSession, user: User, wanted: dict[str, Role
         membership = held.get(group_id)
         if membership is not None and (membership.source != _SOURCE or membership.role == role):
             continue
+        previous = membership.role.value if membership else None
         if membership is None:
             session.add(Membership(group_id=group_id, user_id=user.id, role=role, source=_SOURCE))
         else:
             membership.role = role
-        _audit(session, "group.member.set", group_id, email=user.email, role=role.value)
+        _audit(
+            session,
+            "group.member.set",
+            group_id,
+            email=user.email,
+            role=role.value,
+            previous_role=previous,
+        )
     for group_id, membership in held.items():
         if membership.source == _SOURCE and group_id not in wanted_by_id:
             await session.delete(membership)
