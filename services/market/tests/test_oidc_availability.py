@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -72,11 +73,14 @@ async def test_with_the_provider_down_sign_in_says_so_and_passwords_still_work(
 ) -> None:
     refused = await provider_down.client.get("/api/v1/auth/oidc/login")
 
-    assert refused.status_code == 503
-    assert refused.json()["error"]["message"] == (
+    # A browser navigation: it lands on the login page, which shows why.
+    assert refused.status_code == 303
+    location = urlsplit(refused.headers["location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query)["sso_error"] == [
         "Single sign-on is unavailable: the identity provider did not answer. "
         "Try again later or log in with your password."
-    )
+    ]
     user = await provider_down.create_user()
     async with provider_down.logged_in(user) as browser:
         assert (await browser.get("/api/v1/auth/me")).json()["email"] == user.email

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from barito_market.accounts.credentials import hash_token
 from barito_market.accounts.oidc import SignInRefused
 from barito_market.accounts.oidc.id_tokens import validate_id_token
-from barito_market.accounts.oidc.login_flow import safe_next_path
+from barito_market.accounts.oidc.login_flow import OTHER_BROWSER, safe_next_path
 from barito_market.accounts.oidc.provider import OidcProvider as MarketProvider
 from barito_market.models import AuditEntry, OidcLogin, Session
 from barito_market.settings import OidcSettings
@@ -213,7 +213,7 @@ async def test_a_replayed_callback_is_refused_and_audited_without_the_code(
 ) -> None:
     callback = await come_back(browser, person, await start(browser))
     assert (await browser.get(callback)).headers["location"] == "/"
-    browser.cookies.clear()
+    browser.cookies.delete("barito_session")
 
     replayed = await browser.get(callback)
 
@@ -228,6 +228,20 @@ async def test_a_replayed_callback_is_refused_and_audited_without_the_code(
     assert {"method": "oidc", "reason": STATE_REFUSED}.items() <= failed[-1].details.items()
     code = parse_qs(urlsplit(callback).query)["code"][0]
     assert code not in json.dumps([e.details for e in failed])
+
+
+async def test_a_callback_opened_in_another_browser_signs_no_one_in(
+    market: Market, browser: httpx.AsyncClient, person: DirectoryUser
+) -> None:
+    # Login CSRF: the attacker signs in as themself and stops at the callback
+    # URL, then makes the victim's browser open it; the victim would work,
+    # unknowing, in the attacker's account.
+    callback = await come_back(browser, person, await start(browser))
+    async with httpx.AsyncClient(transport=market.transport, base_url="http://market") as victim:
+        pushed = await victim.get(callback)
+        assert sso_error(pushed) == OTHER_BROWSER
+        assert "barito_session" not in victim.cookies
+        assert (await victim.get("/api/v1/auth/me")).status_code == 401
 
 
 async def test_a_wrong_nonce_and_an_expired_sign_in_are_refused(

@@ -102,6 +102,10 @@ class OidcLogin(IdMixin, Base):
     __tablename__ = "oidc_logins"
 
     state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The hash of a cookie set on the browser that began the sign-in: a
+    # callback URL opened in another browser (login CSRF: someone's own
+    # sign-in pushed onto a victim) matches no cookie there.
+    browser_hash: Mapped[str] = mapped_column(String(64))
     nonce: Mapped[str] = mapped_column(String(128))
     code_verifier: Mapped[str] = mapped_column(String(128))
     # Where the SPA wants to land afterwards: a path of the market's own.

@@ -5,18 +5,24 @@ the nonce; the PKCE verifier; where to land) in an ``OidcLogin`` row, in the
 database so any market replica can finish it. :func:`finish_login` deletes
 that row before anything else, in its own commit: a state is accepted once,
 so a replayed callback URL (from a browser history, a proxy log) opens
-nothing, whatever happens to the first use.
+nothing, whatever happens to the first use. The row also keeps the hash of
+a cookie of the browser that began the sign-in (``browser``): a callback URL
+carried to another browser — someone's own sign-in pushed onto a victim, so
+that the victim works in the attacker's account (login CSRF) — is refused
+there.
 
 Example::
 
-    url = await start_login(session, provider, next_path="/apps", redirect_url=callback)
+    url = await start_login(session, provider, next_path="/apps", redirect_url=callback,
+                            browser=cookie)
     ...
     signed_in = await finish_login(session, provider, settings, callback=params,
-                                   redirect_url=callback)
+                                   redirect_url=callback, browser=cookie)
 """
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +46,7 @@ from barito_market.models import OidcLogin
 from barito_market.settings import MarketSettings
 
 __all__ = [
+    "OTHER_BROWSER",
     "STATE_REFUSED",
     "Callback",
     "SignedIn",
@@ -50,6 +57,10 @@ __all__ = [
 ]
 
 STATE_REFUSED = "the sign-in link was already used or has expired — start again"
+OTHER_BROWSER = (
+    "this sign-in was begun in another browser, or this browser did not keep the market's "
+    "cookie — start again here"
+)
 
 
 @dataclass(frozen=True)
@@ -88,9 +99,14 @@ async def start_login(
     *,
     next_path: str | None,
     redirect_url: str,
+    browser: str,
     now: datetime | None = None,
 ) -> str:
-    """The provider's authorization URL for a new sign-in. Commits its ``OidcLogin``."""
+    """The provider's authorization URL for a new sign-in. Commits its ``OidcLogin``.
+
+    ``browser`` is the value of the cookie that ties the sign-in to the
+    browser beginning it (the route sets it).
+    """
     metadata = await provider.metadata()
     now = now or datetime.now(UTC)
     state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
@@ -102,6 +118,7 @@ async def start_login(
     session.add(
         OidcLogin(
             state_hash=hash_token(state),
+            browser_hash=hash_token(browser),
             nonce=nonce,
             code_verifier=verifier,
             next_path=safe_next_path(next_path),
@@ -119,6 +136,7 @@ async def finish_login(
     *,
     callback: Callback,
     redirect_url: str,
+    browser: str | None,
     now: datetime | None = None,
 ) -> SignedIn:
     """Check the provider's answer and open a market session; else :class:`SignInRefused`.
@@ -131,6 +149,8 @@ async def finish_login(
         raise SignInRefused(f"the provider refused: {callback.error_description or callback.error}")
     if login is None:
         raise SignInRefused(STATE_REFUSED)
+    if browser is None or not hmac.compare_digest(hash_token(browser), login.browser_hash):
+        raise SignInRefused(OTHER_BROWSER)
     if not callback.code:
         raise SignInRefused("the provider sent no authorization code")
     id_token = await _exchange_code(provider, callback.code, login.code_verifier, redirect_url)
@@ -174,6 +194,7 @@ class _TakenLogin:
     code_verifier: str
     next_path: str
     expires_at: datetime
+    browser_hash: str
 
 
 async def _take_login(
@@ -186,7 +207,9 @@ async def _take_login(
     login = await session.scalar(select(OidcLogin).where(OidcLogin.state_hash == state_hash))
     if login is None:
         return None
-    taken = _TakenLogin(login.nonce, login.code_verifier, login.next_path, login.expires_at)
+    taken = _TakenLogin(
+        login.nonce, login.code_verifier, login.next_path, login.expires_at, login.browser_hash
+    )
     # Only the request whose delete removed the row may go on: two callbacks
     # racing with one state both find it, only one deletes it.
     deleted = await session.execute(delete(OidcLogin).where(OidcLogin.id == login.id))

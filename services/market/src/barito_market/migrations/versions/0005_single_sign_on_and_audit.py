@@ -5,7 +5,8 @@
 * api_tokens: read-only, and limited to one group;
 * sessions: the ID token of a single-sign-on session, for the provider's logout;
 * audit_entries: the client's address, and an index to filter by action;
-* oidc_logins: logins under way, each state accepted once.
+* oidc_logins: logins under way, each state accepted once, by the browser
+  that began it.
 
 Existing rows keep what they meant: manual memberships, unlimited tokens.
 
@@ -67,6 +68,7 @@ def upgrade() -> None:
     op.create_table(
         "oidc_logins",
         sa.Column("state_hash", sa.String(length=64), nullable=False),
+        sa.Column("browser_hash", sa.String(length=64), nullable=False),
         sa.Column("nonce", sa.String(length=128), nullable=False),
         sa.Column("code_verifier", sa.String(length=128), nullable=False),
         sa.Column("next_path", sa.String(length=500), nullable=False),
