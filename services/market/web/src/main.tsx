@@ -5,6 +5,7 @@ import { SessionProvider } from "./auth/session";
 import { Layout } from "./components/Layout";
 import { AdminPage } from "./pages/AdminPage";
 import { AppStatusPage } from "./pages/AppStatusPage";
+import { AdminAuditPage, GroupAuditPage } from "./pages/AuditPages";
 import { GroupPage } from "./pages/GroupPage";
 import { GroupsPage } from "./pages/GroupsPage";
 import { LoginPage } from "./pages/LoginPage";
@@ -12,6 +13,7 @@ import { LogsPage } from "./pages/LogsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { RegisterAppPage } from "./pages/RegisterAppPage";
 import { TailPage } from "./pages/TailPage";
+import { TokensPage } from "./pages/TokensPage";
 import "./styles.css";
 
 const root = document.getElementById("root");
@@ -28,11 +30,14 @@ createRoot(root).render(
             <Route index element={<Navigate to="/groups" replace />} />
             <Route path="/groups" element={<GroupsPage />} />
             <Route path="/groups/:group" element={<GroupPage />} />
+            <Route path="/groups/:group/audit" element={<GroupAuditPage />} />
             <Route path="/apps/new" element={<RegisterAppPage />} />
             <Route path="/apps/:slug" element={<AppStatusPage />} />
             <Route path="/apps/:slug/logs" element={<LogsPage />} />
             <Route path="/apps/:slug/tail" element={<TailPage />} />
             <Route path="/admin" element={<AdminPage />} />
+            <Route path="/admin/audit" element={<AdminAuditPage />} />
+            <Route path="/account/tokens" element={<TokensPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

@@ -22,6 +22,11 @@ export type Placement = Schemas["Placement"];
 export type InfrastructureDetail = Schemas["InfrastructureDetail"];
 export type AdminUser = Schemas["AdminUserPublic"];
 export type Role = Schemas["Role"];
+export type AuthMethods = Schemas["AuthMethods"];
+export type Token = Schemas["TokenPublic"];
+export type TokenCreated = Schemas["TokenCreated"];
+export type AuditEntry = Schemas["AuditEntryPublic"];
+export type AuditPage = Schemas["AuditPage"];
 
 const CSRF_COOKIE = "barito_csrf";
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);

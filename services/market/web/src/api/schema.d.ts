@@ -64,6 +64,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Auth Methods
+         * @description How one may log in here (no login needed): passwords, sign-up, single sign-on.
+         */
+        get: operations["auth_methods_api_v1_auth_methods_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/signup": {
         parameters: {
             query?: never;
@@ -115,7 +135,7 @@ export interface paths {
         put?: never;
         /**
          * Log Out
-         * @description End this session (the cookie stops working at once).
+         * @description End this session (the cookie stops working at once), and say how to leave the provider.
          */
         post: operations["log_out_api_v1_auth_logout_post"];
         delete?: never;
@@ -183,6 +203,46 @@ export interface paths {
          * @description Revoke one of your API tokens.
          */
         delete: operations["revoke_token_api_v1_auth_tokens__token_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start Oidc Login
+         * @description Send the browser to the provider to sign in (authorization code flow with PKCE).
+         */
+        get: operations["start_oidc_login_api_v1_auth_oidc_login_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finish Oidc Login
+         * @description Where the provider sends the browser back: opens a session, or says why not.
+         */
+        get: operations["finish_oidc_login_api_v1_auth_oidc_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -620,6 +680,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit
+         * @description One page of the audit log you may read, newest first.
+         */
+        get: operations["list_audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Audit
+         * @description Every entry you may read that matches the filters, as an NDJSON download.
+         */
+        get: operations["export_audit_api_v1_audit_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1048,6 +1148,83 @@ export interface components {
             /** Data */
             data: components["schemas"]["AppPublic"][];
         };
+        /** AuditEntryPublic */
+        AuditEntryPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Actor Id
+             * @description None for the system or an unknown caller.
+             */
+            actor_id: string | null;
+            /**
+             * Actor Email
+             * @description Kept as it was when the entry was made, also after the user is gone; for a failed sign-in, the email that was tried.
+             */
+            actor_email: string | null;
+            /**
+             * Address
+             * @description The client's address, as seen behind the market's trusted proxies.
+             */
+            address: string | null;
+            /**
+             * Action
+             * @description What happened, e.g. app.register, auth.login_failed.
+             */
+            action: string;
+            /** Target Kind */
+            target_kind: string;
+            /** Target Id */
+            target_id: string;
+            /**
+             * Group
+             * @description Slug of the app group it concerns, if any.
+             */
+            group: string | null;
+            /**
+             * Details
+             * @description Names, roles, sizes: never a secret.
+             */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        /** AuditPage */
+        AuditPage: {
+            /**
+             * Data
+             * @description Newest first.
+             */
+            data: components["schemas"]["AuditEntryPublic"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next (older) page; none at the end.
+             */
+            next_cursor: string | null;
+        };
+        /** AuthMethods */
+        AuthMethods: {
+            /**
+             * Passwords
+             * @description Whether email and password logins are accepted.
+             */
+            passwords: boolean;
+            /**
+             * Sign Up
+             * @description Whether POST /auth/signup accepts new accounts.
+             */
+            sign_up: boolean;
+            /** @description The OpenID Connect provider, when the installation has one. */
+            single_sign_on: components["schemas"]["SingleSignOnPublic"] | null;
+        };
         /** CapacityTemplate */
         CapacityTemplate: {
             /**
@@ -1458,6 +1635,14 @@ export interface components {
              */
             expires_at: string;
         };
+        /** LogoutPublic */
+        LogoutPublic: {
+            /**
+             * Provider Logout Url
+             * @description For a single-sign-on session: open this to end the provider's session too (RP-initiated logout). None: nothing more to do.
+             */
+            provider_logout_url: string | null;
+        };
         /** MemberPublic */
         MemberPublic: {
             /**
@@ -1468,6 +1653,11 @@ export interface components {
             /** Email */
             email: string;
             role: components["schemas"]["Role"];
+            /**
+             * @description manual, or identity_provider: granted from the provider's groups claim and reapplied at each sign-in.
+             * @default manual
+             */
+            source: components["schemas"]["MembershipSource"];
         };
         /** MemberSet */
         MemberSet: {
@@ -1483,6 +1673,11 @@ export interface components {
             /** Data */
             data: components["schemas"]["MemberPublic"][];
         };
+        /**
+         * MembershipSource
+         * @enum {string}
+         */
+        MembershipSource: "manual" | "identity_provider";
         /**
          * Placement
          * @description Where an app group's logs live (architecture §6).
@@ -1540,6 +1735,19 @@ export interface components {
              * @description At least 8 characters.
              */
             password: string;
+        };
+        /** SingleSignOnPublic */
+        SingleSignOnPublic: {
+            /**
+             * Name
+             * @description The provider's name, for 'Sign in with <name>'.
+             */
+            name: string;
+            /**
+             * Login Url
+             * @description Where the browser goes to sign in (add ?next=/path to come back there).
+             */
+            login_url: string;
         };
         /**
          * StoredLogs
@@ -1603,6 +1811,17 @@ export interface components {
              * @description Days until the token stops working; none: never.
              */
             expires_in_days?: number | null;
+            /**
+             * Read Only
+             * @description Search and tail only: any change made with it is refused (403).
+             * @default false
+             */
+            read_only: boolean;
+            /**
+             * Group
+             * @description Slug of a group of yours: the token sees that group only. None: all of yours.
+             */
+            group?: string | null;
         };
         /** TokenCreated */
         TokenCreated: {
@@ -1625,6 +1844,13 @@ export interface components {
             created_at: string;
             /** Expires At */
             expires_at: string | null;
+            /** Read Only */
+            read_only: boolean;
+            /**
+             * Group
+             * @description Slug of the only group it sees; none: all of yours.
+             */
+            group: string | null;
             /**
              * Token
              * @description Shown this once; send it as 'Authorization: Bearer <token>'.
@@ -1652,6 +1878,13 @@ export interface components {
             created_at: string;
             /** Expires At */
             expires_at: string | null;
+            /** Read Only */
+            read_only: boolean;
+            /**
+             * Group
+             * @description Slug of the only group it sees; none: all of yours.
+             */
+            group: string | null;
         };
         /** TokensPublic */
         TokensPublic: {
@@ -1801,6 +2034,26 @@ export interface operations {
             };
         };
     };
+    auth_methods_api_v1_auth_methods_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthMethods"];
+                };
+            };
+        };
+    };
     sign_up_api_v1_auth_signup_post: {
         parameters: {
             query?: never;
@@ -1877,6 +2130,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Password logins are turned off (single sign-on only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1905,11 +2165,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LogoutPublic"];
+                };
             };
             /** @description Not logged in. */
             401: {
@@ -1972,6 +2234,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The token you call with may not make this one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     create_token_api_v1_auth_tokens_post: {
@@ -1998,6 +2267,20 @@ export interface operations {
             };
             /** @description Not logged in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token you call with may not make this one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group that you can see. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2039,7 +2322,97 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The token you call with may not make this one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No such token of yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_oidc_login_api_v1_auth_oidc_login_get: {
+        parameters: {
+            query?: {
+                /** @description A path of the market to land on afterwards; default /. */
+                next?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's sign-in page. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider did not answer: to /login?sso_error=<why>. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No single sign-on here. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    finish_oidc_login_api_v1_auth_oidc_callback_get: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                state?: string | null;
+                error?: string | null;
+                error_description?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: to `next`; refused: to /login?sso_error=<why>. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No single sign-on here. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3462,6 +3835,128 @@ export interface operations {
             };
             /** @description Not logged in. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_audit_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                /** @description Entries per page. */
+                limit?: number;
+                /** @description next_cursor of the previous page (older entries). */
+                cursor?: string | null;
+                /** @description Only this app group's entries (slug). */
+                group?: string | null;
+                /** @description Only what this email did (exact). */
+                actor?: string | null;
+                /** @description One action (`app.register`), or every action under a prefix ending in a dot (`app.`). */
+                action?: string | null;
+                /** @description From this moment on (ISO-8601; UTC without zone). */
+                since?: string | null;
+                /** @description Before this moment (ISO-8601, exclusive). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description You are a member of the group, not its owner or admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A filter, limit or cursor is not valid; the message names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    export_audit_api_v1_audit_export_get: {
+        parameters: {
+            query?: {
+                /** @description Only this app group's entries (slug). */
+                group?: string | null;
+                /** @description Only what this email did (exact). */
+                actor?: string | null;
+                /** @description One action (`app.register`), or every action under a prefix ending in a dot (`app.`). */
+                action?: string | null;
+                /** @description From this moment on (ISO-8601; UTC without zone). */
+                since?: string | null;
+                /** @description Before this moment (ISO-8601, exclusive). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every matching entry, one AuditEntryPublic JSON a line, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": unknown;
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description You are a member of the group, not its owner or admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A filter, limit or cursor is not valid; the message names it. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

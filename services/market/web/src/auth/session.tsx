@@ -6,7 +6,8 @@ interface Session {
   user: User | null;
   checked: boolean; // whether /auth/me has answered once
   setUser: (user: User | null) => void;
-  logOut: () => Promise<void>;
+  /** Ends the market's session; resolves to the provider's logout page, if it has one. */
+  logOut: () => Promise<string | null>;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -23,12 +24,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .finally(() => setChecked(true));
   }, []);
   const logOut = useCallback(async () => {
+    let providerLogout: string | null = null;
     try {
-      await unwrap(api.POST("/api/v1/auth/logout"));
+      const answer = await unwrap(api.POST("/api/v1/auth/logout"));
+      providerLogout = answer.provider_logout_url ?? null;
     } catch {
       // An ended session is as logged out as it gets; the cookie is dropped either way.
     }
     setUser(null);
+    return providerLogout;
   }, []);
   return (
     <SessionContext.Provider value={{ user, checked, setUser, logOut }}>

@@ -2,6 +2,9 @@ import { useEffect, useRef, useState } from "react";
 
 interface Props {
   label: string;
+  /** Read by screen readers after the label, to tell apart buttons of one table's rows. */
+  detail?: string;
+  small?: boolean;
   question: string;
   confirmLabel: string;
   danger?: boolean;
@@ -9,7 +12,15 @@ interface Props {
 }
 
 /** A button that asks first, in a modal <dialog> (focus trapped, Escape cancels). */
-export function ConfirmButton({ label, question, confirmLabel, danger, onConfirm }: Props) {
+export function ConfirmButton({
+  label,
+  detail,
+  small,
+  question,
+  confirmLabel,
+  danger,
+  onConfirm,
+}: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => () => dialog.current?.close(), []);
@@ -26,12 +37,13 @@ export function ConfirmButton({ label, question, confirmLabel, danger, onConfirm
     <>
       <button
         type="button"
-        className={`button ${danger ? "button-danger" : ""}`}
+        className={`button ${danger ? "button-danger" : ""} ${small ? "button-small" : ""}`}
         onClick={() => dialog.current?.showModal()}
       >
         {label}
+        {detail && <span className="sr-only"> {detail}</span>}
       </button>
-      <dialog ref={dialog} className="dialog" aria-label={label}>
+      <dialog ref={dialog} className="dialog" aria-label={detail ? `${label} ${detail}` : label}>
         <p>{question}</p>
         <div className="actions">
           <button type="button" className="button" onClick={() => dialog.current?.close()}>

@@ -35,12 +35,18 @@ export function Layout() {
           <span className="email" title={user.email}>
             {user.email}
           </span>
+          <nav aria-label="Your account">
+            <NavLink to="/account/tokens">API tokens</NavLink>
+          </nav>
           <button
             type="button"
             className="button button-small"
             onClick={async () => {
-              await logOut();
-              navigate("/login");
+              const providerLogout = await logOut();
+              // A single-sign-on session ends at the provider too, or its next
+              // "Sign in with" would let the same person straight back in.
+              if (providerLogout) window.location.assign(providerLogout);
+              else navigate("/login");
             }}
           >
             Log out

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api, type Infrastructure, unwrap } from "../api/client";
 import { messageOf } from "../api/errors";
 import { useSession } from "../auth/session";
+import { AdminTabs } from "../components/AdminTabs";
 import { PageHeader } from "../components/Layout";
 import { LogsCluster } from "../components/LogsCluster";
 import { Badge, Empty, ErrorNotice, Loading } from "../components/States";
@@ -48,6 +49,7 @@ function AdminView() {
   return (
     <>
       <PageHeader title="Administration" />
+      <AdminTabs />
       <section className="panel" aria-labelledby="infra-heading">
         <h2 id="infra-heading">Infrastructures</h2>
         {infrastructures.length === 0 ? (

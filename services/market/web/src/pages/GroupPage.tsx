@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { type App, type AppStatusInfo, api, type Member, type Role, unwrap } from "../api/client";
 import { messageOf } from "../api/errors";
+import { GroupTabs } from "../components/GroupTabs";
 import { PageHeader } from "../components/Layout";
 import { Badge, Empty, ErrorNotice, Loading } from "../components/States";
 import { formatCount, formatRate } from "../lib/format";
@@ -52,6 +53,7 @@ export function GroupPage() {
           </Link>
         )}
       </PageHeader>
+      {manage && <GroupTabs slug={group.slug} />}
       <section className="panel" aria-labelledby="infra-title">
         <h2 id="infra-title">Infrastructure</h2>
         {infrastructure ? (
@@ -195,7 +197,16 @@ function Members({
           <tbody>
             {members.map((member) => (
               <tr key={member.user_id}>
-                <td>{member.email}</td>
+                <td>
+                  {member.email}
+                  {member.source === "identity_provider" && (
+                    <div>
+                      <span className="badge badge-busy">
+                        from the identity provider
+                      </span>
+                    </div>
+                  )}
+                </td>
                 <td>
                   {manage ? (
                     <select
@@ -247,6 +258,13 @@ function Members({
           </tbody>
         </table>
       </div>
+      {members.some((member) => member.source === "identity_provider") && (
+        <p className="hint hint-after-table">
+          A role from the identity provider follows the provider's groups and is applied again at
+          each of that person's sign-ins: someone who leaves the directory group loses the role at
+          their next sign-in. A role changed here becomes a manual one, which sign-ins leave alone.
+        </p>
+      )}
       {manage && (
         <form className="inline-form" onSubmit={invite} noValidate>
           <label htmlFor="invite-email">Invite by email</label>
