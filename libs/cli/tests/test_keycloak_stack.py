@@ -59,21 +59,22 @@ def _kid(token: str) -> str:
     return str(json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"])
 
 
-def _authorization_url(provider: OidcProvider, *, state: str, verifier: str) -> str:
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-    query = urlencode(
-        {
-            "client_id": provider.client_id,
-            "response_type": "code",
-            "scope": "openid email profile",
-            "redirect_uri": CALLBACK,
-            "state": state,
-            "nonce": secrets.token_urlsafe(12),
-            "code_challenge": challenge.decode(),
-            "code_challenge_method": "S256",
-        }
-    )
-    return f"{provider.issuer}/protocol/openid-connect/auth?{query}"
+def _authorization_url(
+    provider: OidcProvider, *, state: str, verifier: str | None, redirect_uri: str = CALLBACK
+) -> str:
+    query = {
+        "client_id": provider.client_id,
+        "response_type": "code",
+        "scope": "openid email profile",
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "nonce": secrets.token_urlsafe(12),
+    }
+    if verifier is not None:
+        digest = hashlib.sha256(verifier.encode()).digest()
+        query["code_challenge"] = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        query["code_challenge_method"] = "S256"
+    return f"{provider.issuer}/protocol/openid-connect/auth?{urlencode(query)}"
 
 
 def test_stack_up_with_oidc_serves_the_barito_realm_and_names_the_demo_users(
@@ -137,6 +138,27 @@ async def test_a_wrong_password_is_refused_in_keycloaks_words(
         str(refused.value)
         == "Keycloak refused the password of 'ann': Invalid username or password."
     )
+
+
+async def test_the_realm_sends_back_only_to_loopback_and_only_with_pkce(
+    oidc_provider: OidcProvider,
+) -> None:
+    password = keycloak_realm(oidc_provider.config).user_password("bob")
+    localhost = "http://localhost:18080/api/v1/auth/oidc/callback"
+    url = _authorization_url(oidc_provider, state="s", verifier="v" * 43, redirect_uri=localhost)
+    assert (await sign_in_at_provider(url, "bob", password)).startswith(f"{localhost}?")
+
+    foreign = _authorization_url(
+        oidc_provider, state="s", verifier="v" * 43, redirect_uri="https://evil.example/callback"
+    )
+    with pytest.raises(ProviderRefusedSignIn, match="Invalid parameter: redirect_uri"):
+        await sign_in_at_provider(foreign, "bob", password)
+
+    without_pkce = _authorization_url(oidc_provider, state="s", verifier=None)
+    with pytest.raises(
+        ProviderRefusedSignIn, match="invalid_request: Missing parameter: code_challenge_method"
+    ):
+        await sign_in_at_provider(without_pkce, "bob", password)
 
 
 def test_the_secrets_kept_in_the_state_folder_are_not_in_the_realm_template(

@@ -24,7 +24,7 @@ from barito_cli.canary import canary_command
 from barito_cli.cli_group import CliGroup
 from barito_cli.images.commands import images
 from barito_cli.stack.config import StackConfig, load_config
-from barito_cli.stack.engines import ALL_ENGINE_NAMES, ENGINE_NAMES, OPTIONAL_ENGINES
+from barito_cli.stack.engines import ALL_ENGINE_NAMES, OPTIONAL_ENGINES
 from barito_cli.stack.keycloak_realm import demo_users_notice
 from barito_cli.stack.manager import (
     default_engine_names,
@@ -87,10 +87,13 @@ def stack_up_command(
     config = _config(secure)
     if fresh and secure:
         click.echo(forget_secure_material(config))
-    names = [
-        *(engines or default_engine_names(config)),
-        *(n for extra in extras for n in OPTIONAL_ENGINES[extra]),
-    ]
+    # An engine both named and part of --with (`up keycloak --with oidc`) starts once.
+    names = dict.fromkeys(
+        [
+            *(engines or default_engine_names(config)),
+            *(n for extra in extras for n in OPTIONAL_ENGINES[extra]),
+        ]
+    )
     stack_up(config, names, echo=click.echo, fresh=fresh)
     if "oidc" in extras:
         click.echo(demo_users_notice(config))
@@ -117,7 +120,7 @@ def stack_status_command(secure: bool) -> None:
 
 
 @stack.command("logs")
-@click.argument("names", nargs=-1, type=click.Choice([*ENGINE_NAMES, *SERVICES]))
+@click.argument("names", nargs=-1, type=click.Choice([*ALL_ENGINE_NAMES, *SERVICES]))
 @click.option("-n", "--lines", default=40, show_default=True, help="Lines from each log's end.")
 @SECURE
 def stack_logs_command(names: tuple[str, ...], lines: int, secure: bool) -> None:

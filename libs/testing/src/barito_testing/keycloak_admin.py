@@ -22,6 +22,8 @@ import httpx
 
 __all__ = ["DirectoryUser", "KeycloakAdmin", "KeycloakError"]
 
+_ROTATED = "rotated-"
+
 
 class KeycloakError(RuntimeError):
     """Keycloak refused or failed a call; the message says which and why."""
@@ -225,7 +227,7 @@ class KeycloakAdmin:
             "/components",
             "add a signing key",
             json={
-                "name": f"rotated-{uuid.uuid4().hex[:8]}",
+                "name": f"{_ROTATED}{uuid.uuid4().hex[:8]}",
                 "providerId": "rsa-generated",
                 "providerType": "org.keycloak.keys.KeyProvider",
                 "parentId": realm.json()["id"],
@@ -238,5 +240,24 @@ class KeycloakAdmin:
                 },
             },
         )
+        await self._forget_old_rotations(realm.json()["id"])
         newest = max(await self._signing_keys(), key=lambda key: int(key["providerPriority"]))
         return str(newest["kid"])
+
+    async def _forget_old_rotations(self, realm_id: str) -> None:
+        # The stack's Keycloak outlives test runs: keep the new key and the one it
+        # replaced (tokens signed just before must still verify), drop older ones.
+        response = await self._call(
+            "GET",
+            "/components",
+            "list the key providers",
+            params={"parent": realm_id, "type": "org.keycloak.keys.KeyProvider"},
+        )
+        rotated = sorted(
+            (c for c in response.json() if c["name"].startswith(_ROTATED)),
+            key=lambda component: int(component["config"]["priority"][0]),
+        )
+        for component in rotated[:-2]:
+            await self._call(
+                "DELETE", f"/components/{component['id']}", "delete an old signing key"
+            )

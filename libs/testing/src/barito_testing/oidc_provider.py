@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
@@ -183,6 +183,13 @@ async def sign_in_at_provider(authorization_url: str, username: str, password: s
     async with httpx.AsyncClient(timeout=30) as client:
         browser = _Browser(client)
         response = await browser.request("GET", authorization_url)
+        if response.is_redirect:
+            # Straight back to the relying party: Keycloak refused the request itself.
+            answer = parse_qs(urlsplit(response.headers["Location"]).query)
+            said = ": ".join(answer.get("error", []) + answer.get("error_description", []))
+            raise ProviderRefusedSignIn(
+                f"Keycloak sent the browser back without a login page: {said or 'no error named'}"
+            )
         if response.status_code != 200:
             raise ProviderRefusedSignIn(
                 f"Keycloak did not show its login page ({response.status_code}): "

@@ -14,6 +14,7 @@ engine through ``engine_for("keycloak", config)`` and the realm through
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -54,19 +55,22 @@ class KeycloakEngine(Engine):
     def realm(self) -> KeycloakRealm:
         return keycloak_realm(self.config)
 
-    def _built_distribution(self) -> Path:
+    def _built_distribution(self, java_home: Path) -> Path:
         dist = fetch_zip_distribution(
             self.settings["artifact"],
             self.config.cache_dir / f"keycloak-{self.settings['version']}",
         )
+        # The build is redone when its options or the JDK change: the augmented
+        # server is generated code, made for the JVM that built it.
         marker = dist / ".barito-build"
-        wanted = " ".join(_BUILD_OPTIONS)
+        wanted = " ".join([*_BUILD_OPTIONS, f"java_home={java_home}"])
         if marker.exists() and marker.read_text() == wanted:
             return dist
         print("keycloak: building the server once (kc.sh build, about 20 s)")
         result = subprocess.run(
             [str(dist / "bin" / "kc.sh"), "build", *_BUILD_OPTIONS],
-            capture_output=True, text=True, check=False, env=self._java_env(),
+            capture_output=True, text=True, check=False,
+            env={**os.environ, "JAVA_HOME": str(java_home)},
         )  # fmt: skip
         if result.returncode != 0:
             tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
@@ -74,8 +78,12 @@ class KeycloakEngine(Engine):
         marker.write_text(wanted)
         return dist
 
-    def _java_env(self) -> dict[str, str]:
-        return {"JAVA_HOME": str(self.config.java_home(self.name))}
+    def _java_home(self) -> Path:
+        java_home = self.config.java_home(self.name)
+        if java_home != Path(self.settings["java_home"]):
+            # Keycloak 26.7 still runs on Debian's Java 17 (checked); say which one it got.
+            print(f"keycloak: {self.settings['java_home']} is missing, running on {java_home}")
+        return java_home
 
     def _realm_import(self, target: Path) -> None:
         """The realm template with this stack's secrets, for Keycloak's first start."""
@@ -91,7 +99,8 @@ class KeycloakEngine(Engine):
         target.write_text(json.dumps(definition, indent=2))
 
     def prepare(self) -> Launch:
-        dist = self._built_distribution()
+        java_home = self._java_home()
+        dist = self._built_distribution(java_home)
         # Keycloak keeps its database and reads its imports under its home folder,
         # which it takes from kc.home.dir: a home per stack, its code linked from the cache.
         home = self.home / "server"
@@ -113,7 +122,7 @@ class KeycloakEngine(Engine):
                 f"--hostname={self.url}",
             ],
             env={
-                **self._java_env(),
+                "JAVA_HOME": str(java_home),
                 "JAVA_OPTS_KC_HEAP": f"-Xms64m -Xmx{heap}",
                 "KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER,
                 "KC_BOOTSTRAP_ADMIN_PASSWORD": self.realm.admin_password_file.read_text(),
