@@ -6,7 +6,8 @@ the page they asked for, with the role the directory's group grants them
 (shown as "from the identity provider"); the group's and the installation's
 audit pages list what happened and from which address; a read-only token made
 on the tokens page reads but changes nothing; logging out ends Keycloak's
-session too. Every Barito page visited: screenshots and an axe-core scan.
+session too. An installation with passwords turned off offers the provider
+alone. Every Barito page visited: screenshots and an axe-core scan.
 """
 
 from __future__ import annotations
@@ -266,4 +267,29 @@ def test_a_directory_user_signs_in_through_keycloak_and_works_in_their_team(
     expect(page.get_by_role("button", name="Load older")).to_have_count(0)
     page.context.close()
 
+    assert problems == {}, problems
+
+
+def test_with_passwords_off_the_login_page_offers_only_the_provider(
+    browser: Browser, stack: Any, oidc_provider: OidcProvider
+) -> None:
+    problems: dict[str, list[str]] = {}
+    overrides = {
+        "market": {
+            **_environment(oidc_provider.oidc_settings()),
+            "BARITO_PASSWORDS_ENABLED": "false",
+        }
+    }
+    with web_stack(stack, ARTIFACTS / "logs-sso-only", overrides=overrides) as services:
+        page = new_context(browser, services).new_page()
+        page.goto("/login")
+        expect(page.get_by_role("link", name="Sign in with Keycloak")).to_be_visible()
+        expect(page.get_by_label("Password")).to_have_count(0)
+        expect(page.get_by_role("link", name="Create an account")).to_have_count(0)
+        capture(page, "login-sso-only", problems)
+        page.goto("/signup")
+        expect(page.get_by_role("status")).to_contain_text(
+            "Accounts come from Keycloak: sign in with it."
+        )
+        page.context.close()
     assert problems == {}, problems
