@@ -7,12 +7,17 @@ running; the commands find it running, as a developer's second ``up`` does.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
 import secrets
 import shlex
+import shutil
 import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -21,10 +26,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from barito_cli.main import cli
+from barito_cli.stack.config import StackConfig, load_config
 from barito_cli.stack.keycloak_realm import keycloak_realm
+from barito_cli.stack.manager import stack_down, stack_up
 from barito_market.settings import MarketSettings
 from barito_testing.keycloak_admin import KeycloakError
 from barito_testing.oidc_provider import OidcProvider, ProviderRefusedSignIn, sign_in_at_provider
+from barito_testing.ports import free_port
 from barito_testing.stack import REPO, Stack
 
 CALLBACK = "http://127.0.0.1:18080/api/v1/auth/oidc/callback"
@@ -247,3 +255,57 @@ async def test_a_rotated_signing_key_names_new_id_tokens_and_the_old_key_stays_p
     async with httpx.AsyncClient() as client:
         jwks = (await client.get(f"{oidc_provider.issuer}/protocol/openid-connect/certs")).json()
     assert {before, after} <= {key["kid"] for key in jwks["keys"]}
+
+
+@pytest.fixture
+def private_keycloak(oidc_provider: OidcProvider) -> Iterator[StackConfig]:
+    """A second Keycloak from the run's build (hence ``oidc_provider`` first), on ports and
+    a state folder of its own, so the run's Keycloak is not touched."""
+    shared = load_config(REPO)
+    # Under /var/tmp/barito, not pytest's tmp_path: Keycloak runs as nobody when
+    # root starts it, and nobody cannot enter root's private temp folders.
+    state = Path(tempfile.mkdtemp(prefix="keycloak-test-", dir=shared.state_dir.parent))
+    state.chmod(0o755)
+    keycloak = {**shared.engines["keycloak"], "port": free_port(), "management_port": free_port()}
+    config = dataclasses.replace(
+        shared, state_dir=state, engines={**shared.engines, "keycloak": keycloak}
+    )
+    try:
+        yield config
+    finally:
+        stack_down(config, ["keycloak"], echo=print)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def _password_grant(config: StackConfig, username: str, password: str) -> httpx.Response:
+    realm = keycloak_realm(config)
+    return httpx.post(
+        f"{realm.issuer}/protocol/openid-connect/token",
+        data={
+            "grant_type": "password",
+            "scope": "openid",
+            "client_id": "barito-market",
+            "client_secret": realm.client_secret("barito-market"),
+            "username": username,
+            "password": password,
+        },
+        timeout=30,
+    )
+
+
+def test_a_fresh_start_imports_the_realm_again_with_new_secrets(
+    private_keycloak: StackConfig,
+) -> None:
+    realm = keycloak_realm(private_keycloak)
+    stack_up(private_keycloak, ["keycloak"], echo=print)
+    first = realm.user_password("ann")
+    assert _password_grant(private_keycloak, "ann", first).status_code == 200
+    stack_down(private_keycloak, ["keycloak"], echo=print)
+
+    stack_up(private_keycloak, ["keycloak"], echo=print, fresh=True)
+
+    second = realm.user_password("ann")
+    assert second != first
+    assert _password_grant(private_keycloak, "ann", second).status_code == 200
+    refused = _password_grant(private_keycloak, "ann", first)
+    assert refused.json()["error_description"] == "Invalid user credentials"
