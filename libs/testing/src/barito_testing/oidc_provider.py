@@ -106,28 +106,30 @@ class _LoginPage(HTMLParser):
     """The login form's action and the messages Keycloak shows (field errors, alerts)."""
 
     _MESSAGE_CLASSES = frozenset({"kc-feedback-text", "instruction"})
+    # Elements without an end tag: they open nothing a message could be inside.
+    _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"})
 
     def __init__(self) -> None:
         super().__init__()
         self.action: str | None = None
         self.messages: list[str] = []
         self._open_messages = 0
-        self._depth_stack: list[bool] = []
+        self._open_elements: list[bool] = []  # whether each open element is a message
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         if tag == "form" and attributes.get("id") == "kc-form-login":
             self.action = attributes.get("action")
-        if tag in ("br", "img", "input", "meta", "link", "hr"):
+        if tag in self._VOID:
             return
         is_message = bool(self._MESSAGE_CLASSES & set((attributes.get("class") or "").split()))
-        self._depth_stack.append(is_message)
+        self._open_elements.append(is_message)
         if is_message:
             self._open_messages += 1
             self.messages.append("")
 
     def handle_endtag(self, tag: str) -> None:
-        if self._depth_stack and self._depth_stack.pop():
+        if self._open_elements and self._open_elements.pop():
             self._open_messages -= 1
 
     def handle_data(self, data: str) -> None:

@@ -48,10 +48,6 @@ class KeycloakEngine(Engine):
         return f"http://127.0.0.1:{self.port}"
 
     @property
-    def issuer(self) -> str:
-        return f"{self.url}/realms/{REALM}"
-
-    @property
     def realm(self) -> KeycloakRealm:
         return keycloak_realm(self.config)
 
@@ -66,7 +62,7 @@ class KeycloakEngine(Engine):
         wanted = " ".join([*_BUILD_OPTIONS, f"java_home={java_home}"])
         if marker.exists() and marker.read_text() == wanted:
             return dist
-        print("keycloak: building the server once (kc.sh build, about 20 s)")
+        print("keycloak: building the server once (kc.sh build, about half a minute)")
         result = subprocess.run(
             [str(dist / "bin" / "kc.sh"), "build", *_BUILD_OPTIONS],
             capture_output=True, text=True, check=False,
@@ -131,7 +127,8 @@ class KeycloakEngine(Engine):
         )  # fmt: skip
 
     def probe(self) -> str | None:
-        discovery = f"{self.issuer}/.well-known/openid-configuration"
+        expected = self.realm.issuer
+        discovery = f"{expected}/.well-known/openid-configuration"
         try:
             response = httpx.get(discovery, timeout=5)
         except httpx.HTTPError as err:
@@ -139,7 +136,7 @@ class KeycloakEngine(Engine):
         if response.status_code != 200:
             return f"{discovery} answers {response.status_code}"
         issuer = response.json().get("issuer")
-        return None if issuer == self.issuer else f"the realm's issuer is {issuer!r}"
+        return None if issuer == expected else f"the realm's issuer is {issuer!r}, not {expected!r}"
 
 
 KEYCLOAK_ENGINES: tuple[type[Engine], ...] = (KeycloakEngine,)
