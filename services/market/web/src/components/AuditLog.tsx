@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { type AuditEntry, type AuditPage, api, unwrap } from "../api/client";
+import { messageOf } from "../api/errors";
 import {
   AUDIT_PAGE_SIZE,
   type AuditApiQuery,
@@ -29,36 +30,44 @@ export function AuditLog({ group }: { group?: string }) {
   const key = typeof query === "string" ? query : JSON.stringify(query);
   const [pages, setPages] = useState<AuditPage[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [olderProblem, setOlderProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(true);
+  // Applying the same filters again reads the newest entries again.
+  const [round, setRound] = useState(0);
 
   useEffect(() => {
     setPages([]);
     setError(null);
+    setOlderProblem(null);
     if (typeof query === "string") {
       setBusy(false);
       return;
     }
     let current = true;
     setBusy(true);
-    fetchPage(query).then(
-      (page) => current && setPages([page]),
-      (err: unknown) => current && setError(err),
-    ).finally(() => current && setBusy(false));
+    fetchPage(query)
+      .then(
+        (page) => current && setPages([page]),
+        (err: unknown) => current && setError(err),
+      )
+      .finally(() => current && setBusy(false));
     return () => {
       current = false;
     };
     // The key stands for the query, which is a new object at each render.
-  }, [key]);
+  }, [key, round]);
 
   const cursor = pages.at(-1)?.next_cursor ?? null;
   async function loadOlder() {
     if (typeof query === "string" || !cursor) return;
     setBusy(true);
+    setOlderProblem(null);
     try {
       const page = await fetchPage({ ...query, cursor });
       setPages((loaded) => [...loaded, page]);
     } catch (err) {
-      setError(err);
+      // The entries already shown stay; only the next page is missing.
+      setOlderProblem(messageOf(err));
     } finally {
       setBusy(false);
     }
@@ -71,13 +80,16 @@ export function AuditLog({ group }: { group?: string }) {
       <AuditFilterForm
         filters={filters}
         problem={typeof query === "string" ? query : null}
-        onApply={(next) => setParams(paramsFromFilters(next), { replace: true })}
+        onApply={(next) => {
+          setParams(paramsFromFilters(next), { replace: true });
+          setRound((n) => n + 1);
+        }}
         exportUrl={typeof query === "string" ? null : exportHref(query)}
       />
       <section className="panel" aria-labelledby="audit-title">
         <h2 id="audit-title">Entries</h2>
         {error ? (
-          <ErrorNotice error={error} />
+          <ErrorNotice error={error} retry={() => setRound((n) => n + 1)} />
         ) : busy && pages.length === 0 ? (
           <Loading what="the audit log" />
         ) : entries.length === 0 ? (
@@ -86,6 +98,11 @@ export function AuditLog({ group }: { group?: string }) {
           </Empty>
         ) : (
           <AuditTable entries={entries} showGroup={!group} />
+        )}
+        {olderProblem && (
+          <p className="field-error" role="alert">
+            {olderProblem}
+          </p>
         )}
         {cursor && !error && (
           <p className="pager">
