@@ -42,6 +42,8 @@ from pydantic import (
     model_validator,
 )
 
+from barito_common.alerts import AlertChannelSpec, AlertRuleSpec
+
 __all__ = [
     "SCHEMA_VERSION",
     "AppProfile",
@@ -205,6 +207,14 @@ class AppProfile(_Payload):
         default=None,
         description="The group's dedicated cluster, once it is ACTIVE: the app's topic, "
         "indices and viewer live there. None: the installation's own cluster.",
+    )
+    alert_rules: list[AlertRuleSpec] = Field(
+        default_factory=list,
+        description="The app's alert rules, evaluated by the server on the live stream.",
+    )
+    alert_channels: list[AlertChannelSpec] = Field(
+        default_factory=list,
+        description="The group's channels that the rules name (secrets sealed).",
     )
 
     def accepts_secret_hash(self, secret_hash: str, *, now: datetime) -> bool:

@@ -154,6 +154,28 @@ class DatabaseSettings(BaseModel):
     )
 
 
+class SmtpSettings(BaseModel):
+    """The installation's mail server, for alert notifications (``BARITO_SMTP__...``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field("", description="SMTP server host. Empty: no email channel can deliver.")
+    port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 TLS).")
+    security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls, tls (implicit, port 465) or none (loopback only)."
+    )
+    username: str | None = Field(None, description="Login user, if the server wants one.")
+    password: SecretStr | None = Field(
+        None, description="Login password (or ..._FILE: read from a file)."
+    )
+    sender: str = Field("barito@localhost", description="The From address of alert mail.")
+    timeout_s: float = Field(15.0, gt=0, description="One delivery attempt's time limit.")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
 class ServiceSettings(BaseSettings):
     """The fields every service has; subclass it once per service."""
 

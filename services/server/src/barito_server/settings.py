@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
-from barito_common.settings import ServiceSettings
+from barito_common.settings import ServiceSettings, SmtpSettings
 
 
 class ServerSettings(ServiceSettings):
@@ -81,6 +81,28 @@ class ServerSettings(ServiceSettings):
         ge=0,
         description="At shutdown, how long open tails may last before they are cut; "
         "clients reconnect elsewhere with their resume token.",
+    )
+
+    alerts_enabled: bool = Field(
+        True,
+        description="Evaluate the apps' alert rules on their live streams. Replicas share "
+        "the apps through the consumer group <prefix>alerts.",
+    )
+    installation_key: SecretStr | None = Field(
+        None,
+        description="The installation key (or ..._FILE) that opens the alert channels' sealed "
+        "secrets; unset: webhook, Slack and PagerDuty channels cannot deliver.",
+    )
+    smtp: SmtpSettings = Field(
+        default_factory=SmtpSettings, description="The mail server for email channels."
+    )
+    alert_delivery_attempts: int = Field(
+        6, ge=1, le=20, description="Attempts per channel and notification before it is failed."
+    )
+    alert_delivery_budget_s: float = Field(
+        120.0,
+        gt=0,
+        description="Longest a notification is retried (with backoff) before it is failed.",
     )
 
 

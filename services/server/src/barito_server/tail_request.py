@@ -22,9 +22,9 @@ from starlette.datastructures import Headers
 from barito_common.app_registry import AppRegistry
 from barito_common.clusters import kafka_settings_for
 from barito_common.errors import ApiError
+from barito_common.event_filters import BadFilter, EventFilter, parse_filter
 from barito_server.auth import authorize
 from barito_server.catch_up import CatchUp
-from barito_server.filters import BadFilter, EventFilter, parse_filter
 from barito_server.market_access import MarketAccess
 from barito_server.metrics import TailMetrics
 from barito_server.reader_hub import ReaderHub, TailLimitReached, TopicMissing

@@ -13,9 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from barito_common.event_filters import EventFilter
 from barito_server.catch_up import CatchUp
 from barito_server.client_queue import ClientQueue, Skipped
-from barito_server.filters import EventFilter
 from barito_server.frames import closed_frame, dropped_frame, heartbeat_frame, started_frame
 from barito_server.metrics import TailMetrics
 from barito_server.resume_token import Position, encode_token, token_parts

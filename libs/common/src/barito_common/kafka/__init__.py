@@ -28,9 +28,11 @@ from barito_common.kafka.failures import TransientError, is_transient
 from barito_common.kafka.readiness import KafkaProbe, KafkaUnavailable
 from barito_common.kafka.topic_admin import ensure_topics
 from barito_common.kafka.topics import (
+    ALERT_STATE_PARTITIONS,
     LOG_TOPIC_MAX_MESSAGE_BYTES,
     Topics,
     TopicSpec,
+    alert_topic_specs,
     dead_letter_topic_spec,
     dead_record_topic_spec,
     log_topic_spec,
@@ -39,6 +41,7 @@ from barito_common.kafka.topics import (
 )
 
 __all__ = [
+    "ALERT_STATE_PARTITIONS",
     "LOG_TOPIC_MAX_MESSAGE_BYTES",
     "Backoff",
     "ConsumeLoop",
@@ -50,6 +53,7 @@ __all__ = [
     "TopicSpec",
     "Topics",
     "TransientError",
+    "alert_topic_specs",
     "create_admin",
     "create_consumer",
     "create_producer",

@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "ALERT_STATE_PARTITIONS",
     "LOG_TOPIC_MAX_MESSAGE_BYTES",
     "TopicSpec",
     "Topics",
+    "alert_topic_specs",
     "dead_letter_topic_spec",
     "dead_record_topic_spec",
     "log_topic_spec",
@@ -32,6 +34,16 @@ class Topics:
     @property
     def apps(self) -> str:
         return f"{self.prefix}apps"
+
+    @property
+    def alert_state(self) -> str:
+        """Each alert rule's state, compacted; its partitions say which server owns which app."""
+        return f"{self.prefix}alerts.state"
+
+    @property
+    def alert_events(self) -> str:
+        """Every firing, resolution and re-notification, for the market's history."""
+        return f"{self.prefix}alerts.events"
 
     @property
     def dead_letters(self) -> str:
@@ -99,6 +111,26 @@ def dead_record_topic_spec(topics: Topics) -> TopicSpec:
         topics.dead_records,
         config=(("max.message.bytes", str(LOG_TOPIC_MAX_MESSAGE_BYTES)),),
     )
+
+
+# Fixed once created: an app's partition (barito_common.alerts.state_partition)
+# must not move while states are kept on it. 12 lets up to 12 server replicas
+# share the evaluation.
+ALERT_STATE_PARTITIONS = 12
+
+
+def alert_topic_specs(topics: Topics) -> list[TopicSpec]:
+    # The server creates both, the market reads the events; whichever starts first.
+    return [
+        TopicSpec(
+            topics.alert_state,
+            partitions=ALERT_STATE_PARTITIONS,
+            config=(("cleanup.policy", "compact"),),
+        ),
+        TopicSpec(
+            topics.alert_events, partitions=3, config=(("retention.ms", str(30 * 86_400_000)),)
+        ),
+    ]
 
 
 def provisioning_topic_specs(topics: Topics) -> list[TopicSpec]:

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from barito_server.filters import BadFilter, parse_filter
+from barito_common.event_filters import BadFilter, parse_filter
 
 EVENTS: list[dict[str, Any]] = [
     {"level": "INFO", "message": "GET /orders 200", "http": {"status": 200}, "svc": "api"},

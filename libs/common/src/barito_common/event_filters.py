@@ -1,8 +1,9 @@
-"""Which events a client sees: the filters of one tail, parsed and checked up front.
+"""Which events pass a filter, parsed and checked up front.
 
-Every filter is parsed before streaming starts, so a bad one is a 400 naming
-the problem, never a stream that silently shows nothing. All given filters
-must match (AND):
+One language for the live tail's filters and alert rules' matches. A tail's
+filters are parsed before streaming starts, so a bad one is a 400 naming the
+problem, never a stream that silently shows nothing; a rule's match is
+parsed when the rule is saved (422). All given filters must match (AND):
 
 * ``q`` — a substring of the event's JSON line (exactly what ``--json`` prints);
 * ``regex`` — a regular expression searched in the same line;
