@@ -18,5 +18,6 @@ from barito_common.notifications.contract import (
     Notification,
     SecretOpener,
 )
+from barito_common.notifications.delivery import deliver
 
-__all__ = ["DeliveryResult", "Notification", "SecretOpener"]
+__all__ = ["DeliveryResult", "Notification", "SecretOpener", "deliver"]
