@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from barito_common.alerts import AlertChannelKind, AlertChannelSpec
 from barito_common.kafka.backoff import Backoff
 from barito_common.notifications.contract import DeliveryResult, Notification, SecretOpener
-from barito_common.notifications.retry import DEFAULT_BACKOFF
+from barito_common.notifications.email_channel import send_email
+from barito_common.notifications.pagerduty import PAGERDUTY_EVENTS_URL, send_pagerduty
+from barito_common.notifications.retry import DEFAULT_BACKOFF, Tries
+from barito_common.notifications.slack import send_slack
 from barito_common.notifications.webhook import send_webhook
 from barito_common.settings import SmtpSettings
 
@@ -37,7 +41,8 @@ async def deliver(
     ``backoff`` sets the waits between attempts (tests make them short).
     """
     try:
-        result = await _deliver(channel, notification, opener, smtp, attempts, budget_s, backoff)
+        tries = Tries(attempts=attempts, budget_s=budget_s, backoff=backoff)
+        result = await _deliver(channel, notification, opener, smtp, tries)
     except _Unopened as err:
         result = DeliveryResult(delivered=False, attempts=0, error=str(err))
     if not result.delivered:
@@ -61,19 +66,37 @@ async def _deliver(
     notification: Notification,
     opener: SecretOpener | None,
     smtp: SmtpSettings,
-    attempts: int,
-    budget_s: float,
-    backoff: Backoff,
+    tries: Tries,
 ) -> DeliveryResult:
-    if channel.kind is AlertChannelKind.WEBHOOK:
-        url = str(channel.config.get("url") or "")
-        if not url:
-            return DeliveryResult(False, 0, "the webhook channel has no URL")
-        secret = _open(channel, opener)
-        return await send_webhook(
-            url, notification, secret, attempts=attempts, budget_s=budget_s, backoff=backoff
-        )
-    return DeliveryResult(False, 0, f"channel kind {channel.kind} cannot deliver yet")
+    config = channel.config
+    match channel.kind:
+        case AlertChannelKind.WEBHOOK:
+            url = str(config.get("url") or "")
+            if not url:
+                return DeliveryResult(False, 0, "the webhook channel has no URL")
+            secret = _open(channel, opener)
+            result = await send_webhook(url, notification, secret, tries=tries)
+        case AlertChannelKind.SLACK:
+            secret = _open(channel, opener)
+            result = await send_slack(secret, notification, tries=tries)
+        case AlertChannelKind.PAGERDUTY:
+            secret = _open(channel, opener)
+            events_url = str(config.get("events_url") or PAGERDUTY_EVENTS_URL)
+            result = await send_pagerduty(events_url, notification, secret, tries=tries)
+        case AlertChannelKind.EMAIL:
+            to = [str(address) for address in config.get("to") or []]
+            if not to:
+                return DeliveryResult(False, 0, "the email channel has no recipients")
+            result = await send_email(to, notification, smtp, tries=tries)
+            secret = smtp.password.get_secret_value() if smtp.password else ""
+    return _without(result, secret)
+
+
+def _without(result: DeliveryResult, secret: str) -> DeliveryResult:
+    """The result with the secret cut out of its words, should a receiver have echoed it."""
+    if result.error is None or not secret or secret not in result.error:
+        return result
+    return replace(result, error=result.error.replace(secret, "[secret]"))
 
 
 def _open(channel: AlertChannelSpec, opener: SecretOpener | None) -> str:

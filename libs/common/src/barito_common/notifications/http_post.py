@@ -17,9 +17,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from barito_common.kafka.backoff import Backoff
 from barito_common.notifications.contract import DeliveryResult
-from barito_common.notifications.retry import DEFAULT_BACKOFF, Attempt, with_retries
+from barito_common.notifications.retry import Attempt, Tries, with_retries
 
 __all__ = ["ATTEMPT_TIMEOUT_S", "post_json"]
 
@@ -34,9 +33,7 @@ async def post_json(
     *,
     where: str,
     headers: Callable[[], dict[str, str]],
-    attempts: int,
-    budget_s: float,
-    backoff: Backoff = DEFAULT_BACKOFF,
+    tries: Tries,
 ) -> DeliveryResult:
     """POST ``body`` to ``url`` until a 2xx; ``where`` names the receiver in errors.
 
@@ -76,10 +73,8 @@ async def post_json(
 
         return await with_retries(
             attempt,
-            attempts=attempts,
-            budget_s=budget_s,
+            tries=tries,
             timeout_s=ATTEMPT_TIMEOUT_S,
-            backoff=backoff,
         )
 
 

@@ -18,13 +18,22 @@ from dataclasses import dataclass
 from barito_common.kafka.backoff import Backoff
 from barito_common.notifications.contract import DeliveryResult
 
-__all__ = ["DEFAULT_BACKOFF", "Attempt", "with_retries"]
+__all__ = ["DEFAULT_BACKOFF", "Attempt", "Tries", "with_retries"]
 
 # 1, 2, 4, 8, 16 s at most between six attempts: about half a minute of a
 # receiver's outage is ridden out inside the default 120 s budget.
 DEFAULT_BACKOFF = Backoff(base_s=1.0, cap_s=30.0)
 
 _jitter = secrets.SystemRandom()
+
+
+@dataclass(frozen=True)
+class Tries:
+    """At most ``attempts`` attempts within ``budget_s`` seconds, waits included."""
+
+    attempts: int = 6
+    budget_s: float = 120.0
+    backoff: Backoff = DEFAULT_BACKOFF
 
 
 @dataclass(frozen=True)
@@ -45,12 +54,11 @@ class Attempt:
 async def with_retries(
     attempt: Callable[[float], Awaitable[Attempt]],
     *,
-    attempts: int,
-    budget_s: float,
+    tries: Tries,
     timeout_s: float,
-    backoff: Backoff = DEFAULT_BACKOFF,
 ) -> DeliveryResult:
     """Call ``attempt(time_limit_s)`` until delivered, refused for good, or out of tries or time."""
+    attempts, budget_s = tries.attempts, tries.budget_s
     started = time.monotonic()
     number = 0
     while True:
@@ -67,7 +75,7 @@ async def with_retries(
         delay = (
             outcome.wait_s
             if outcome.wait_s is not None
-            else _jitter.uniform(0.0, backoff.delay(number))
+            else _jitter.uniform(0.0, tries.backoff.delay(number))
         )
         left = budget_s - (time.monotonic() - started)
         if delay >= left:

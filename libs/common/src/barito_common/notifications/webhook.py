@@ -40,10 +40,9 @@ import json
 import time
 from typing import Any
 
-from barito_common.kafka.backoff import Backoff
 from barito_common.notifications.contract import DeliveryResult, Notification
 from barito_common.notifications.http_post import post_json
-from barito_common.notifications.retry import DEFAULT_BACKOFF
+from barito_common.notifications.retry import Tries
 
 __all__ = [
     "ID_HEADER",
@@ -108,9 +107,7 @@ async def send_webhook(
     notification: Notification,
     secret: str,
     *,
-    attempts: int,
-    budget_s: float,
-    backoff: Backoff = DEFAULT_BACKOFF,
+    tries: Tries,
 ) -> DeliveryResult:
     body = json.dumps(notification_body(notification), default=str).encode()
 
@@ -125,5 +122,9 @@ async def send_webhook(
         }
 
     return await post_json(
-        url, body, where=url, headers=headers, attempts=attempts, budget_s=budget_s, backoff=backoff
+        url,
+        body,
+        where=url,
+        headers=headers,
+        tries=tries,
     )
