@@ -190,3 +190,20 @@ async def test_a_secret_that_does_not_open_is_named_and_nothing_is_sent() -> Non
 def test_the_notification_body_is_plain_json() -> None:
     notification = sample_notification(test=True, url=None)
     assert json.loads(json.dumps(notification_body(notification)))["test"] is True
+
+
+async def test_a_receiver_slower_than_the_budget_is_given_up_on_within_it() -> None:
+    async with webhook_receiver(answers=[Answer(200, delay_s=1.0)]) as receiver:
+        result = await deliver(
+            webhook_channel(receiver.url),
+            sample_notification(),
+            opener=OPENER,
+            smtp=NO_SMTP,
+            budget_s=0.3,
+            backoff=FAST,
+        )
+
+    assert not result.delivered and result.attempts == 1
+    assert result.error == (
+        f"no answer from {receiver.url} within 0.3 s after 1 attempt (the 0.3 s budget ran out)"
+    )

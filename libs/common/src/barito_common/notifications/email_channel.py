@@ -109,7 +109,7 @@ async def send_email(
                 detail=err.message,
             )
         except aiosmtplib.SMTPTimeoutError:
-            return Attempt(False, True, f"no answer from {server} within {time_limit_s:g} s")
+            return Attempt(False, True, f"no answer from {server} within {time_limit_s:.3g} s")
         except (aiosmtplib.SMTPServerDisconnected, OSError) as err:
             return Attempt(False, True, f"could not reach {server} ({type(err).__name__})")
         except aiosmtplib.SMTPException as err:

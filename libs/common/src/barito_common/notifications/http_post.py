@@ -64,7 +64,7 @@ async def post_json(
                 finally:
                     await response.aclose()
             except httpx.TimeoutException:
-                return Attempt(False, True, f"no answer from {where} within {time_limit_s:g} s")
+                return Attempt(False, True, f"no answer from {where} within {time_limit_s:.3g} s")
             except httpx.TransportError as err:
                 # The exception's type says enough (ConnectError, RemoteProtocolError);
                 # its text may quote the URL, which may be the secret.
