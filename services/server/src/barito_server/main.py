@@ -16,9 +16,10 @@ from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
+from barito_server.alerts import AlertService
 from barito_server.api.tail import router
 from barito_server.market_access import MarketAccess
-from barito_server.metrics import TailMetrics
+from barito_server.metrics import AlertMetrics, TailMetrics
 from barito_server.reader_hub import ReaderHub
 from barito_server.settings import ServerSettings, get_settings
 from barito_server.tail_request import TailServices
@@ -47,7 +48,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             negative_s=settings.market_negative_cache_s,
         )
         app.state.tail = TailServices(settings, registry, market, hub, metrics)
+        alerts = None
+        if settings.alerts_enabled:
+            alert_metrics = AlertMetrics.create(app.state.metrics, errors=metrics.events.errors)
+            alerts = AlertService(settings, registry, alert_metrics)
+        app.state.alerts = alerts
         await registry.start()
+        if alerts is not None:
+            await alerts.start()
         sweeping = asyncio.create_task(
             hub.sweep_forever(registry, settings.cluster_sweep_s), name="cluster-sweep"
         )
@@ -57,6 +65,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                 Dependency("app-registry", registry.check),
             ]
         finally:
+            if alerts is not None:
+                await alerts.stop()
             sweeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeping

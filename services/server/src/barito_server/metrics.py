@@ -6,17 +6,26 @@
   skipped for a client that fell behind;
 * ``barito_tail_clients{app}``, ``barito_tail_readers{app}`` — now connected / running;
 * ``barito_tail_reader_lag{app}`` — records between a reader and the end of its topic.
+
+Alert evaluation (:class:`AlertMetrics`):
+
+* ``barito_alert_rules{app}`` — rules this replica evaluates now;
+* ``barito_alert_transitions_total{app,transition}`` — firing, resolved, renotify;
+* ``barito_alert_deliveries_total{kind,outcome}`` — notifications per channel,
+  delivered or failed (after every attempt);
+* ``barito_alert_evaluation_lag{app}`` — records between the evaluator and the
+  end of the app's topic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from barito_common.telemetry import EventCounters
 
-__all__ = ["TailMetrics"]
+__all__ = ["AlertMetrics", "TailMetrics"]
 
 
 @dataclass(frozen=True)
@@ -50,4 +59,44 @@ class TailMetrics:
                 ["app"],
                 registry=registry,
             ),
+        )
+
+
+@dataclass(frozen=True)
+class AlertMetrics:
+    rules: Gauge
+    transitions: Counter
+    deliveries: Counter
+    lag: Gauge
+    errors: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry, *, errors: Counter) -> AlertMetrics:
+        """``errors`` is the service's ``barito_errors_total``, already on ``registry``."""
+        return cls(
+            rules=Gauge(
+                "barito_alert_rules",
+                "Alert rules this replica evaluates now (the apps of its partitions).",
+                ["app"],
+                registry=registry,
+            ),
+            transitions=Counter(
+                "barito_alert_transitions_total",
+                "Alert rule transitions decided here: firing, resolved, renotify.",
+                ["app", "transition"],
+                registry=registry,
+            ),
+            deliveries=Counter(
+                "barito_alert_deliveries_total",
+                "Notifications handed to a channel, by channel kind and final outcome.",
+                ["kind", "outcome"],
+                registry=registry,
+            ),
+            lag=Gauge(
+                "barito_alert_evaluation_lag",
+                "Records between the alert evaluator and the end of the app's topic.",
+                ["app"],
+                registry=registry,
+            ),
+            errors=errors,
         )

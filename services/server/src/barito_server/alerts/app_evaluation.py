@@ -1,0 +1,196 @@
+"""One owned app: its enabled rules, the reader of its stream, and their notifiers.
+
+The rules follow the app's profile in the registry (``sync``, every second):
+a new rule starts at ok, an edited one (new ``revision``) starts again at ok,
+a disabled one stops, and a deleted one is forgotten on ``alerts.state``. A
+rule's evaluation is synchronous and cheap, done as each record is read;
+anything slow (Kafka writes, channels) happens in the rule's notifier.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from barito_common.alerts import AlertRuleSpec, AlertTransition, RuleState, RuleStatus
+from barito_common.clusters import kafka_settings_for
+from barito_common.event_filters import BadFilter
+from barito_common.schemas import AppProfile
+from barito_common.settings import KafkaSettings
+from barito_server.alerts.app_stream import AppStream
+from barito_server.alerts.notifier import DeliveryPolicy, RuleNotifier
+from barito_server.alerts.rule_evaluator import Decision, RuleEvaluator
+from barito_server.alerts.state_log import StateLog
+from barito_server.metrics import AlertMetrics
+from barito_server.tail_record import TailRecord
+
+__all__ = ["AlertContext", "AppEvaluation"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """What every app's evaluation shares."""
+
+    kafka: KafkaSettings
+    state_log: StateLog
+    policy: DeliveryPolicy
+    metrics: AlertMetrics
+
+
+class AppEvaluation:
+    def __init__(
+        self, profile: AppProfile, context: AlertContext, restored: dict[UUID, RuleState]
+    ) -> None:
+        self.profile = profile
+        self._context = context
+        # States read at takeover, used when their rule (re)appears; a disabled
+        # rule's last state goes back here, so re-enabling it keeps its sequence.
+        self._restored = restored
+        self._rules: dict[UUID, RuleEvaluator] = {}
+        # Per rule id, kept across edits and while disabled, so a notification
+        # already decided is still delivered (and in order) whatever happens next.
+        self._notifiers: dict[UUID, RuleNotifier] = {}
+        self._watching_since: float | None = None
+        self._stream = AppStream(
+            kafka_settings_for(context.kafka, profile.cluster),
+            app=profile.slug,
+            topic=profile.topic,
+            metrics=context.metrics,
+            on_start=self._stream_started,
+            on_record=self._observe,
+        )
+        self._task = asyncio.create_task(self._stream.run(), name=f"alerts-{profile.slug}")
+        self.sync(profile)
+
+    def sync(self, profile: AppProfile) -> list[UUID]:
+        """Follow the profile's rules; answers the rules deleted from it."""
+        self.profile = profile
+        enabled = {rule.id: rule for rule in profile.alert_rules if rule.enabled}
+        listed = {rule.id for rule in profile.alert_rules}
+        for rule_id in [r for r in self._rules if r not in enabled]:
+            self._restored[rule_id] = self._rules.pop(rule_id).state
+        deleted = [r for r in self._restored if r not in listed]
+        for rule_id in deleted:
+            self._restored.pop(rule_id)
+            notifier = self._notifiers.pop(rule_id, None)
+            if notifier is not None:
+                notifier.cancel()
+        for rule_id, spec in enabled.items():
+            evaluator = self._rules.get(rule_id)
+            if evaluator is None or evaluator.spec.revision != spec.revision:
+                self._start_rule(spec, evaluator)
+            else:
+                evaluator.spec = spec  # a mute or channel change keeps the state
+        self._context.metrics.rules.labels(profile.slug).set(len(self._rules))
+        return deleted
+
+    @property
+    def watching(self) -> bool:
+        """Whether the stream is read: events from now on count."""
+        return self._watching_since is not None
+
+    def tick(self) -> None:
+        now, at = time.monotonic(), datetime.now(UTC)
+        for evaluator in list(self._rules.values()):
+            self._act(evaluator.tick(now, at))
+
+    async def stop(self) -> dict[UUID, RuleState]:
+        """Stop reading and notifying; answers every rule's last state."""
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        await asyncio.gather(*(notifier.close() for notifier in self._notifiers.values()))
+        self._notifiers.clear()
+        states = {rule_id: evaluator.state for rule_id, evaluator in self._rules.items()}
+        self._rules.clear()
+        self._context.metrics.rules.remove(self.profile.slug)
+        return self._restored | states
+
+    def _start_rule(self, spec: AlertRuleSpec, replaced: RuleEvaluator | None) -> None:
+        restored = self._restored.pop(spec.id, None)
+        if replaced is not None:
+            restored = replaced.state
+        try:
+            evaluator = RuleEvaluator(
+                spec, self.profile.app_id, restored=restored, at=datetime.now(UTC)
+            )
+        except BadFilter as err:
+            # The market checks matches when a rule is saved; only an older
+            # or foreign writer can get here.
+            log.error(
+                "An alert rule's match cannot be applied; the rule is not evaluated.",
+                extra={"ctx": {"app": self.profile.slug, "rule": str(spec.id), "error": str(err)}},
+            )
+            return
+        if self._watching_since is not None:
+            evaluator.watch_from(time.monotonic())
+        self._rules[spec.id] = evaluator
+        notifier = self._notifiers.get(spec.id)
+        if notifier is None:
+            notifier = self._notifiers[spec.id] = RuleNotifier(
+                state_log=self._context.state_log,
+                policy=self._context.policy,
+                metrics=self._context.metrics,
+                profile=lambda: self.profile,
+                current=lambda: self._state_of(spec.id),
+            )
+        state = evaluator.state
+        if not state.delivered and state.revision == spec.revision:
+            notifier.resend(_owed(spec, state))
+
+    def _state_of(self, rule_id: UUID) -> RuleState | None:
+        evaluator = self._rules.get(rule_id)
+        return evaluator.state if evaluator is not None else self._restored.get(rule_id)
+
+    def _stream_started(self) -> None:
+        now = time.monotonic()
+        if self._watching_since is None:
+            self._watching_since = now
+        for evaluator in self._rules.values():
+            evaluator.watch_from(now)
+
+    def _observe(self, record: TailRecord) -> None:
+        if not self._rules:
+            return
+        now, at = time.monotonic(), datetime.now(UTC)
+        for index, (timestamp, fields) in enumerate(record.events):
+            line = record.line(index)
+            for evaluator in list(self._rules.values()):
+                if evaluator.filter.matches(fields, line):
+                    # As search shows it: the fields plus @timestamp (the tail's line).
+                    sample = {**fields, "@timestamp": timestamp}
+                    self._act(evaluator.observe(now, at, sample))
+
+    def _act(self, decision: Decision | None) -> None:
+        if decision is None:
+            return
+        self._context.metrics.transitions.labels(self.profile.slug, decision.transition.value).inc()
+        log.info(
+            "An alert rule changed state.",
+            extra={
+                "ctx": {
+                    "app": self.profile.slug,
+                    "rule_id": str(decision.spec.id),
+                    "transition": decision.transition.value,
+                    "sequence": decision.state.sequence,
+                    "count": decision.count,
+                    "muted": decision.muted,
+                }
+            },
+        )
+        self._notifiers[decision.spec.id].submit(decision)
+
+
+def _owed(spec: AlertRuleSpec, state: RuleState) -> Decision:
+    """The restored, undelivered notification (same sequence, so the same id)."""
+    transition = (
+        AlertTransition.RESOLVED if state.status is RuleStatus.RESOLVED else AlertTransition.FIRING
+    )
+    return Decision(spec=spec, transition=transition, state=state, count=0, muted=False)

@@ -1,0 +1,206 @@
+"""Telling a rule's channels about its transitions, exactly once per notification id.
+
+For each decision, in this order:
+
+1. the rule's state with the new ``sequence`` and ``delivered=false`` is
+   written to ``alerts.state`` (at once, in decision order: a chain per rule);
+2. the notification goes to every channel concurrently (``deliver`` retries
+   within its budget);
+3. the state is written again with ``delivered=true`` — unless a newer
+   decision exists, whose own record says what is still owed — and the
+   transition goes to ``alerts.events`` for the history.
+
+A replica that restores a state with ``delivered=false`` (its owner died
+between 1 and 3) sends that notification again under the same id; receivers
+deduplicate on it. Each rule has its own worker, so a slow channel delays
+that rule's later notifications only, never other rules or the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+from uuid import UUID
+
+from barito_common.alerts import (
+    AlertChannelSpec,
+    AlertEvent,
+    RuleState,
+    notification_id,
+)
+from barito_common.notifications import DeliveryResult, Notification, SecretOpener, deliver
+from barito_common.schemas import AppProfile
+from barito_common.settings import SmtpSettings
+from barito_server.alerts.rule_evaluator import Decision
+from barito_server.alerts.state_log import StateLog
+from barito_server.metrics import AlertMetrics
+
+__all__ = ["DeliveryPolicy", "RuleNotifier"]
+
+log = logging.getLogger(__name__)
+
+# The history's idempotency key: a resend after a takeover has the same one.
+_EVENT_NAMESPACE = uuid.UUID("9a3c1c3e-52a4-4e8e-9a8f-0d7f1b5d2e61")
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    opener: SecretOpener | None
+    smtp: SmtpSettings
+    attempts: int
+    budget_s: float
+
+
+class RuleNotifier:
+    """One rule's notifications, one after another, off the evaluation path."""
+
+    def __init__(
+        self,
+        *,
+        state_log: StateLog,
+        policy: DeliveryPolicy,
+        metrics: AlertMetrics,
+        profile: Callable[[], AppProfile],
+        current: Callable[[], RuleState | None],
+    ) -> None:
+        self._log = state_log
+        self._policy = policy
+        self._metrics = metrics
+        self._profile = profile
+        self._current = current
+        self._writes: asyncio.Task[None] | None = None
+        self._queue: asyncio.Queue[tuple[Decision, asyncio.Task[None] | None]] = asyncio.Queue()
+        self._worker = asyncio.create_task(self._work(), name="alert-notifier")
+
+    def submit(self, decision: Decision) -> None:
+        """Record the decision now and notify in the background (never waits)."""
+        self._queue.put_nowait((decision, self._write(decision.state)))
+
+    def resend(self, decision: Decision) -> None:
+        """Send a restored, undelivered notification again; its state is already written."""
+        self._queue.put_nowait((decision, None))
+
+    def cancel(self) -> None:
+        """Stop at once (the rule is deleted): nothing it owes matters any more."""
+        for task in (self._worker, self._writes):
+            if task is not None:
+                task.cancel()
+
+    async def close(self) -> None:
+        # Cancelled mid-delivery, a notification stays delivered=false on the
+        # topic: the next owner sends it again under the same id.
+        for task in (self._worker, self._writes):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def _write(self, state: RuleState) -> asyncio.Task[None]:
+        # Chained, so a rule's states reach Kafka in the order they were decided.
+        previous = self._writes
+
+        async def write() -> None:
+            if previous is not None:
+                # Its failure is reported by its own waiter; this state still goes.
+                with contextlib.suppress(Exception):
+                    await previous
+            await self._log.write_state(state)
+
+        self._writes = asyncio.create_task(write(), name="alert-state-write")
+        return self._writes
+
+    async def _work(self) -> None:
+        while True:
+            decision, written = await self._queue.get()
+            try:
+                await self._notify(decision, written)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                self._metrics.errors.labels("alert_notify").inc()
+                log.warning(
+                    "An alert transition could not be recorded; the next owner of the app "
+                    "sends it again.",
+                    extra={"ctx": {"rule_id": str(decision.spec.id), "error": repr(err)}},
+                )
+
+    async def _notify(self, decision: Decision, written: asyncio.Task[None] | None) -> None:
+        if written is not None:
+            await written
+        profile = self._profile()
+        spec, state = decision.spec, decision.state
+        note = Notification(
+            id=notification_id(spec.id, state.sequence),
+            rule_id=str(spec.id),
+            rule_name=spec.name,
+            app=profile.slug,
+            group=profile.group_slug,
+            transition=decision.transition,
+            severity=spec.severity,
+            at=state.last_notified_at or state.since,
+            count=decision.count,
+            window_s=spec.condition.window_s,
+            samples=decision.samples,
+        )
+        deliveries: dict[str, Literal["delivered", "failed"]] = {}
+        if not decision.muted:
+            channels = {channel.id: channel for channel in profile.alert_channels}
+            results = await asyncio.gather(
+                *(self._deliver(channels.get(cid), cid, note) for cid in spec.channel_ids)
+            )
+            deliveries = {
+                str(cid): "delivered" if result.delivered else "failed"
+                for cid, result in zip(spec.channel_ids, results, strict=True)
+            }
+            current = self._current()
+            if current is not None and current.sequence == state.sequence:
+                await self._write(state.model_copy(update={"delivered": True}))
+        await self._log.write_event(
+            AlertEvent(
+                event_id=uuid.uuid5(_EVENT_NAMESPACE, note.id),
+                notification_id=note.id,
+                rule_id=spec.id,
+                rule_name=spec.name,
+                app_id=profile.app_id,
+                transition=decision.transition,
+                severity=spec.severity,
+                at=note.at,
+                count=decision.count,
+                window_s=spec.condition.window_s,
+                samples=decision.samples,
+                muted=decision.muted,
+                deliveries=deliveries,
+            )
+        )
+
+    async def _deliver(
+        self, channel: AlertChannelSpec | None, channel_id: UUID, note: Notification
+    ) -> DeliveryResult:
+        if channel is None:
+            result = DeliveryResult(False, 0, "the channel is not on the app's profile")
+        else:
+            try:
+                result = await deliver(
+                    channel,
+                    note,
+                    opener=self._policy.opener,
+                    smtp=self._policy.smtp,
+                    attempts=self._policy.attempts,
+                    budget_s=self._policy.budget_s,
+                )
+            except Exception as err:
+                # deliver answers failures itself; this is a bug of ours or the library's.
+                log.exception(
+                    "Delivering an alert notification raised.",
+                    extra={"ctx": {"channel_id": str(channel_id), "notification_id": note.id}},
+                )
+                result = DeliveryResult(False, 0, f"delivery failed: {err!r}")
+        kind = channel.kind.value if channel is not None else "unknown"
+        outcome = "delivered" if result.delivered else "failed"
+        self._metrics.deliveries.labels(kind, outcome).inc()
+        return result

@@ -1,0 +1,155 @@
+"""One rule's condition over the app's stream: decides transitions, does no I/O.
+
+States go ok → firing → resolved (→ firing again …). Every decision bumps
+the rule's ``sequence`` (the notification's number, see
+``barito_common.alerts.notification_id``), so a notification keeps its id
+however often it is sent, and a new one never reuses an old id — also
+across revisions: an edited rule starts at ok but keeps counting.
+
+Decisions that need "fewer than N in the window" (an absence firing, a
+threshold or ``any`` resolving) wait until the evaluator has watched the
+stream for one whole window: before that, the window is not known to be
+empty, it was just not seen (a takeover, a restart).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from barito_common.alerts import (
+    AlertConditionKind,
+    AlertRuleSpec,
+    AlertTransition,
+    RuleState,
+    RuleStatus,
+)
+from barito_common.event_filters import EventFilter, parse_filter
+from barito_server.alerts.sliding_window import SlidingCount
+
+__all__ = ["Decision", "RuleEvaluator", "rule_filter"]
+
+MAX_SAMPLES = 5
+
+
+def rule_filter(spec: AlertRuleSpec) -> EventFilter:
+    """The rule's match as a filter; ``BadFilter`` names what is wrong."""
+    match = spec.match
+    return parse_filter(q=match.q, regex=match.regex, level=match.level, fields=match.fields)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A transition to notify: the rule's new state and what the notification shows."""
+
+    spec: AlertRuleSpec
+    transition: AlertTransition
+    state: RuleState
+    count: int
+    muted: bool
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+
+class RuleEvaluator:
+    def __init__(
+        self, spec: AlertRuleSpec, app_id: str, *, restored: RuleState | None, at: datetime
+    ) -> None:
+        self.spec = spec
+        self.filter = rule_filter(spec)
+        self.window = SlidingCount(spec.condition.window_s)
+        self._samples: deque[tuple[float, dict[str, Any]]] = deque(maxlen=MAX_SAMPLES)
+        self._watching_since: float | None = None
+        self._last_match: float | None = None
+        if restored is not None and restored.revision == spec.revision:
+            self.state = restored
+        else:
+            self.state = RuleState(
+                rule_id=spec.id,
+                app_id=app_id,
+                revision=spec.revision,
+                status=RuleStatus.OK,
+                since=at,
+                sequence=restored.sequence if restored is not None else 0,
+            )
+
+    def watch_from(self, now: float) -> None:
+        """The stream is read from ``now`` on: windows before it were not seen."""
+        if self._watching_since is None:
+            self._watching_since = now
+
+    def observe(self, now: float, at: datetime, sample: dict[str, Any]) -> Decision | None:
+        """A matching event arrived."""
+        self.window.add(now)
+        self._samples.append((now, sample))
+        self._last_match = now
+        condition = self.spec.condition
+        firing = self.state.status is RuleStatus.FIRING
+        if condition.kind is AlertConditionKind.ANY and not firing:
+            return self._decide(AlertTransition.FIRING, now, at)
+        if (
+            condition.kind is AlertConditionKind.THRESHOLD
+            and not firing
+            and self.window.count(now) >= condition.count
+        ):
+            return self._decide(AlertTransition.FIRING, now, at)
+        return None
+
+    def tick(self, now: float, at: datetime) -> Decision | None:
+        """The 1 s timer: resolutions, absences and re-notifications."""
+        if self._watching_since is None:
+            return None
+        condition = self.spec.condition
+        firing = self.state.status is RuleStatus.FIRING
+        seen_whole_window = now - self._watching_since >= condition.window_s
+        count = self.window.count(now)
+        if condition.kind is AlertConditionKind.ANY and firing:
+            last = max(self._last_match or self._watching_since, self._watching_since)
+            if now - last >= condition.window_s:
+                return self._decide(AlertTransition.RESOLVED, now, at)
+        elif condition.kind is AlertConditionKind.THRESHOLD and firing:
+            if seen_whole_window and count < condition.count:
+                return self._decide(AlertTransition.RESOLVED, now, at)
+        elif condition.kind is AlertConditionKind.ABSENCE:
+            if not firing and seen_whole_window and count < condition.count:
+                return self._decide(AlertTransition.FIRING, now, at)
+            if firing and count >= condition.count:
+                return self._decide(AlertTransition.RESOLVED, now, at)
+        renotify_s = self.spec.renotify_s
+        last_notified = self.state.last_notified_at
+        if (
+            self.state.status is RuleStatus.FIRING
+            and renotify_s is not None
+            and last_notified is not None
+            and (at - last_notified).total_seconds() >= renotify_s
+        ):
+            return self._decide(AlertTransition.RENOTIFY, now, at)
+        return None
+
+    def _decide(self, transition: AlertTransition, now: float, at: datetime) -> Decision:
+        muted = self.spec.muted_until is not None and self.spec.muted_until > at
+        status = {
+            AlertTransition.FIRING: RuleStatus.FIRING,
+            AlertTransition.RESOLVED: RuleStatus.RESOLVED,
+            AlertTransition.RENOTIFY: self.state.status,
+        }[transition]
+        self.state = self.state.model_copy(
+            update={
+                "status": status,
+                "since": at if status is not self.state.status else self.state.since,
+                "sequence": self.state.sequence + 1,
+                "last_notified_at": at,
+                # A muted decision has nothing to deliver.
+                "delivered": muted,
+            }
+        )
+        oldest = now - self.spec.condition.window_s
+        return Decision(
+            spec=self.spec,
+            transition=transition,
+            state=self.state,
+            count=self.window.count(now),
+            muted=muted,
+            samples=[sample for seen, sample in self._samples if seen > oldest],
+        )

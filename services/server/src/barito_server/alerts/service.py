@@ -1,0 +1,250 @@
+"""Alert evaluation in the server: owns apps through the group, evaluates, notifies.
+
+Started from the server's lifespan when ``alerts_enabled``; it never holds
+up the server's start: everything Kafka-bound runs in the background and
+retries. Once a second (the rules' timer):
+
+* the apps of the owned partitions follow the registry: an active app with
+  at least one enabled rule is evaluated (its stream read from the end at
+  takeover), others are not; rules deleted from a profile are tombstoned;
+* every evaluated rule ticks (resolutions, absences, re-notifications).
+
+Guarantees and their limits are in ``ownership`` (one owner per app) and
+``notifier`` (one notification per id, resent under that id after a
+takeover).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+from uuid import UUID
+
+from barito_common.alerts import RuleState, state_partition
+from barito_common.app_registry import AppRegistry
+from barito_common.installation_key import InstallationKey
+from barito_common.kafka import (
+    ALERT_STATE_PARTITIONS,
+    Topics,
+    alert_topic_specs,
+    create_producer,
+    ensure_topics,
+)
+from barito_common.schemas import AppProfile, AppStatus
+from barito_server.alerts.app_evaluation import AlertContext, AppEvaluation
+from barito_server.alerts.notifier import DeliveryPolicy
+from barito_server.alerts.ownership import Ownership
+from barito_server.alerts.state_log import StateLog
+from barito_server.metrics import AlertMetrics
+from barito_server.settings import ServerSettings
+
+__all__ = ["AlertService"]
+
+log = logging.getLogger(__name__)
+
+_TICK_S = 1.0
+_RETRY_S = 2.0
+
+
+class AlertService:
+    def __init__(
+        self, settings: ServerSettings, registry: AppRegistry, metrics: AlertMetrics
+    ) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._metrics = metrics
+        key = settings.installation_key
+        self._policy = DeliveryPolicy(
+            opener=InstallationKey(key).open if key is not None else None,
+            smtp=settings.smtp,
+            attempts=settings.alert_delivery_attempts,
+            budget_s=settings.alert_delivery_budget_s,
+        )
+        self._context: AlertContext | None = None
+        # Partitions restored and owned: the states of their apps not being evaluated.
+        self._owned: dict[int, dict[UUID, RuleState]] = {}
+        self._takeovers: dict[int, asyncio.Task[None]] = {}
+        self._apps: dict[str, AppEvaluation] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def watched_apps(self) -> set[str]:
+        """The slugs of the apps whose streams this replica reads (and evaluates) now."""
+        return {e.profile.slug for e in self._apps.values() if e.watching}
+
+    def owned_partitions(self) -> set[int]:
+        """The partitions of ``alerts.state`` this replica owns, states restored."""
+        return set(self._owned)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="alerts")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._serve()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                self._metrics.errors.labels("alerts").inc()
+                log.warning(
+                    "Alert evaluation lost Kafka; retrying.", extra={"ctx": {"error": repr(err)}}
+                )
+                await asyncio.sleep(_RETRY_S)
+
+    async def _serve(self) -> None:
+        kafka = self._settings.kafka
+        await ensure_topics(kafka, alert_topic_specs(Topics(kafka.topic_prefix)))
+        producer = create_producer(kafka)
+        await producer.start()
+        self._context = AlertContext(kafka, StateLog(kafka, producer), self._policy, self._metrics)
+        ownership = Ownership(kafka, on_assigned=self._take, on_revoked=self._release)
+        ticking = asyncio.create_task(self._tick_forever(), name="alerts-tick")
+        try:
+            await ownership.hold()
+        finally:
+            ticking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticking
+            await self._release(set(self._owned) | set(self._takeovers))
+            await producer.stop()
+            self._context = None
+
+    # --- ownership ----------------------------------------------------------
+
+    def _take(self, partitions: set[int]) -> None:
+        for partition in partitions - set(self._owned) - set(self._takeovers):
+            self._takeovers[partition] = asyncio.create_task(
+                self._restore(partition), name=f"alerts-takeover-{partition}"
+            )
+
+    async def _restore(self, partition: int) -> None:
+        context = self._context
+        if context is None:
+            return
+        while True:
+            try:
+                states = await context.state_log.restore(partition)
+                break
+            except Exception as err:
+                log.warning(
+                    "Restoring alert states failed; retrying.",
+                    extra={"ctx": {"partition": partition, "error": repr(err)}},
+                )
+                await asyncio.sleep(_RETRY_S)
+        self._owned[partition] = states
+        self._takeovers.pop(partition, None)
+        log.info(
+            "Alert states restored.", extra={"ctx": {"partition": partition, "rules": len(states)}}
+        )
+        self._reconcile()
+
+    async def _release(self, partitions: set[int]) -> None:
+        for partition in partitions:
+            task = self._takeovers.pop(partition, None)
+            if task is not None:
+                task.cancel()
+        leaving = [
+            app_id
+            for app_id in self._apps
+            if state_partition(app_id, ALERT_STATE_PARTITIONS) in partitions
+        ]
+        await asyncio.gather(*(self._apps.pop(app_id).stop() for app_id in leaving))
+        for partition in partitions:
+            self._owned.pop(partition, None)
+        # What was written must be on Kafka before the partition goes: the
+        # next owner restores by reading to the end it sees.
+        if self._context is not None:
+            await self._context.state_log.flush()
+
+    # --- following the registry and the clock --------------------------------
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(_TICK_S)
+            try:
+                self._reconcile()
+                for evaluation in self._apps.values():
+                    evaluation.tick()
+            except Exception:
+                self._metrics.errors.labels("alerts").inc()
+                log.exception("Alert evaluation failed a round; trying again next second.")
+
+    def _reconcile(self) -> None:
+        if self._context is None or not self._registry.loaded:
+            return
+        profiles = {
+            profile.app_id: profile
+            for profile in self._registry.apps()
+            if state_partition(profile.app_id, ALERT_STATE_PARTITIONS) in self._owned
+        }
+        for app_id in [a for a in self._apps if a not in profiles or not _wanted(profiles[a])]:
+            self._stop_later(app_id)
+        for app_id, profile in profiles.items():
+            evaluation = self._apps.get(app_id)
+            if evaluation is not None:
+                self._forget(app_id, evaluation.sync(profile))
+            elif _wanted(profile):
+                states = self._owned[state_partition(app_id, ALERT_STATE_PARTITIONS)]
+                mine = {rule_id: states.pop(rule_id) for rule_id in _rules_of(states, app_id)}
+                evaluation = AppEvaluation(profile, self._context, mine)
+                self._apps[app_id] = evaluation
+                self._forget(app_id, evaluation.sync(profile))
+        # States of apps not evaluated: drop those whose rule or app is gone.
+        for states in self._owned.values():
+            for rule_id, state in list(states.items()):
+                owner = profiles.get(state.app_id)
+                if owner is None or rule_id not in {rule.id for rule in owner.alert_rules}:
+                    del states[rule_id]
+                    self._forget(state.app_id, [rule_id])
+
+    def _stop_later(self, app_id: str) -> None:
+        evaluation = self._apps.pop(app_id)
+
+        async def stop() -> None:
+            states = await evaluation.stop()
+            owned = self._owned.get(state_partition(app_id, ALERT_STATE_PARTITIONS))
+            if owned is not None:
+                owned.update(states)
+
+        self._spawn(stop())
+
+    def _forget(self, app_id: str, rule_ids: list[UUID]) -> None:
+        context = self._context
+        if context is None:
+            return
+        for rule_id in rule_ids:
+            log.info(
+                "An alert rule was deleted; forgetting its state.",
+                extra={"ctx": {"app_id": app_id, "rule_id": str(rule_id)}},
+            )
+            self._spawn(context.state_log.forget(rule_id, app_id))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        async def logged() -> None:
+            try:
+                await work
+            except Exception as err:
+                self._metrics.errors.labels("alerts").inc()
+                log.warning("Writing an alert state failed.", extra={"ctx": {"error": repr(err)}})
+
+        task = asyncio.create_task(logged())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def _wanted(profile: AppProfile) -> bool:
+    return profile.status is AppStatus.ACTIVE and any(r.enabled for r in profile.alert_rules)
+
+
+def _rules_of(states: dict[UUID, RuleState], app_id: str) -> list[UUID]:
+    return [rule_id for rule_id, state in states.items() if state.app_id == app_id]

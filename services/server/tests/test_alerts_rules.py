@@ -1,0 +1,162 @@
+"""Alert rules evaluated on the live stream: what a webhook receives, and the history."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from barito_common.alerts import AlertConditionKind, AlertMatch, AlertTransition, RuleStatus
+from barito_testing.alert_channels import webhook_channel
+from barito_testing.alert_server import AlertStack, alert_rule, alert_stack
+from barito_testing.webhook_receiver import WebhookReceiver, webhook_receiver
+
+pytestmark = pytest.mark.stack
+
+SECRET = "webhook signing secret"
+
+
+@pytest.fixture(scope="module")
+async def alerts(stack: Any) -> AsyncIterator[AlertStack]:
+    async with alert_stack(stack) as running:
+        yield running
+
+
+@pytest.fixture
+async def hook() -> AsyncIterator[WebhookReceiver]:
+    async with webhook_receiver() as receiver:
+        yield receiver
+
+
+async def test_a_threshold_rule_fires_once_when_crossed_and_resolves_when_it_falls_back(
+    alerts: AlertStack, hook: WebhookReceiver
+) -> None:
+    channel = webhook_channel(hook.url, secret=SECRET)
+    rule = alert_rule([channel], AlertConditionKind.THRESHOLD, count=3, name="checkout errors")
+    app = await alerts.publish_rules(await alerts.register(), [rule], [channel])
+    await alerts.wait_watching(app)
+
+    await alerts.tail.post(app, [{"level": "error", "n": 1}, {"level": "info", "n": 2}])
+    await alerts.tail.post(app, [{"level": "error", "n": 3}, {"level": "ERROR", "n": 4}])
+    # Still over the threshold: firing already, nothing more to say.
+    await alerts.tail.post(app, [{"level": "error", "n": 5}])
+
+    (firing,) = await hook.wait_for(1, timeout_s=30)
+    assert firing["transition"] == "firing"
+    assert firing["id"] == f"{rule.id}:1"
+    assert firing["rule"]["name"] == "checkout errors"
+    assert firing["app"] == app.profile.slug
+    assert firing["count"] >= 3
+    assert 1 <= len(firing["samples"]) <= 5
+    assert all(s["level"].lower() == "error" and "@timestamp" in s for s in firing["samples"])
+
+    # No more errors: once the window holds fewer than 3, the rule resolves.
+    notifications = await hook.wait_for(2, timeout_s=40)
+    assert [n["transition"] for n in notifications] == ["firing", "resolved"]
+    assert notifications[1]["id"] == f"{rule.id}:2"
+    assert len(hook.requests) == 2
+    assert all(request.verified(SECRET) for request in hook.requests)
+
+    history = await alerts.history(app, expect=2)
+    assert [e.transition for e in history] == [AlertTransition.FIRING, AlertTransition.RESOLVED]
+    assert all(e.deliveries == {str(channel.id): "delivered"} for e in history)
+    assert [e.notification_id for e in history] == [f"{rule.id}:1", f"{rule.id}:2"]
+    states = await alerts.states(app)
+    assert states[rule.id].status is RuleStatus.RESOLVED
+    assert states[rule.id].delivered
+
+
+async def test_an_absence_rule_fires_when_the_app_goes_quiet_and_resolves_when_it_speaks(
+    alerts: AlertStack, hook: WebhookReceiver
+) -> None:
+    channel = webhook_channel(hook.url, secret=SECRET)
+    rule = alert_rule(
+        [channel], AlertConditionKind.ABSENCE, count=1, match=AlertMatch(q="heartbeat")
+    )
+    app = await alerts.publish_rules(await alerts.register(), [rule], [channel])
+    await alerts.wait_watching(app)
+    # Events that do not match do not count as a heartbeat.
+    await alerts.tail.post(app, [{"message": "something else"}])
+
+    (firing,) = await hook.wait_for(1, timeout_s=30)
+    assert firing["transition"] == "firing"
+    assert firing["count"] == 0
+
+    await alerts.tail.post(app, [{"message": "heartbeat"}])
+    notifications = await hook.wait_for(2, timeout_s=30)
+    assert [n["transition"] for n in notifications] == ["firing", "resolved"]
+
+
+async def test_a_webhook_failing_twice_gets_the_notification_exactly_once_by_its_id(
+    alerts: AlertStack,
+) -> None:
+    async with webhook_receiver(answers=[500, 500]) as hook:
+        channel = webhook_channel(hook.url, secret=SECRET)
+        rule = alert_rule([channel], AlertConditionKind.ANY)
+        app = await alerts.publish_rules(await alerts.register(), [rule], [channel])
+        await alerts.wait_watching(app)
+        await alerts.tail.post(app, [{"level": "error"}])
+
+        (firing,) = await hook.wait_for(1, timeout_s=60)
+        assert firing["id"] == f"{rule.id}:1"
+        assert [r.status for r in hook.requests] == [500, 500, 200]
+        assert {r.notification_id for r in hook.requests} == {f"{rule.id}:1"}
+        (event,) = await alerts.history(app, expect=1)
+        assert event.deliveries == {str(channel.id): "delivered"}
+
+
+async def test_a_muted_rule_changes_state_and_writes_history_but_calls_no_webhook(
+    alerts: AlertStack, hook: WebhookReceiver
+) -> None:
+    channel = webhook_channel(hook.url, secret=SECRET)
+    rule = alert_rule(
+        [channel],
+        AlertConditionKind.ANY,
+        muted_until=datetime.now(UTC) + timedelta(hours=1),
+    )
+    app = await alerts.publish_rules(await alerts.register(), [rule], [channel])
+    await alerts.wait_watching(app)
+    await alerts.tail.post(app, [{"level": "error"}])
+
+    # The history entry is written after the channels would have been told.
+    (event,) = await alerts.history(app, expect=1)
+    assert event.transition is AlertTransition.FIRING
+    assert event.muted
+    assert event.deliveries == {}
+    assert hook.requests == []
+    assert (await alerts.states(app))[rule.id].status is RuleStatus.FIRING
+
+
+async def test_a_disabled_rule_stops_and_a_deleted_one_is_forgotten(
+    alerts: AlertStack, hook: WebhookReceiver
+) -> None:
+    channel = webhook_channel(hook.url, secret=SECRET)
+    errors = alert_rule([channel], AlertConditionKind.ANY, name="errors")
+    marker = alert_rule(
+        [channel], AlertConditionKind.ANY, match=AlertMatch(q="marker"), name="marker"
+    )
+    app = await alerts.publish_rules(await alerts.register(), [errors, marker], [channel])
+    await alerts.wait_watching(app)
+    await alerts.tail.post(app, [{"level": "error", "message": "first"}])
+    (first,) = await hook.wait_for(1, timeout_s=30)
+    assert first["rule"]["id"] == str(errors.id)
+
+    disabled = errors.model_copy(update={"enabled": False})
+    app = await alerts.publish_rules(app, [disabled, marker], [channel])
+    # Both rules would match this one; only the enabled one speaks.
+    await alerts.tail.post(app, [{"level": "error", "message": "marker"}])
+    notifications = await hook.wait_for(2, timeout_s=30)
+    assert notifications[1]["rule"]["id"] == str(marker.id)
+    states = await alerts.states(app)
+    assert states[errors.id].sequence == 1  # decided nothing more while disabled
+
+    # Deleting every rule: no stream is read for the app, and the states go.
+    app = await alerts.publish_rules(app, [], [channel])
+    await alerts.wait_watching(app, watched=False)
+    async with asyncio.timeout(15):
+        while await alerts.states(app):
+            await asyncio.sleep(0.2)
+    assert len(hook.notifications) == 2
