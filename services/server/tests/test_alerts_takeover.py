@@ -114,6 +114,36 @@ async def test_two_replicas_share_the_apps_and_notify_each_transition_once(stack
         assert len(hook.requests) == 8
 
 
+async def test_a_replica_joining_while_rules_fire_neither_resends_nor_forgets_them(
+    stack: Any,
+) -> None:
+    async with webhook_receiver() as hook, AsyncExitStack() as running:
+        alerts = await running.enter_async_context(alert_stack(stack))
+        channel = webhook_channel(hook.url, secret=SECRET)
+        # Several apps: some stay with the first replica across the rebalance
+        # (paused, then resumed with their windows), some move (restored).
+        rules = [alert_rule([channel], AlertConditionKind.THRESHOLD, count=2) for _ in range(4)]
+        apps = []
+        for rule in rules:
+            app = await alerts.publish_rules(await alerts.register(), [rule], [channel])
+            await alerts.wait_watching(app)
+            await alerts.tail.post(app, [{"level": "error"}, {"level": "error"}])
+            apps.append(app)
+        firing = await hook.wait_for(4, timeout_s=30)
+        assert {n["transition"] for n in firing} == {"firing"}
+
+        prefix = alerts.tail.kafka.topic_prefix
+        alerts.replicas.append(await running.enter_async_context(alert_replica(stack, prefix)))
+        async with asyncio.timeout(60):
+            while not all(len(alerts.watchers(app)) == 1 for app in apps):
+                await asyncio.sleep(0.1)
+
+        notifications = await hook.wait_for(8, timeout_s=60)
+        ids = sorted(n["id"] for n in notifications)
+        assert ids == sorted(f"{rule.id}:{seq}" for rule in rules for seq in (1, 2))
+        assert len(hook.requests) == 8
+
+
 def _delivered(states: dict[UUID, RuleState], rule_id: UUID) -> bool:
     state = states.get(rule_id)
     return state is not None and state.delivered

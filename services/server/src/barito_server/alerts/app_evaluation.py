@@ -58,6 +58,9 @@ class AppEvaluation:
         # already decided is still delivered (and in order) whatever happens next.
         self._notifiers: dict[UUID, RuleNotifier] = {}
         self._watching_since: float | None = None
+        # While the app's partition is being handed over: events still count
+        # (the window stays whole), nothing is decided or sent.
+        self.paused = False
         self._stream = AppStream(
             kafka_settings_for(context.kafka, profile.cluster),
             app=profile.slug,
@@ -97,6 +100,8 @@ class AppEvaluation:
         return self._watching_since is not None
 
     def tick(self) -> None:
+        if self.paused:
+            return
         now, at = time.monotonic(), datetime.now(UTC)
         for evaluator in list(self._rules.values()):
             self._act(evaluator.tick(now, at))
@@ -112,6 +117,59 @@ class AppEvaluation:
         self._rules.clear()
         self._context.metrics.rules.remove(self.profile.slug)
         return self._restored | states
+
+    async def pause(self) -> None:
+        """Stop deciding and notifying (the partition is revoked); keep reading and counting.
+
+        A delivery cut short stays ``delivered=false`` on the topic: whoever
+        owns the app next sends it again under its id.
+        """
+        self.paused = True
+        notifiers = list(self._notifiers.values())
+        self._notifiers.clear()
+        await asyncio.gather(*(notifier.close() for notifier in notifiers))
+
+    def resume(self, restored: dict[UUID, RuleState]) -> bool:
+        """Decide again after getting the partition back, if no one else decided meanwhile.
+
+        ``restored`` is the partition's states as read now; when a rule's
+        sequence there is not the one held here, another replica owned the app
+        in between, and the caller starts it afresh from ``restored`` instead.
+        """
+        held = {rule_id: evaluator.state for rule_id, evaluator in self._rules.items()}
+        held |= self._restored
+        logged = {k: v for k, v in restored.items() if v.app_id == self.profile.app_id}
+        for rule_id in held.keys() | logged.keys():
+            mine, theirs = held.get(rule_id), logged.get(rule_id)
+            if (mine.sequence if mine else 0) != (theirs.sequence if theirs else 0):
+                return False
+        self.paused = False
+        for evaluator in self._rules.values():
+            notifier = self._notifier(evaluator.spec.id)
+            if not evaluator.state.delivered:
+                notifier.resend(_owed(evaluator.spec, evaluator.state))
+        return True
+
+    def _notifier(self, rule_id: UUID) -> RuleNotifier:
+        notifier = self._notifiers.get(rule_id)
+        if notifier is None:
+            notifier = self._notifiers[rule_id] = RuleNotifier(
+                state_log=self._context.state_log,
+                policy=self._context.policy,
+                metrics=self._context.metrics,
+                profile=lambda: self.profile,
+                current=lambda: self._state_of(rule_id),
+                delivered=self._mark_delivered,
+            )
+        return notifier
+
+    def _mark_delivered(self, state: RuleState) -> None:
+        evaluator = self._rules.get(state.rule_id)
+        if evaluator is not None:
+            evaluator.mark_delivered(state.sequence)
+        kept = self._restored.get(state.rule_id)
+        if kept is not None and kept.sequence == state.sequence:
+            self._restored[state.rule_id] = kept.model_copy(update={"delivered": True})
 
     def _start_rule(self, spec: AlertRuleSpec, replaced: RuleEvaluator | None) -> None:
         restored = self._restored.pop(spec.id, None)
@@ -132,18 +190,9 @@ class AppEvaluation:
         if self._watching_since is not None:
             evaluator.watch_from(time.monotonic())
         self._rules[spec.id] = evaluator
-        notifier = self._notifiers.get(spec.id)
-        if notifier is None:
-            notifier = self._notifiers[spec.id] = RuleNotifier(
-                state_log=self._context.state_log,
-                policy=self._context.policy,
-                metrics=self._context.metrics,
-                profile=lambda: self.profile,
-                current=lambda: self._state_of(spec.id),
-            )
         state = evaluator.state
-        if not state.delivered and state.revision == spec.revision:
-            notifier.resend(_owed(spec, state))
+        if not self.paused and not state.delivered and state.revision == spec.revision:
+            self._notifier(spec.id).resend(_owed(spec, state))
 
     def _state_of(self, rule_id: UUID) -> RuleState | None:
         evaluator = self._rules.get(rule_id)
@@ -166,7 +215,7 @@ class AppEvaluation:
                 if evaluator.filter.matches(fields, line):
                     # As search shows it: the fields plus @timestamp (the tail's line).
                     sample = {**fields, "@timestamp": timestamp}
-                    self._act(evaluator.observe(now, at, sample))
+                    self._act(evaluator.observe(now, at, sample, decide=not self.paused))
 
     def _act(self, decision: Decision | None) -> None:
         if decision is None:
@@ -185,7 +234,7 @@ class AppEvaluation:
                 }
             },
         )
-        self._notifiers[decision.spec.id].submit(decision)
+        self._notifier(decision.spec.id).submit(decision)
 
 
 def _owed(spec: AlertRuleSpec, state: RuleState) -> Decision:

@@ -67,12 +67,14 @@ class RuleNotifier:
         metrics: AlertMetrics,
         profile: Callable[[], AppProfile],
         current: Callable[[], RuleState | None],
+        delivered: Callable[[RuleState], None],
     ) -> None:
         self._log = state_log
         self._policy = policy
         self._metrics = metrics
         self._profile = profile
         self._current = current
+        self._delivered = delivered
         self._writes: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[tuple[Decision, asyncio.Task[None] | None]] = asyncio.Queue()
         self._worker = asyncio.create_task(self._work(), name="alert-notifier")
@@ -160,6 +162,7 @@ class RuleNotifier:
             current = self._current()
             if current is not None and current.sequence == state.sequence:
                 await self._write(state.model_copy(update={"delivered": True}))
+            self._delivered(state)
         await self._log.write_event(
             AlertEvent(
                 event_id=uuid.uuid5(_EVENT_NAMESPACE, note.id),

@@ -79,11 +79,15 @@ class RuleEvaluator:
         if self._watching_since is None:
             self._watching_since = now
 
-    def observe(self, now: float, at: datetime, sample: dict[str, Any]) -> Decision | None:
-        """A matching event arrived."""
+    def observe(
+        self, now: float, at: datetime, sample: dict[str, Any], *, decide: bool = True
+    ) -> Decision | None:
+        """A matching event arrived; ``decide=False`` only counts it (while paused)."""
         self.window.add(now)
         self._samples.append((now, sample))
         self._last_match = now
+        if not decide:
+            return None
         condition = self.spec.condition
         firing = self.state.status is RuleStatus.FIRING
         if condition.kind is AlertConditionKind.ANY and not firing:
@@ -126,6 +130,11 @@ class RuleEvaluator:
         ):
             return self._decide(AlertTransition.RENOTIFY, now, at)
         return None
+
+    def mark_delivered(self, sequence: int) -> None:
+        """Every channel has notification ``sequence``: nothing is owed if it is the last."""
+        if self.state.sequence == sequence and not self.state.delivered:
+            self.state = self.state.model_copy(update={"delivered": True})
 
     def _decide(self, transition: AlertTransition, now: float, at: datetime) -> Decision:
         muted = self.spec.muted_until is not None and self.spec.muted_until > at

@@ -115,13 +115,17 @@ class AlertService:
             ticking.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticking
-            await self._release(set(self._owned) | set(self._takeovers))
+            await self._shut_down()
             await producer.stop()
             self._context = None
 
     # --- ownership ----------------------------------------------------------
 
     def _take(self, partitions: set[int]) -> None:
+        # Paused apps whose partition went to another replica: theirs now.
+        for app_id, evaluation in list(self._apps.items()):
+            if evaluation.paused and _partition(app_id) not in partitions:
+                self._stop_later(app_id)
         for partition in partitions - set(self._owned) - set(self._takeovers):
             self._takeovers[partition] = asyncio.create_task(
                 self._restore(partition), name=f"alerts-takeover-{partition}"
@@ -141,6 +145,19 @@ class AlertService:
                     extra={"ctx": {"partition": partition, "error": repr(err)}},
                 )
                 await asyncio.sleep(_RETRY_S)
+        # An app this replica kept reading while the group rebalanced goes on
+        # with its windows whole, unless another replica decided for it meanwhile.
+        for app_id, evaluation in list(self._apps.items()):
+            if _partition(app_id) == partition and evaluation.paused:
+                if evaluation.resume(states):
+                    for rule_id in _rules_of(states, app_id):
+                        del states[rule_id]
+                    log.info(
+                        "Alert evaluation resumed after a rebalance, windows kept.",
+                        extra={"ctx": {"app": evaluation.profile.slug}},
+                    )
+                else:
+                    self._stop_later(app_id, keep_states=False)
         self._owned[partition] = states
         self._takeovers.pop(partition, None)
         log.info(
@@ -149,20 +166,28 @@ class AlertService:
         self._reconcile()
 
     async def _release(self, partitions: set[int]) -> None:
+        """The group takes ``partitions`` away: stop deciding for their apps, flush."""
         for partition in partitions:
             task = self._takeovers.pop(partition, None)
             if task is not None:
                 task.cancel()
-        leaving = [
-            app_id
-            for app_id in self._apps
-            if state_partition(app_id, ALERT_STATE_PARTITIONS) in partitions
-        ]
-        await asyncio.gather(*(self._apps.pop(app_id).stop() for app_id in leaving))
+        leaving = [e for app_id, e in self._apps.items() if _partition(app_id) in partitions]
+        await asyncio.gather(*(evaluation.pause() for evaluation in leaving))
         for partition in partitions:
             self._owned.pop(partition, None)
         # What was written must be on Kafka before the partition goes: the
         # next owner restores by reading to the end it sees.
+        if self._context is not None:
+            await self._context.state_log.flush()
+
+    async def _shut_down(self) -> None:
+        for task in self._takeovers.values():
+            task.cancel()
+        self._takeovers.clear()
+        evaluations = list(self._apps.values())
+        self._apps.clear()
+        self._owned.clear()
+        await asyncio.gather(*(evaluation.stop() for evaluation in evaluations))
         if self._context is not None:
             await self._context.state_log.flush()
 
@@ -173,7 +198,7 @@ class AlertService:
             await asyncio.sleep(_TICK_S)
             try:
                 self._reconcile()
-                for evaluation in self._apps.values():
+                for evaluation in list(self._apps.values()):
                     evaluation.tick()
             except Exception:
                 self._metrics.errors.labels("alerts").inc()
@@ -185,20 +210,23 @@ class AlertService:
         profiles = {
             profile.app_id: profile
             for profile in self._registry.apps()
-            if state_partition(profile.app_id, ALERT_STATE_PARTITIONS) in self._owned
+            if _partition(profile.app_id) in self._owned
         }
-        for app_id in [a for a in self._apps if a not in profiles or not _wanted(profiles[a])]:
-            self._stop_later(app_id)
+        for app_id, evaluation in list(self._apps.items()):
+            if evaluation.paused:  # handed over or coming back: _take and _restore decide
+                continue
+            if app_id not in profiles or not _wanted(profiles[app_id]):
+                self._stop_later(app_id)
         for app_id, profile in profiles.items():
-            evaluation = self._apps.get(app_id)
-            if evaluation is not None:
-                self._forget(app_id, evaluation.sync(profile))
+            running = self._apps.get(app_id)
+            if running is not None:
+                if not running.paused:
+                    self._forget(app_id, running.sync(profile))
             elif _wanted(profile):
-                states = self._owned[state_partition(app_id, ALERT_STATE_PARTITIONS)]
+                states = self._owned[_partition(app_id)]
                 mine = {rule_id: states.pop(rule_id) for rule_id in _rules_of(states, app_id)}
-                evaluation = AppEvaluation(profile, self._context, mine)
-                self._apps[app_id] = evaluation
-                self._forget(app_id, evaluation.sync(profile))
+                started = self._apps[app_id] = AppEvaluation(profile, self._context, mine)
+                self._forget(app_id, started.sync(profile))
         # States of apps not evaluated: drop those whose rule or app is gone.
         for states in self._owned.values():
             for rule_id, state in list(states.items()):
@@ -207,13 +235,13 @@ class AlertService:
                     del states[rule_id]
                     self._forget(state.app_id, [rule_id])
 
-    def _stop_later(self, app_id: str) -> None:
+    def _stop_later(self, app_id: str, *, keep_states: bool = True) -> None:
         evaluation = self._apps.pop(app_id)
 
         async def stop() -> None:
             states = await evaluation.stop()
-            owned = self._owned.get(state_partition(app_id, ALERT_STATE_PARTITIONS))
-            if owned is not None:
+            owned = self._owned.get(_partition(app_id))
+            if keep_states and owned is not None:
                 owned.update(states)
 
         self._spawn(stop())
@@ -240,6 +268,10 @@ class AlertService:
         task = asyncio.create_task(logged())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _partition(app_id: str) -> int:
+    return state_partition(app_id, ALERT_STATE_PARTITIONS)
 
 
 def _wanted(profile: AppProfile) -> bool:
