@@ -160,3 +160,29 @@ async def test_a_disabled_rule_stops_and_a_deleted_one_is_forgotten(
         while await alerts.states(app):
             await asyncio.sleep(0.2)
     assert len(hook.notifications) == 2
+
+
+async def test_an_edited_rule_starts_again_at_ok_and_its_next_notification_has_a_new_id(
+    alerts: AlertStack, hook: WebhookReceiver
+) -> None:
+    channel = webhook_channel(hook.url, secret=SECRET)
+    rule = alert_rule([channel], AlertConditionKind.ANY, window_s=3600)
+    app = await alerts.publish_rules(await alerts.register(), [rule], [channel])
+    await alerts.wait_watching(app)
+    await alerts.tail.post(app, [{"level": "error"}])
+    (first,) = await hook.wait_for(1, timeout_s=30)
+    assert first["id"] == f"{rule.id}:1"
+
+    edited = rule.model_copy(update={"revision": 2, "match": AlertMatch(level="fatal")})
+    app = await alerts.publish_rules(app, [edited], [channel])
+    async with asyncio.timeout(15):  # the server took the edit: revision 2 starts at ok
+        while (await alerts.states(app))[rule.id].revision != 2:
+            await asyncio.sleep(0.1)
+    assert (await alerts.states(app))[rule.id].status is RuleStatus.OK
+    # An error no longer matches; a fatal fires revision 2, under the next id.
+    await alerts.tail.post(app, [{"level": "error"}])
+    await alerts.tail.post(app, [{"level": "fatal"}])
+    notifications = await hook.wait_for(2, timeout_s=30)
+    assert [n["id"] for n in notifications] == [f"{rule.id}:1", f"{rule.id}:2"]
+    assert notifications[1]["transition"] == "firing"
+    assert notifications[1]["samples"][0]["level"] == "fatal"

@@ -191,7 +191,12 @@ class AppEvaluation:
             evaluator.watch_from(time.monotonic())
         self._rules[spec.id] = evaluator
         state = evaluator.state
-        if not self.paused and not state.delivered and state.revision == spec.revision:
+        if self.paused:
+            return
+        if restored is not None and restored.revision != spec.revision:
+            # On the topic too, so a takeover restores the edited rule at ok.
+            self._notifier(spec.id).record(state)
+        elif not state.delivered:
             self._notifier(spec.id).resend(_owed(spec, state))
 
     def _state_of(self, rule_id: UUID) -> RuleState | None:

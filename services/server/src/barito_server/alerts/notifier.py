@@ -7,8 +7,8 @@ For each decision, in this order:
 2. the notification goes to every channel concurrently (``deliver`` retries
    within its budget);
 3. the state is written again with ``delivered=true`` — unless a newer
-   decision exists, whose own record says what is still owed — and the
-   transition goes to ``alerts.events`` for the history.
+   decision or an edit of the rule exists, whose own record says what is
+   still owed — and the transition goes to ``alerts.events`` for the history.
 
 A replica that restores a state with ``delivered=false`` (its owner died
 between 1 and 3) sends that notification again under the same id; receivers
@@ -82,6 +82,10 @@ class RuleNotifier:
     def submit(self, decision: Decision) -> None:
         """Record the decision now and notify in the background (never waits)."""
         self._queue.put_nowait((decision, self._write(decision.state)))
+
+    def record(self, state: RuleState) -> None:
+        """Write a state that owes no notification (an edited rule starting at ok)."""
+        self._write(state)
 
     def resend(self, decision: Decision) -> None:
         """Send a restored, undelivered notification again; its state is already written."""
@@ -160,7 +164,11 @@ class RuleNotifier:
                 for cid, result in zip(spec.channel_ids, results, strict=True)
             }
             current = self._current()
-            if current is not None and current.sequence == state.sequence:
+            if (
+                current is not None
+                and current.sequence == state.sequence
+                and current.revision == state.revision
+            ):
                 await self._write(state.model_copy(update={"delivered": True}))
             self._delivered(state)
         await self._log.write_event(

@@ -69,6 +69,9 @@ class AlertService:
         self._takeovers: dict[int, asyncio.Task[None]] = {}
         self._apps: dict[str, AppEvaluation] = {}
         self._background: set[asyncio.Task[None]] = set()
+        # Apps whose evaluation is stopping: not started again until their
+        # states are back, or a rule would restart at sequence 0 and reuse ids.
+        self._stopping: dict[str, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
 
     def watched_apps(self) -> set[str]:
@@ -188,6 +191,8 @@ class AlertService:
         self._apps.clear()
         self._owned.clear()
         await asyncio.gather(*(evaluation.stop() for evaluation in evaluations))
+        # Stops and tombstones under way finish while the producer is still up.
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self._context is not None:
             await self._context.state_log.flush()
 
@@ -220,9 +225,17 @@ class AlertService:
         for app_id, profile in profiles.items():
             running = self._apps.get(app_id)
             if running is not None:
-                if not running.paused:
+                if running.paused:
+                    continue
+                if (running.profile.cluster, running.profile.topic) != (
+                    profile.cluster,
+                    profile.topic,
+                ):
+                    # Moved to another cluster: read it there from the end.
+                    self._stop_later(app_id)
+                else:
                     self._forget(app_id, running.sync(profile))
-            elif _wanted(profile):
+            elif _wanted(profile) and app_id not in self._stopping:
                 states = self._owned[_partition(app_id)]
                 mine = {rule_id: states.pop(rule_id) for rule_id in _rules_of(states, app_id)}
                 started = self._apps[app_id] = AppEvaluation(profile, self._context, mine)
@@ -244,7 +257,9 @@ class AlertService:
             if keep_states and owned is not None:
                 owned.update(states)
 
-        self._spawn(stop())
+        task = self._spawn(stop())
+        self._stopping[app_id] = task
+        task.add_done_callback(lambda _: self._stopping.pop(app_id, None))
 
     def _forget(self, app_id: str, rule_ids: list[UUID]) -> None:
         context = self._context
@@ -257,17 +272,21 @@ class AlertService:
             )
             self._spawn(context.state_log.forget(rule_id, app_id))
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         async def logged() -> None:
             try:
                 await work
             except Exception as err:
                 self._metrics.errors.labels("alerts").inc()
-                log.warning("Writing an alert state failed.", extra={"ctx": {"error": repr(err)}})
+                log.warning(
+                    "Forgetting a rule's state or stopping an app's evaluation failed.",
+                    extra={"ctx": {"error": repr(err)}},
+                )
 
         task = asyncio.create_task(logged())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
 
 def _partition(app_id: str) -> int:
