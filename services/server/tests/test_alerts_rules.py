@@ -12,7 +12,7 @@ import pytest
 from barito_common.alerts import AlertConditionKind, AlertMatch, AlertTransition, RuleStatus
 from barito_testing.alert_channels import webhook_channel
 from barito_testing.alert_server import AlertStack, alert_rule, alert_stack
-from barito_testing.webhook_receiver import WebhookReceiver, webhook_receiver
+from barito_testing.webhook_receiver import Answer, WebhookReceiver, webhook_receiver
 
 pytestmark = pytest.mark.stack
 
@@ -186,3 +186,25 @@ async def test_an_edited_rule_starts_again_at_ok_and_its_next_notification_has_a
     assert [n["id"] for n in notifications] == [f"{rule.id}:1", f"{rule.id}:2"]
     assert notifications[1]["transition"] == "firing"
     assert notifications[1]["samples"][0]["level"] == "fatal"
+
+
+async def test_a_slow_webhook_delays_no_other_rule(alerts: AlertStack) -> None:
+    async with (
+        webhook_receiver(answers=[Answer(200, delay_s=5)]) as slow,
+        webhook_receiver() as fast,
+    ):
+        slow_channel = webhook_channel(slow.url, secret=SECRET)
+        fast_channel = webhook_channel(fast.url, secret=SECRET)
+        to_slow = alert_rule([slow_channel], AlertConditionKind.ANY, name="to slow")
+        to_fast = alert_rule([fast_channel], AlertConditionKind.ANY, name="to fast")
+        app = await alerts.publish_rules(
+            await alerts.register(), [to_slow, to_fast], [slow_channel, fast_channel]
+        )
+        await alerts.wait_watching(app)
+        await alerts.tail.post(app, [{"level": "error"}])
+
+        (quick,) = await fast.wait_for(1, timeout_s=30)
+        assert quick["rule"]["name"] == "to fast"
+        assert slow.requests == []  # still waiting for its answer
+        (late,) = await slow.wait_for(1, timeout_s=30)
+        assert late["rule"]["name"] == "to slow"

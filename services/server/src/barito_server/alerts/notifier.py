@@ -130,14 +130,22 @@ class RuleNotifier:
             except Exception as err:
                 self._metrics.errors.labels("alert_notify").inc()
                 log.warning(
-                    "An alert transition could not be recorded; the next owner of the app "
-                    "sends it again.",
+                    "An alert transition's delivered mark or history entry could not be written.",
                     extra={"ctx": {"rule_id": str(decision.spec.id), "error": repr(err)}},
                 )
 
     async def _notify(self, decision: Decision, written: asyncio.Task[None] | None) -> None:
         if written is not None:
-            await written
+            try:
+                await written
+            except Exception as err:
+                # Better told twice (should this replica die before the next
+                # write) than not at all: deliver anyway.
+                self._metrics.errors.labels("alert_state").inc()
+                log.warning(
+                    "An alert rule's new state could not be written; delivering anyway.",
+                    extra={"ctx": {"rule_id": str(decision.spec.id), "error": repr(err)}},
+                )
         profile = self._profile()
         spec, state = decision.spec, decision.state
         note = Notification(
