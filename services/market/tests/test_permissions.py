@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from barito_market.api import apps, auth, groups, tokens
+from barito_market.api import alerts, apps, auth, groups, tokens
 from barito_testing.market import Market, MarketUser, market_on_postgres
 
 ROLES = ("superadmin", "owner", "admin", "member", "outsider", "anonymous")
@@ -127,6 +127,46 @@ ENDPOINTS: dict[str, Request] = {
     "deactivate app": lambda w: ("POST", f"/api/v1/apps/{w.app}/deactivate", None),
     "activate app": lambda w: ("POST", f"/api/v1/apps/{w.app}/activate", None),
     "delete app": lambda w: ("DELETE", f"/api/v1/apps/{w.app}", None),
+    "list alert channels": lambda w: ("GET", f"/api/v1/groups/{w.group}/alert-channels", None),
+    "add alert channel": lambda w: (
+        "POST",
+        f"/api/v1/groups/{w.group}/alert-channels",
+        {"name": "mail", "kind": "email", "config": {"to": ["ops@example.test"]}},
+    ),
+    # No such channel or rule: who may change one learns that (404), a member is stopped first.
+    "change alert channel": lambda w: (
+        "PATCH",
+        f"/api/v1/groups/{w.group}/alert-channels/{uuid.UUID(int=1)}",
+        {"name": "x"},
+    ),
+    "delete alert channel": lambda w: (
+        "DELETE",
+        f"/api/v1/groups/{w.group}/alert-channels/{uuid.UUID(int=1)}",
+        None,
+    ),
+    "test alert channel": lambda w: (
+        "POST",
+        f"/api/v1/groups/{w.group}/alert-channels/{uuid.UUID(int=1)}/test",
+        None,
+    ),
+    "list alert rules": lambda w: ("GET", f"/api/v1/apps/{w.app}/alerts", None),
+    "add alert rule": lambda w: (
+        "POST",
+        f"/api/v1/apps/{w.app}/alerts",
+        {"name": "errors", "condition": {"kind": "any"}},
+    ),
+    "alert history": lambda w: ("GET", f"/api/v1/apps/{w.app}/alerts/history", None),
+    "read alert rule": lambda w: ("GET", f"/api/v1/apps/{w.app}/alerts/{uuid.UUID(int=1)}", None),
+    "change alert rule": lambda w: (
+        "PATCH",
+        f"/api/v1/apps/{w.app}/alerts/{uuid.UUID(int=1)}",
+        {"enabled": False},
+    ),
+    "delete alert rule": lambda w: (
+        "DELETE",
+        f"/api/v1/apps/{w.app}/alerts/{uuid.UUID(int=1)}",
+        None,
+    ),
 }
 
 # Expected status per caller, in the order of ROLES:
@@ -165,6 +205,17 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     "deactivate app": (200, 200, 200, 403, 404, 401),
     "activate app": (200, 200, 200, 403, 404, 401),
     "delete app": (204, 204, 204, 403, 404, 401),
+    "list alert channels": (200, 200, 200, 200, 404, 401),
+    "add alert channel": (201, 201, 201, 403, 404, 401),
+    "change alert channel": (404, 404, 404, 403, 404, 401),
+    "delete alert channel": (404, 404, 404, 403, 404, 401),
+    "test alert channel": (404, 404, 404, 403, 404, 401),
+    "list alert rules": (200, 200, 200, 200, 404, 401),
+    "add alert rule": (201, 201, 201, 403, 404, 401),
+    "alert history": (200, 200, 200, 200, 404, 401),
+    "read alert rule": (404, 404, 404, 404, 404, 401),
+    "change alert rule": (404, 404, 404, 403, 404, 401),
+    "delete alert rule": (404, 404, 404, 403, 404, 401),
 }
 
 CASES = [
@@ -177,7 +228,7 @@ CASES = [
 def test_the_matrix_covers_every_endpoint_of_the_core_api() -> None:
     routes = {
         (method, f"/api/v1{route.path}")
-        for module in (auth, tokens, groups, apps)
+        for module in (auth, tokens, groups, apps, alerts)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods

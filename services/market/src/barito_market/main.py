@@ -14,6 +14,7 @@ from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
 from barito_market.api import (
     admin,
+    alerts,
     apps,
     audit,
     auth,
@@ -38,6 +39,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     for module in (auth, tokens, oidc, groups, apps, status, search, admin, installation, audit):
         router.include_router(module.router)
+    router.include_router(alerts.router)
     return router
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from barito_common.capacity import DEFAULT_TEMPLATES_DIR
 from barito_common.installation_key import MIN_INSTALLATION_KEY_CHARS
-from barito_common.settings import DatabaseSettings, SearchSettings, ServiceSettings
+from barito_common.settings import DatabaseSettings, SearchSettings, ServiceSettings, SmtpSettings
 from barito_market.models.groups import Role
 
 _PLACEHOLDERS = ("{app}", "{group}")
@@ -196,6 +196,11 @@ class MarketSettings(ServiceSettings):
         f"{MIN_INSTALLATION_KEY_CHARS} characters, the same as the receiver's: apps' forward "
         "keys are stored and published sealed under it (barito_common.installation_key). "
         "Unset: no app can be given a forward key.",
+    )
+    smtp: SmtpSettings = Field(
+        default_factory=SmtpSettings,
+        description='The mail server that alert channels\' "send test" uses for email '
+        "(the same as the server's, BARITO_SMTP__HOST ...). No host: email cannot be tested.",
     )
     forward_url: str = Field(
         "tcp://127.0.0.1:24224",

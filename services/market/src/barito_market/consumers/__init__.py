@@ -4,6 +4,7 @@
 * :mod:`.dead_letters` — ``barito.logs.dlq`` into each minute's dead-lettered count;
 * :mod:`.provisioning_events` — ``barito.provisioning.events`` into infrastructure
   and component states and the provisioning timeline;
+* :mod:`.alert_events` — ``barito.alerts.events`` into the alert history;
 * :mod:`.runner` — one :class:`barito_common.kafka.ConsumeLoop` per topic
   (group ``barito-market``), started and stopped by the market's lifespan.
 

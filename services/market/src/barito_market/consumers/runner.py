@@ -11,7 +11,8 @@ Each topic is read by :class:`barito_common.kafka.ConsumeLoop` and so under
 its one failure policy (architecture §2): a partition's offset is committed
 only after every record before it is in the database, and the handlers apply
 each record once (usage and dead letters by key, provisioning events by their
-identity), so a redelivery after a crash or rebalance changes nothing. A
+identity, alert events by their id), so a redelivery after a crash or
+rebalance changes nothing. A
 record whose handler fails for a reason that may pass (the database away,
 Kafka refusing the profiles an event makes ``republish`` publish) is retried
 until it succeeds; a record that is not a valid payload, or that fails for any
@@ -34,12 +35,14 @@ from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from barito_common.alerts import AlertEvent
 from barito_common.kafka import (
     ConsumeLoop,
     Polling,
     Subscription,
     Topics,
     TopicSpec,
+    alert_topic_specs,
     dead_letter_topic_spec,
     is_transient,
     provisioning_topic_specs,
@@ -48,6 +51,7 @@ from barito_common.kafka import (
 from barito_common.schemas import DeadLetter, ProvisionEvent, UsageReport, from_bytes
 from barito_common.settings import KafkaSettings
 from barito_common.telemetry import EventCounters
+from barito_market.consumers.alert_events import apply_alert_event
 from barito_market.consumers.dead_letters import apply_dead_letter
 from barito_market.consumers.outcome import Outcome
 from barito_market.consumers.provisioning_events import GroupRepublisher, apply_provision_event
@@ -118,7 +122,7 @@ def group_id_for(topic_prefix: str) -> str:
 
 
 class ConsumerRunner:
-    """The market's three consumers and the pruning of applied usage keys."""
+    """The market's consumers and the pruning of applied usage keys."""
 
     def __init__(
         self,
@@ -135,7 +139,7 @@ class ConsumerRunner:
         self._polling = Polling(timeout_ms=poll_timeout_ms)
         self._counters = EventCounters.create(
             registry,
-            received="Records read from the usage, dead-letter and provisioning-event topics.",
+            received="Records read from the topics the market consumes.",
             sent="Records applied to the market's database.",
             dropped="Records not applied, by reason (duplicate, unknown app, invalid payload).",
         )
@@ -163,6 +167,13 @@ class ConsumerRunner:
                 provisioning_topic_specs(topics),
                 ProvisionEvent,
                 functools.partial(apply_provision_event, sessions, republish=republish),
+            ),
+            "alert_events": self._loop(
+                "alert_events",
+                topics.alert_events,
+                alert_topic_specs(topics),
+                AlertEvent,
+                functools.partial(apply_alert_event, sessions),
             ),
         }
         self._tasks: list[asyncio.Task[None]] = []

@@ -1,6 +1,7 @@
 """The market's tables (SQLAlchemy 2). Importing this package registers them all."""
 
 from barito_market.models.accounts import ApiToken, LoginAttempt, OidcLogin, Session, User
+from barito_market.models.alerts import AlertChannel, AlertHistory, AlertRule
 from barito_market.models.apps import App
 from barito_market.models.audit import AuditEntry
 from barito_market.models.base import Base
@@ -9,6 +10,9 @@ from barito_market.models.infrastructure import Component, Infrastructure, Provi
 from barito_market.models.usage import UsageMinute
 
 __all__ = [
+    "AlertChannel",
+    "AlertHistory",
+    "AlertRule",
     "ApiToken",
     "App",
     "AppGroup",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from barito_common.kafka import Topics
 from barito_common.schemas import AppProfile, ClusterCoordinates
+from barito_market.alerts.specs import profile_alerts
 from barito_market.apps.secret_rotation import live_retiring
 from barito_market.models import App, AppGroup
 
@@ -29,7 +30,11 @@ def app_profile(
     ``cluster`` is the group's (``barito_market.groups.cluster``): every profile
     of a dedicated group names it, or a republish would move the app's logs
     back to the installation's cluster.
+
+    The app's alert rules travel with it, and the group's channels they
+    name, secrets sealed (barito_market.alerts).
     """
+    alert_rules, alert_channels = profile_alerts(app, group)
     return AppProfile(
         app_id=str(app.id),
         slug=app.slug,
@@ -49,4 +54,6 @@ def app_profile(
         capacity=app.capacity,
         updated_at=app.updated_at,
         cluster=cluster,
+        alert_rules=alert_rules,
+        alert_channels=alert_channels,
     )
