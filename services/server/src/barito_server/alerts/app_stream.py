@@ -4,7 +4,8 @@ Like the tail's shared reader it uses no consumer group and reads every
 partition, on the Kafka of the app's cluster; it starts at the end when
 this replica takes the app over, so events written while no replica owned
 the app (between an owner's stop and the next one's takeover) are not
-counted. Each chunk is decoded once and each event's JSON line is built by
+counted, and absence rules start their window at takeover. Each chunk is
+decoded once and each event's JSON line is built by
 :class:`~barito_server.tail_record.TailRecord`, exactly as the tail prints
 it, so a rule matches what a user's filter would show.
 """

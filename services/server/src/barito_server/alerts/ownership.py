@@ -9,6 +9,12 @@ callback has returned before any member's assignment callback runs, which
 is where the owner stops evaluating and flushes its last states, so the next
 owner, reading the partition to its end, restores them.
 
+The lease is only as good as the group's view: a replica that stalls past
+the session timeout (10 s) loses its partitions without running its
+revocation, and may decide and send until it polls again and learns it; no
+producer fencing stops it. A replica that dies is replaced after that
+timeout; one that stops cleanly leaves the group at once.
+
 The consumer reads nothing itself (its partitions are paused): polling only
 keeps it in the group. Restoring reads the partition with a consumer of its
 own, from the beginning (compaction keeps each rule's last state).
