@@ -6,8 +6,10 @@ Every server replica joins the consumer group ``<prefix>alerts`` on
 partition is owned by one live member at a time, and each rule is evaluated
 by one replica. aiokafka rebalances eagerly: every member's revocation
 callback has returned before any member's assignment callback runs, which
-is where the owner stops evaluating and flushes its last states, so the next
-owner, reading the partition to its end, restores them.
+is where the owner stops deciding and flushes its last states, so the next
+owner, reading the partition to its end, restores them. (The old owner keeps
+reading and counting meanwhile: should the partition come back to it with
+no one else's decisions on it, it resumes with its windows whole.)
 
 The lease is only as good as the group's view: a replica that stalls past
 the session timeout (10 s) loses its partitions without running its
@@ -44,7 +46,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         partitions = {tp.partition for tp in revoked}
         if partitions:
             log.info(
-                "Alert partitions revoked; stopping their apps' evaluation.",
+                "Alert partitions revoked; their apps' rules decide nothing until reassigned.",
                 extra={"ctx": {"partitions": sorted(partitions)}},
             )
             await self._ownership.on_revoked(partitions)
