@@ -22,7 +22,6 @@ from barito_common.errors import ApiError
 from barito_common.schemas import AppStatus
 from barito_market import audit_log
 from barito_market.alerts.channel_config import check_config, check_secret
-from barito_market.alerts.refusals import plain_name
 from barito_market.alerts.sealing import seal
 from barito_market.alerts.specs import group_channels, rules_of
 from barito_market.models import AlertChannel, App, AppGroup, User
@@ -74,7 +73,7 @@ async def create_channel(
         secret = signing_secret
     channel = AlertChannel(
         group=group,
-        name=plain_name("name", body.name),
+        name=body.name,
         kind=body.kind,
         config=config,
         secret_sealed=None if secret is None else seal(settings, secret),
@@ -108,7 +107,7 @@ async def update_channel(
     """Change the name, config or secret; the apps whose rules use it are republished."""
     changed: list[str] = []
     if body.name is not None and body.name != channel.name:
-        channel.name = plain_name("name", body.name)
+        channel.name = body.name
         changed.append("name")
     if body.config is not None:
         channel.config = check_config(channel.kind, body.config)

@@ -19,7 +19,7 @@ from barito_common.alerts import AlertMatch
 from barito_common.errors import ApiError
 from barito_common.event_filters import BadFilter, parse_filter
 from barito_market import audit_log
-from barito_market.alerts.refusals import invalid, plain_name
+from barito_market.alerts.refusals import invalid
 from barito_market.alerts.specs import group_channels, rules_of
 from barito_market.models import AlertRule, App, User
 from barito_market.models.base import utc_now
@@ -49,7 +49,6 @@ def _check_match(match: AlertMatch) -> dict[str, object]:
 
 
 def _check_name(app: App, name: str, rule: AlertRule | None) -> str:
-    plain_name("name", name)
     if any(other.name == name for other in rules_of(app) if other is not rule):
         raise invalid("name", f"the app already has a rule named '{name}'")
     return name

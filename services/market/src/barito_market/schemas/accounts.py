@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from barito_market.schemas.display_names import DisplayName
+
 __all__ = [
     "AuthMethods",
     "Credentials",
@@ -90,7 +92,7 @@ class LogoutPublic(BaseModel):
 
 
 class TokenCreate(_Body):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: DisplayName
     expires_in_days: int | None = Field(
         None, ge=1, le=3650, description="Days until the token stops working; none: never."
     )

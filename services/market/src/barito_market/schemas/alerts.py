@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from barito_common.alerts import (
     AlertChannelKind,
@@ -16,6 +16,7 @@ from barito_common.alerts import (
     AlertTransition,
     RuleStatus,
 )
+from barito_market.schemas.display_names import DisplayName
 
 __all__ = [
     "ChannelCreate",
@@ -32,7 +33,7 @@ __all__ = [
     "RulesPublic",
 ]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = DisplayName
 
 
 class _Body(BaseModel):

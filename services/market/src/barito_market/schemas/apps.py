@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from barito_common.reserved_names import RESERVED_APP_SLUGS
 from barito_common.schemas import AppStatus, ClusterCoordinates, InfrastructureState, Placement
 from barito_market.apps.agent_configs import AgentConfigs
 from barito_market.apps.endpoints import AppEndpoints
+from barito_market.schemas.display_names import DisplayName
 from barito_market.schemas.groups import GroupName
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
     "InfrastructureSummary",
 ]
 
-AppName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+AppName = DisplayName
 Tps = Annotated[int, Field(gt=0, le=10_000_000)]
 RetentionDays = Annotated[int, Field(ge=1, le=3650)]
 

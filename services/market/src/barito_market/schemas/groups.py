@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from barito_market.models import MembershipSource, Role
 from barito_market.schemas.accounts import Email
+from barito_market.schemas.display_names import DisplayName
 
 __all__ = [
     "GroupCreate",
@@ -23,7 +23,7 @@ __all__ = [
     "MembersPublic",
 ]
 
-GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+GroupName = DisplayName
 
 
 class _Body(BaseModel):
