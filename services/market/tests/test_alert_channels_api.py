@@ -338,8 +338,9 @@ async def test_a_control_character_in_any_name_is_refused_and_a_group_goes_with_
         json={"name": "a\x00b", "kind": "email", "config": {"to": ["a@x.test"]}},
     )
     assert refused.status_code == 422
-    assert "body.name: Value error, must not contain control characters" in (
-        refused.json()["error"]["message"]
+    assert (
+        "body.name: Value error, must not contain control characters"
+        in (refused.json()["error"]["message"])
     )
     # The same rule for every name people give: Postgres cannot even store a NUL,
     # which a group or app name once turned into a 500.
