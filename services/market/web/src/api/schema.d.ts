@@ -720,6 +720,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/groups/{slug}/alert-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Channels
+         * @description The group's notification channels (never their secrets).
+         */
+        get: operations["list_channels_api_v1_groups__slug__alert_channels_get"];
+        put?: never;
+        /**
+         * Create Channel
+         * @description Add a channel; a webhook's signing secret is in the answer, this once.
+         */
+        post: operations["create_channel_api_v1_groups__slug__alert_channels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{slug}/alert-channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Channel
+         * @description Delete a channel; the rules that named it no longer do.
+         */
+        delete: operations["delete_channel_api_v1_groups__slug__alert_channels__channel_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change Channel
+         * @description Change a channel's name, config or secret; the rules using it follow at once.
+         */
+        patch: operations["change_channel_api_v1_groups__slug__alert_channels__channel_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/groups/{slug}/alert-channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Channel
+         * @description Send a test notification through the channel now; the answer says whether it arrived.
+         */
+        post: operations["test_channel_api_v1_groups__slug__alert_channels__channel_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{slug}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description The app's alert rules, oldest first, each with its status.
+         */
+        get: operations["list_rules_api_v1_apps__slug__alerts_get"];
+        put?: never;
+        /**
+         * Create Rule
+         * @description Add a rule; the server applies it within seconds of the answer.
+         */
+        post: operations["create_rule_api_v1_apps__slug__alerts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{slug}/alerts/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * History
+         * @description The app's alert transitions, newest first (of one rule, with ?rule=id).
+         */
+        get: operations["history_api_v1_apps__slug__alerts_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{slug}/alerts/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rule
+         * @description One rule and its status.
+         */
+        get: operations["get_rule_api_v1_apps__slug__alerts__rule_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Rule
+         * @description Delete a rule; its history stays.
+         */
+        delete: operations["delete_rule_api_v1_apps__slug__alerts__rule_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change Rule
+         * @description Change a rule (null clears renotify_s or muted_until); its state starts afresh.
+         */
+        patch: operations["change_rule_api_v1_apps__slug__alerts__rule_id__patch"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -811,6 +951,70 @@ export interface components {
              */
             rsyslog_syslog: string | null;
         };
+        /**
+         * AlertChannelKind
+         * @enum {string}
+         */
+        AlertChannelKind: "webhook" | "slack" | "email" | "pagerduty";
+        /** AlertCondition */
+        AlertCondition: {
+            kind: components["schemas"]["AlertConditionKind"];
+            /**
+             * Count
+             * @description N of 'at least / fewer than N'.
+             * @default 1
+             */
+            count: number;
+            /**
+             * Window S
+             * @description The sliding window W, in seconds.
+             * @default 300
+             */
+            window_s: number;
+        };
+        /**
+         * AlertConditionKind
+         * @enum {string}
+         */
+        AlertConditionKind: "any" | "threshold" | "absence";
+        /**
+         * AlertMatch
+         * @description Which events count: the live tail's filter language (``barito_common.event_filters``).
+         *
+         *     Every given part must match; none given: every event of the app counts.
+         */
+        AlertMatch: {
+            /**
+             * Q
+             * @description A substring of the event's JSON line.
+             */
+            q?: string | null;
+            /**
+             * Regex
+             * @description An RE2 regular expression searched in it.
+             */
+            regex?: string | null;
+            /**
+             * Level
+             * @description Comma-separated levels, e.g. 'error,fatal'.
+             */
+            level?: string | null;
+            /**
+             * Fields
+             * @description name=value pairs; a dotted name reaches nested fields.
+             */
+            fields?: string[];
+        };
+        /**
+         * AlertSeverity
+         * @enum {string}
+         */
+        AlertSeverity: "info" | "warning" | "critical";
+        /**
+         * AlertTransition
+         * @enum {string}
+         */
+        AlertTransition: "firing" | "resolved" | "renotify";
         /** AppCreate */
         AppCreate: {
             /**
@@ -1260,6 +1464,117 @@ export interface components {
              */
             data: components["schemas"]["CapacityTemplate"][];
         };
+        /** ChannelCreate */
+        ChannelCreate: {
+            /** Name */
+            name: string;
+            kind: components["schemas"]["AlertChannelKind"];
+            /**
+             * Config
+             * @description webhook: {url}; slack: {}; email: {to: [addresses]}; pagerduty: {events_url?} (default: PagerDuty's Events API v2).
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Secret
+             * @description slack: the incoming webhook URL; pagerduty: the routing key; webhook: leave out and the market makes the signing secret (shown once); email: none.
+             */
+            secret?: string | null;
+        };
+        /** ChannelCreated */
+        ChannelCreated: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Group
+             * @description Slug of the app group it belongs to.
+             */
+            group: string;
+            /** Name */
+            name: string;
+            kind: components["schemas"]["AlertChannelKind"];
+            /**
+             * Config
+             * @description Never a secret.
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Has Secret */
+            has_secret: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Signing Secret
+             * @description webhook: the HMAC-SHA256 key the receiver checks signatures with, shown this once; None for other kinds.
+             */
+            signing_secret: string | null;
+        };
+        /** ChannelPatch */
+        ChannelPatch: {
+            /** Name */
+            name?: string | null;
+            /** Config */
+            config?: {
+                [key: string]: unknown;
+            } | null;
+            /** Secret */
+            secret?: string | null;
+        };
+        /** ChannelPublic */
+        ChannelPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Group
+             * @description Slug of the app group it belongs to.
+             */
+            group: string;
+            /** Name */
+            name: string;
+            kind: components["schemas"]["AlertChannelKind"];
+            /**
+             * Config
+             * @description Never a secret.
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Has Secret */
+            has_secret: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** ChannelTestResult */
+        ChannelTestResult: {
+            /** Delivered */
+            delivered: boolean;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Error
+             * @description Why not, in words; None when delivered.
+             */
+            error: string | null;
+        };
+        /** ChannelsPublic */
+        ChannelsPublic: {
+            /** Data */
+            data: components["schemas"]["ChannelPublic"][];
+        };
         /**
          * ClusterCoordinates
          * @description Where a dedicated group's cluster answers: its Kafka, search engine and viewer.
@@ -1418,6 +1733,52 @@ export interface components {
             start: string;
             /** Count */
             count: number;
+        };
+        /** HistoryEntryPublic */
+        HistoryEntryPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Rule Id
+             * Format: uuid
+             */
+            rule_id: string;
+            /** Rule Name */
+            rule_name: string;
+            transition: components["schemas"]["AlertTransition"];
+            severity: components["schemas"]["AlertSeverity"];
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Count */
+            count: number;
+            /** Window S */
+            window_s: number;
+            /** Samples */
+            samples: {
+                [key: string]: unknown;
+            }[];
+            /** Muted */
+            muted: boolean;
+            /** Deliveries */
+            deliveries: {
+                [key: string]: "delivered" | "failed";
+            };
+        };
+        /** HistoryPage */
+        HistoryPage: {
+            /**
+             * Data
+             * @description Newest first.
+             */
+            data: components["schemas"]["HistoryEntryPublic"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** InfrastructureDetail */
         InfrastructureDetail: {
@@ -1700,6 +2061,93 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "member";
+        /** RuleCreate */
+        RuleCreate: {
+            /** Name */
+            name: string;
+            match?: components["schemas"]["AlertMatch"];
+            condition: components["schemas"]["AlertCondition"];
+            /** @default warning */
+            severity: components["schemas"]["AlertSeverity"];
+            /**
+             * Channel Ids
+             * @description Channels of the app's group.
+             */
+            channel_ids?: string[];
+            /** Renotify S */
+            renotify_s?: number | null;
+            /** Muted Until */
+            muted_until?: string | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /** RulePatch */
+        RulePatch: {
+            /** Name */
+            name?: string | null;
+            match?: components["schemas"]["AlertMatch"] | null;
+            condition?: components["schemas"]["AlertCondition"] | null;
+            severity?: components["schemas"]["AlertSeverity"] | null;
+            /** Channel Ids */
+            channel_ids?: string[] | null;
+            /** Renotify S */
+            renotify_s?: number | null;
+            /** Muted Until */
+            muted_until?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+        };
+        /** RulePublic */
+        RulePublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * App
+             * @description Slug of the app.
+             */
+            app: string;
+            /** Name */
+            name: string;
+            match: components["schemas"]["AlertMatch"];
+            condition: components["schemas"]["AlertCondition"];
+            severity: components["schemas"]["AlertSeverity"];
+            /** Channel Ids */
+            channel_ids: string[];
+            /** Renotify S */
+            renotify_s: number | null;
+            /** Muted Until */
+            muted_until: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** @description As of the latest transition in the history. */
+            status: components["schemas"]["RuleStatus"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * RuleStatus
+         * @enum {string}
+         */
+        RuleStatus: "ok" | "firing" | "resolved";
+        /** RulesPublic */
+        RulesPublic: {
+            /** Data */
+            data: components["schemas"]["RulePublic"][];
+        };
         /** SearchCapacity */
         SearchCapacity: {
             /**
@@ -3957,6 +4405,621 @@ export interface operations {
             };
             /** @description A filter, limit or cursor is not valid; the message names it. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_channels_api_v1_groups__slug__alert_channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelsPublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_channel_api_v1_groups__slug__alert_channels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelCreated"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No installation key to seal the channel's secret with. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid field, named first in the message and in error.fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_channel_api_v1_groups__slug__alert_channels__channel_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid field, named first in the message and in error.fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    change_channel_api_v1_groups__slug__alert_channels__channel_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelPublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No installation key to seal the channel's secret with. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid field, named first in the message and in error.fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    test_channel_api_v1_groups__slug__alert_channels__channel_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelTestResult"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid field, named first in the message and in error.fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_rules_api_v1_apps__slug__alerts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesPublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_rule_api_v1_apps__slug__alerts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid field, named first in the message and in error.fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    history_api_v1_apps__slug__alerts_history_get: {
+        parameters: {
+            query?: {
+                rule?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_rule_api_v1_apps__slug__alerts__rule_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_rule_api_v1_apps__slug__alerts__rule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid field, named first in the message and in error.fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    change_rule_api_v1_apps__slug__alerts__rule_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group, app, channel or rule that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid field, named first in the message and in error.fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
