@@ -1,4 +1,4 @@
-"""deploy/docker/compose.installation-key.yaml: one key file, a secret of the market and receiver.
+"""deploy/docker/compose.installation-key.yaml: one key file, a secret of market, receiver, server.
 
 Loaded over docker-compose.yml by the Compose Specification's own loader
 (``tools/composecheck``), as ``docker compose -f ... -f ...`` would.
@@ -38,7 +38,7 @@ def test_the_market_and_the_receiver_read_the_key_file_as_a_secret(tmp_path: Pat
     for service in SETTINGS:
         definition = project["services"][service]
         environment = definition.get("environment") or {}
-        if service not in ("market", "receiver"):
+        if service not in ("market", "receiver", "server"):
             assert SETTING not in environment and not definition.get("secrets"), service
             continue
         [secret] = definition["secrets"]

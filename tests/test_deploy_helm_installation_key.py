@@ -1,4 +1,4 @@
-"""The Helm chart's installation key: one Secret key, a read-only file in the market and receiver.
+"""The Helm chart's installation key: one Secret key, a read-only file in the market, receiver, server.
 
 The market seals apps' forward keys under it and the receiver opens them,
 so both read the same file (``BARITO_INSTALLATION_KEY_FILE``); no other
@@ -33,7 +33,7 @@ def test_the_market_and_the_receiver_read_the_installation_key_from_the_operator
     for service in SETTINGS:
         view = container_view(objects, service, store)
         given = "barito-installation" in view.secrets
-        assert given == (service in ("market", "receiver")), service
+        assert given == (service in ("market", "receiver", "server")), service
         if not given:
             assert SETTING not in view.plain_env, service
             continue

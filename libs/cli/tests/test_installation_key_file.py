@@ -1,4 +1,4 @@
-"""`barito up` (and `--secure`) give the market and the receiver one installation key file.
+"""`barito up` (and `--secure`) give the market, receiver and server one installation key file.
 
 No engine runs here: only the state folder and the services' environments.
 """
@@ -33,7 +33,7 @@ def test_the_market_and_the_receiver_share_one_key_file_made_once_and_private(
         for service, env in environments.items()
         if "BARITO_INSTALLATION_KEY_FILE" in env
     }
-    assert set(named) == {"market", "receiver"}
+    assert set(named) == {"market", "receiver", "server"}
     assert named["market"] == named["receiver"]
     key_file = Path(named["market"])
     assert key_file.is_relative_to(config.state_dir)

@@ -63,14 +63,14 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 The engines a service reaches (args: root, name), as a JSON list: only these
 get their settings and Secrets. Kafka all five; the search engine the
 market, provisioner and flow; Postgres the market alone; the installation
-key (`installation`) the market and the receiver.
+key (`installation`) the market, the receiver and the server (alert channels).
 */}}
 {{- define "barito.engines" -}}
 {{- $engines := list "kafka" -}}
 {{- if include "barito.usesSearch" . }}{{ $engines = append $engines "search" }}{{ end -}}
 {{- if eq .name "market" }}{{ $engines = append $engines "database" }}{{ end -}}
-{{- /* Not an engine, but mounted like one: the market seals forward keys, the receiver opens them. */}}
-{{- if has .name (list "market" "receiver") }}{{ $engines = append $engines "installation" }}{{ end -}}
+{{- /* Not an engine, but mounted like one: the market seals forward keys and alert channels' secrets, the receiver and the server open them. */}}
+{{- if has .name (list "market" "receiver" "server") }}{{ $engines = append $engines "installation" }}{{ end -}}
 {{- if eq .name "market" }}{{ $engines = append $engines "singleSignOn" }}{{ end -}}
 {{- toJson $engines -}}
 {{- end -}}

@@ -18,7 +18,7 @@ from barito_cli.stack.config import StackConfig
 __all__ = ["INSTALLATION_KEY_SERVICES", "installation_key_environment", "installation_key_file"]
 
 # The services that seal (market) or open (receiver) forward keys; no other is given it.
-INSTALLATION_KEY_SERVICES = ("market", "receiver")
+INSTALLATION_KEY_SERVICES = ("market", "receiver", "server")
 
 
 def installation_key_file(config: StackConfig) -> Path:
@@ -39,7 +39,7 @@ def installation_key_file(config: StackConfig) -> Path:
 
 
 def installation_key_environment(config: StackConfig, service: str) -> dict[str, str]:
-    """``BARITO_INSTALLATION_KEY_FILE`` for the market and the receiver; nothing for others."""
+    """``BARITO_INSTALLATION_KEY_FILE`` for the market, the receiver and the server; nothing else."""
     if service not in INSTALLATION_KEY_SERVICES:
         return {}
     return {"BARITO_INSTALLATION_KEY_FILE": str(installation_key_file(config))}
