@@ -72,6 +72,7 @@ key (`installation`) the market, the receiver and the server (alert channels).
 {{- /* Not an engine, but mounted like one: the market seals forward keys and alert channels' secrets, the receiver and the server open them. */}}
 {{- if has .name (list "market" "receiver" "server") }}{{ $engines = append $engines "installation" }}{{ end -}}
 {{- if eq .name "market" }}{{ $engines = append $engines "singleSignOn" }}{{ end -}}
+{{- if has .name (list "market" "server") }}{{ $engines = append $engines "smtp" }}{{ end -}}
 {{- toJson $engines -}}
 {{- end -}}
 
@@ -113,6 +114,10 @@ being mounted.
 {{- else if eq .engine "installation" -}}
 {{- with $v.keySecret.name -}}
 {{- $files = append $files (dict "secret" . "key" $v.keySecret.key "path" "installation-key" "setting" "BARITO_INSTALLATION_KEY_FILE") -}}
+{{- end -}}
+{{- else if eq .engine "smtp" -}}
+{{- with $v.passwordSecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.passwordSecret.key "path" "password" "setting" "BARITO_SMTP__PASSWORD_FILE") -}}
 {{- end -}}
 {{- else if eq .engine "singleSignOn" -}}
 {{- with $v.clientSecret.name -}}
@@ -207,6 +212,15 @@ BARITO_DATABASE__SSL_MODE: {{ $values.database.sslMode }}
 {{- range $engine := include "barito.engines" . | fromJsonArray }}
 {{- range $file := include "barito.engineFiles" (dict "root" $root "engine" $engine) | fromJsonArray }}
 {{ $file.setting }}: {{ printf "%s/%s" (include "barito.engineDir" (dict "engine" $engine)) $file.path | quote }}
+{{- end }}
+{{- end }}
+{{- if and (has .name (list "market" "server")) $values.smtp.host }}
+BARITO_SMTP__HOST: {{ $values.smtp.host | quote }}
+BARITO_SMTP__PORT: {{ $values.smtp.port | quote }}
+BARITO_SMTP__SECURITY: {{ $values.smtp.security }}
+BARITO_SMTP__SENDER: {{ $values.smtp.sender | quote }}
+{{- with $values.smtp.username }}
+BARITO_SMTP__USERNAME: {{ . | quote }}
 {{- end }}
 {{- end }}
 {{- if eq .name "market" }}
