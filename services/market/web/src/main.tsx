@@ -4,6 +4,9 @@ import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
 import { SessionProvider } from "./auth/session";
 import { Layout } from "./components/Layout";
 import { AdminPage } from "./pages/AdminPage";
+import { AlertChannelsPage } from "./pages/AlertChannelsPage";
+import { AlertHistoryPage } from "./pages/AlertHistoryPage";
+import { AlertRulesPage } from "./pages/AlertRulesPage";
 import { AppStatusPage } from "./pages/AppStatusPage";
 import { AdminAuditPage, GroupAuditPage } from "./pages/AuditPages";
 import { GroupPage } from "./pages/GroupPage";
@@ -31,10 +34,13 @@ createRoot(root).render(
             <Route path="/groups" element={<GroupsPage />} />
             <Route path="/groups/:group" element={<GroupPage />} />
             <Route path="/groups/:group/audit" element={<GroupAuditPage />} />
+            <Route path="/groups/:group/alert-channels" element={<AlertChannelsPage />} />
             <Route path="/apps/new" element={<RegisterAppPage />} />
             <Route path="/apps/:slug" element={<AppStatusPage />} />
             <Route path="/apps/:slug/logs" element={<LogsPage />} />
             <Route path="/apps/:slug/tail" element={<TailPage />} />
+            <Route path="/apps/:slug/alerts" element={<AlertRulesPage />} />
+            <Route path="/apps/:slug/alerts/history" element={<AlertHistoryPage />} />
             <Route path="/admin" element={<AdminPage />} />
             <Route path="/admin/audit" element={<AdminAuditPage />} />
             <Route path="/account/tokens" element={<TokensPage />} />

@@ -1,6 +1,6 @@
 import { NavLink } from "react-router-dom";
 
-/** The three views of one app. */
+/** The views of one app. */
 export function AppTabs({ slug }: { slug: string }) {
   return (
     <nav className="tabs" aria-label="App views">
@@ -9,6 +9,10 @@ export function AppTabs({ slug }: { slug: string }) {
       </NavLink>
       <NavLink to={`/apps/${slug}/logs`}>Logs</NavLink>
       <NavLink to={`/apps/${slug}/tail`}>Live tail</NavLink>
+      <NavLink end to={`/apps/${slug}/alerts`}>
+        Alerts
+      </NavLink>
+      <NavLink to={`/apps/${slug}/alerts/history`}>Alert history</NavLink>
     </nav>
   );
 }

@@ -53,7 +53,7 @@ export function GroupPage() {
           </Link>
         )}
       </PageHeader>
-      {manage && <GroupTabs slug={group.slug} />}
+      <GroupTabs slug={group.slug} manage={manage} />
       <section className="panel" aria-labelledby="infra-title">
         <h2 id="infra-title">Infrastructure</h2>
         {infrastructure ? (
