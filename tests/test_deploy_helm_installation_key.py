@@ -1,8 +1,8 @@
-"""The Helm chart's installation key: one Secret key, a read-only file in the market, receiver, server.
+"""The Helm chart's installation key: one Secret key, a read-only file in three services.
 
-The market seals apps' forward keys under it and the receiver opens them,
-so both read the same file (``BARITO_INSTALLATION_KEY_FILE``); no other
-service is given it. Rendered by the real ``helm``; each service's settings
+The market seals apps' forward keys and alert channels' secrets under it;
+the receiver and the tail server open them, so the three read the same file
+(``BARITO_INSTALLATION_KEY_FILE``); no other service is given it. Rendered by the real ``helm``; each service's settings
 are built from what its container would see (``tests/support/chart_pods.py``).
 """
 

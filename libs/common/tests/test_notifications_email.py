@@ -17,7 +17,11 @@ async def test_the_mail_arrives_with_subject_recipients_samples_and_the_notifica
     channel = email_channel("oncall@example.com", "dev@example.com")
     async with smtp_receiver() as mail:
         result = await deliver(
-            channel, notification, opener=None, smtp=mail.settings(sender="alerts@barito.example")
+            channel,
+            notification,
+            opener=None,
+            private_targets=True,
+            smtp=mail.settings(sender="alerts@barito.example"),
         )
         [received] = await mail.wait_for(1)
 
@@ -39,7 +43,11 @@ async def test_a_login_is_used_when_a_username_is_set() -> None:
     resolved = sample_notification(transition=AlertTransition.RESOLVED)
     async with smtp_receiver(credentials=("barito", "mail password")) as mail:
         result = await deliver(
-            email_channel("oncall@example.com"), resolved, opener=None, smtp=mail.settings()
+            email_channel("oncall@example.com"),
+            resolved,
+            opener=None,
+            private_targets=True,
+            smtp=mail.settings(),
         )
         [received] = await mail.wait_for(1)
 
@@ -53,6 +61,7 @@ async def test_a_wrong_smtp_password_fails_at_once_without_quoting_it() -> None:
             email_channel("oncall@example.com"),
             sample_notification(),
             opener=None,
+            private_targets=True,
             smtp=mail.settings(password="not the password"),
             backoff=FAST,
         )
@@ -69,6 +78,7 @@ async def test_a_permanent_550_fails_at_once_naming_the_reply() -> None:
             email_channel("nobody@example.com"),
             sample_notification(),
             opener=None,
+            private_targets=True,
             smtp=mail.settings(),
             backoff=FAST,
         )
@@ -84,6 +94,7 @@ async def test_a_temporary_451_is_retried_and_the_mail_arrives_once() -> None:
             email_channel("oncall@example.com"),
             sample_notification(),
             opener=None,
+            private_targets=True,
             smtp=mail.settings(),
             backoff=FAST,
         )
@@ -95,7 +106,11 @@ async def test_a_temporary_451_is_retried_and_the_mail_arrives_once() -> None:
 
 async def test_an_installation_without_smtp_says_which_setting_is_missing() -> None:
     result = await deliver(
-        email_channel("oncall@example.com"), sample_notification(), opener=None, smtp=SmtpSettings()
+        email_channel("oncall@example.com"),
+        sample_notification(),
+        opener=None,
+        private_targets=True,
+        smtp=SmtpSettings(),
     )
 
     assert not result.delivered and result.attempts == 0
@@ -109,6 +124,7 @@ async def test_an_unreachable_smtp_server_is_retried_then_named() -> None:
         email_channel("oncall@example.com"),
         sample_notification(),
         opener=None,
+        private_targets=True,
         smtp=settings,
         attempts=2,
         backoff=FAST,
@@ -124,7 +140,11 @@ async def test_an_unreachable_smtp_server_is_retried_then_named() -> None:
 async def test_a_channel_without_recipients_is_refused() -> None:
     async with smtp_receiver() as mail:
         result = await deliver(
-            email_channel(), sample_notification(), opener=None, smtp=mail.settings()
+            email_channel(),
+            sample_notification(),
+            opener=None,
+            private_targets=True,
+            smtp=mail.settings(),
         )
 
     assert result.error == "the email channel has no recipients"

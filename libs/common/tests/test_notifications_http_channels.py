@@ -32,6 +32,7 @@ async def test_slack_gets_text_and_blocks_with_the_rule_app_severity_count_and_t
             slack_channel(f"{receiver.url}/T0/B0/slack-token"),
             notification,
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
         )
         [body] = await receiver.wait_for(1)
@@ -65,7 +66,11 @@ async def test_a_refused_slack_post_says_the_slack_webhook_and_never_its_url(
     async with webhook_receiver(answers=[Answer(403, "invalid_token")]) as receiver:
         secret_url = f"{receiver.url}/T0/B0/slack-token"
         result = await deliver(
-            slack_channel(secret_url), sample_notification(), opener=OPENER, smtp=NO_SMTP
+            slack_channel(secret_url),
+            sample_notification(),
+            opener=OPENER,
+            private_targets=True,
+            smtp=NO_SMTP,
         )
     async with webhook_receiver() as gone:
         gone_url = f"{gone.url}/T0/B0/slack-token"
@@ -73,6 +78,7 @@ async def test_a_refused_slack_post_says_the_slack_webhook_and_never_its_url(
         slack_channel(gone_url),
         sample_notification(),
         opener=OPENER,
+        private_targets=True,
         smtp=NO_SMTP,
         attempts=2,
         backoff=FAST,
@@ -98,7 +104,9 @@ async def test_pagerduty_triggers_and_resolves_one_incident_keyed_by_the_rule() 
     async with webhook_receiver(answers=[Answer(202, '{"status":"success"}')]) as receiver:
         channel = pagerduty_channel(receiver.url, routing_key="R0UT1NGKEY")
         for notification in (firing, renotify, resolved):
-            result = await deliver(channel, notification, opener=OPENER, smtp=NO_SMTP)
+            result = await deliver(
+                channel, notification, opener=OPENER, private_targets=True, smtp=NO_SMTP
+            )
             assert result.delivered
         trigger, again, resolve = await receiver.wait_for(3)
 
@@ -134,6 +142,7 @@ async def test_a_pagerduty_refusal_names_the_status_without_the_routing_key() ->
             pagerduty_channel(receiver.url, routing_key="R0UT1NGKEY"),
             sample_notification(),
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
         )
 

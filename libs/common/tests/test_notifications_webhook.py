@@ -22,6 +22,7 @@ async def test_the_body_is_signed_with_the_channel_secret_and_a_tampered_body_is
             webhook_channel(receiver.url, secret="hook secret"),
             notification,
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
         )
         [body] = await receiver.wait_for(1)
@@ -54,6 +55,7 @@ async def test_500_500_200_is_delivered_on_the_third_attempt_as_one_notification
             webhook_channel(receiver.url),
             sample_notification(),
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
             backoff=FAST,
         )
@@ -71,6 +73,7 @@ async def test_a_404_fails_at_once_naming_the_status_and_the_receiver_words() ->
             webhook_channel(receiver.url),
             sample_notification(),
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
             backoff=FAST,
         )
@@ -86,6 +89,7 @@ async def test_a_429_retry_after_is_waited_for() -> None:
             webhook_channel(receiver.url),
             sample_notification(),
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
             backoff=FAST,
         )
@@ -103,6 +107,7 @@ async def test_a_retry_after_beyond_the_budget_gives_up_saying_so() -> None:
             webhook_channel(receiver.url),
             sample_notification(),
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
             budget_s=30,
             backoff=FAST,
@@ -124,6 +129,7 @@ async def test_an_exhausted_time_budget_stops_retrying_naming_the_last_status() 
             webhook_channel(receiver.url),
             sample_notification(),
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
             budget_s=1.5,
             backoff=FAST,
@@ -145,6 +151,7 @@ async def test_out_of_attempts_names_the_last_status_and_the_attempts() -> None:
             webhook_channel(receiver.url),
             sample_notification(),
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
             attempts=4,
             backoff=FAST,
@@ -162,6 +169,7 @@ async def test_an_unreachable_receiver_is_retried_then_named() -> None:
         webhook_channel(url),
         sample_notification(),
         opener=OPENER,
+        private_targets=True,
         smtp=NO_SMTP,
         attempts=2,
         backoff=FAST,
@@ -174,12 +182,16 @@ async def test_an_unreachable_receiver_is_retried_then_named() -> None:
 async def test_a_secret_that_does_not_open_is_named_and_nothing_is_sent() -> None:
     async with webhook_receiver() as receiver:
         channel = webhook_channel(receiver.url)
-        without_key = await deliver(channel, sample_notification(), opener=None, smtp=NO_SMTP)
+        without_key = await deliver(
+            channel, sample_notification(), opener=None, private_targets=True, smtp=NO_SMTP
+        )
 
         def wrong_key(sealed: str) -> str:
             raise ValueError("a sealed secret does not open under this installation key")
 
-        wrong = await deliver(channel, sample_notification(), opener=wrong_key, smtp=NO_SMTP)
+        wrong = await deliver(
+            channel, sample_notification(), opener=wrong_key, private_targets=True, smtp=NO_SMTP
+        )
 
     assert not without_key.delivered and without_key.attempts == 0
     assert without_key.error == "no installation key to open the channel's secret"
@@ -198,6 +210,7 @@ async def test_a_receiver_slower_than_the_budget_is_given_up_on_within_it() -> N
             webhook_channel(receiver.url),
             sample_notification(),
             opener=OPENER,
+            private_targets=True,
             smtp=NO_SMTP,
             budget_s=0.3,
             backoff=FAST,
@@ -207,3 +220,30 @@ async def test_a_receiver_slower_than_the_budget_is_given_up_on_within_it() -> N
     assert result.error == (
         f"no answer from {receiver.url} within 0.3 s after 1 attempt (the 0.3 s budget ran out)"
     )
+
+
+async def test_a_url_on_the_installations_own_network_is_refused_unless_allowed() -> None:
+    # A tenant's webhook URL must not make Barito reach, for the tenant, what
+    # only Barito reaches: the engines on loopback, a cloud's metadata address.
+    async with webhook_receiver() as receiver:
+        local = await deliver(
+            webhook_channel(receiver.url),
+            sample_notification(),
+            opener=OPENER,
+            private_targets=False,
+            smtp=NO_SMTP,
+        )
+        metadata = await deliver(
+            webhook_channel("http://169.254.169.254/latest/meta-data/"),
+            sample_notification(),
+            opener=OPENER,
+            private_targets=False,
+            smtp=NO_SMTP,
+        )
+
+    assert not local.delivered and local.attempts == 0
+    assert local.error is not None
+    assert "resolves to 127.0.0.1, a private or local address" in local.error
+    assert "BARITO_ALERT_PRIVATE_TARGETS" in local.error
+    assert metadata.error is not None and "resolves to 169.254.169.254" in metadata.error
+    assert receiver.requests == []

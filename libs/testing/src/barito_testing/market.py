@@ -110,6 +110,8 @@ def market_settings(
         "ingest_url_template": "https://ingest.example.test/api/v1/logs",
         "tail_url_template": "https://tail.example.test/api/v1/tail/{app}",
         "viewer_url_template": "https://{app}.{group}.logs.example.test",
+        # The tests' webhook receivers listen on loopback.
+        "alert_private_targets": True,
         **overrides,
     }
     return MarketSettings(**values)

@@ -82,7 +82,8 @@ async def tail_stack(
         bootstrap_servers=stack.kafka_bootstrap,
         topic_prefix=topic_prefix or f"tail{uuid.uuid4().hex[:8]}.",
     )
-    settings = ServerSettings(kafka=kafka, **server_settings)
+    # The tests' webhook receivers listen on loopback.
+    settings = ServerSettings(kafka=kafka, **{"alert_private_targets": True, **server_settings})
     server_app = create_server(settings)
     async with (
         in_process_receiver(kafka, produce_timeout_s=10.0) as receiver,

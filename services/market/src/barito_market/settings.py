@@ -132,6 +132,13 @@ class MarketSettings(ServiceSettings):
         "needs single sign-on; API tokens keep working.",
     )
     oidc: OidcSettings = Field(default_factory=OidcSettings)
+    alert_private_targets: bool = Field(
+        False,
+        description="Let alert channels' URLs reach loopback, private and link-local "
+        "addresses (a test rig, a receiver inside the company network). Off: such a URL is "
+        "refused before anything is sent, so a tenant cannot make Barito reach its own "
+        "network for them.",
+    )
     ingest_url_template: str = Field(
         "http://127.0.0.1:18081/api/v1/logs",
         description="Public ingest endpoint shown to app owners; may use {app} and {group}.",

@@ -96,6 +96,13 @@ class ServerSettings(ServiceSettings):
     smtp: SmtpSettings = Field(
         default_factory=SmtpSettings, description="The mail server for email channels."
     )
+    alert_private_targets: bool = Field(
+        False,
+        description="Let alert channels' URLs reach loopback, private and link-local "
+        "addresses (a test rig, a receiver inside the company network). Off: such a URL is "
+        "refused before anything is sent, so a tenant cannot make Barito reach its own "
+        "network for them.",
+    )
     alert_delivery_attempts: int = Field(
         6, ge=1, le=20, description="Attempts per channel and notification before it is failed."
     )

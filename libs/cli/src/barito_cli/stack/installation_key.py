@@ -39,7 +39,7 @@ def installation_key_file(config: StackConfig) -> Path:
 
 
 def installation_key_environment(config: StackConfig, service: str) -> dict[str, str]:
-    """``BARITO_INSTALLATION_KEY_FILE`` for the market, the receiver and the server; nothing else."""
+    """``BARITO_INSTALLATION_KEY_FILE`` for the market, receiver and server; nothing for others."""
     if service not in INSTALLATION_KEY_SERVICES:
         return {}
     return {"BARITO_INSTALLATION_KEY_FILE": str(installation_key_file(config))}

@@ -7,7 +7,10 @@ on every retry, so a receiver can deduplicate.
 
 Example::
 
-    result = await deliver(channel, notification, opener=opener, smtp=settings.smtp)
+    result = await deliver(
+        channel, notification, opener=opener, smtp=settings.smtp,
+        private_targets=settings.alert_private_targets,
+    )
     if not result.delivered: ...
 """
 

@@ -33,16 +33,19 @@ async def deliver(
     attempts: int = 6,
     budget_s: float = 120.0,
     backoff: Backoff = DEFAULT_BACKOFF,
+    private_targets: bool,
 ) -> DeliveryResult:
     """Send ``notification`` through ``channel``, retrying what may pass later.
 
     Never raises for a failed delivery: the result says what went wrong, in
     words for the UI and the history, without the channel's secret.
     ``backoff`` sets the waits between attempts (tests make them short).
+    ``private_targets`` allows URLs on loopback and private networks, which
+    an installation refuses by default (:mod:`.targets`).
     """
     try:
         tries = Tries(attempts=attempts, budget_s=budget_s, backoff=backoff)
-        result = await _deliver(channel, notification, opener, smtp, tries)
+        result = await _deliver(channel, notification, opener, smtp, tries, private_targets)
     except _Unopened as err:
         result = DeliveryResult(delivered=False, attempts=0, error=str(err))
     if not result.delivered:
@@ -67,6 +70,7 @@ async def _deliver(
     opener: SecretOpener | None,
     smtp: SmtpSettings,
     tries: Tries,
+    private_targets: bool,
 ) -> DeliveryResult:
     config = channel.config
     match channel.kind:
@@ -75,14 +79,20 @@ async def _deliver(
             if not url:
                 return DeliveryResult(False, 0, "the webhook channel has no URL")
             secret = _open(channel, opener)
-            result = await send_webhook(url, notification, secret, tries=tries)
+            result = await send_webhook(
+                url, notification, secret, tries=tries, private_targets=private_targets
+            )
         case AlertChannelKind.SLACK:
             secret = _open(channel, opener)
-            result = await send_slack(secret, notification, tries=tries)
+            result = await send_slack(
+                secret, notification, tries=tries, private_targets=private_targets
+            )
         case AlertChannelKind.PAGERDUTY:
             secret = _open(channel, opener)
             events_url = str(config.get("events_url") or PAGERDUTY_EVENTS_URL)
-            result = await send_pagerduty(events_url, notification, secret, tries=tries)
+            result = await send_pagerduty(
+                events_url, notification, secret, tries=tries, private_targets=private_targets
+            )
         case AlertChannelKind.EMAIL:
             to = [str(address) for address in config.get("to") or []]
             if not to:

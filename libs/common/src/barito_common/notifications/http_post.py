@@ -19,6 +19,7 @@ import httpx
 
 from barito_common.notifications.contract import DeliveryResult
 from barito_common.notifications.retry import Attempt, Tries, with_retries
+from barito_common.notifications.targets import PRIVATE_TARGETS_SETTING, private_address
 
 __all__ = ["ATTEMPT_TIMEOUT_S", "post_json"]
 
@@ -34,11 +35,13 @@ async def post_json(
     where: str,
     headers: Callable[[], dict[str, str]],
     tries: Tries,
+    private_targets: bool,
 ) -> DeliveryResult:
     """POST ``body`` to ``url`` until a 2xx; ``where`` names the receiver in errors.
 
     ``headers()`` is called for every attempt, so a signature's timestamp is
-    that attempt's.
+    that attempt's. Unless ``private_targets``, a URL whose host resolves to a
+    private address is refused before anything is sent (:mod:`.targets`).
     """
     try:
         httpx.URL(url)
@@ -46,6 +49,13 @@ async def post_json(
         return DeliveryResult(False, 0, f"{where} is not a usable http(s) URL")
     if not url.startswith(("http://", "https://")):
         return DeliveryResult(False, 0, f"{where} is not a usable http(s) URL")
+    if not private_targets and (address := await private_address(url)) is not None:
+        return DeliveryResult(
+            False,
+            0,
+            f"{where} resolves to {address}, a private or local address; this installation "
+            f"sends notifications to public addresses only ({PRIVATE_TARGETS_SETTING})",
+        )
 
     async with httpx.AsyncHTTPTransport(retries=0) as transport:
 

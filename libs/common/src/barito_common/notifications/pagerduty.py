@@ -75,6 +75,7 @@ async def send_pagerduty(
     routing_key: str,
     *,
     tries: Tries,
+    private_targets: bool,
 ) -> DeliveryResult:
     body = json.dumps(pagerduty_body(notification, routing_key), default=str).encode()
     return await post_json(
@@ -83,4 +84,5 @@ async def send_pagerduty(
         where=events_url,
         headers=dict,
         tries=tries,
+        private_targets=private_targets,
     )

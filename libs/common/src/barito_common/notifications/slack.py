@@ -72,6 +72,7 @@ async def send_slack(
     notification: Notification,
     *,
     tries: Tries,
+    private_targets: bool,
 ) -> DeliveryResult:
     body = json.dumps(slack_body(notification), ensure_ascii=False).encode()
     return await post_json(
@@ -80,4 +81,5 @@ async def send_slack(
         where=WHERE,
         headers=dict,
         tries=tries,
+        private_targets=private_targets,
     )

@@ -108,6 +108,7 @@ async def send_webhook(
     secret: str,
     *,
     tries: Tries,
+    private_targets: bool,
 ) -> DeliveryResult:
     body = json.dumps(notification_body(notification), default=str).encode()
 
@@ -127,4 +128,5 @@ async def send_webhook(
         where=url,
         headers=headers,
         tries=tries,
+        private_targets=private_targets,
     )

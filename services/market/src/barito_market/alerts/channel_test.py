@@ -43,4 +43,5 @@ async def send_test(
         smtp=settings.smtp,
         attempts=TEST_ATTEMPTS,
         budget_s=TEST_BUDGET_S,
+        private_targets=settings.alert_private_targets,
     )

@@ -54,6 +54,7 @@ class DeliveryPolicy:
     smtp: SmtpSettings
     attempts: int
     budget_s: float
+    private_targets: bool
 
 
 class RuleNotifier:
@@ -211,6 +212,7 @@ class RuleNotifier:
                     smtp=self._policy.smtp,
                     attempts=self._policy.attempts,
                     budget_s=self._policy.budget_s,
+                    private_targets=self._policy.private_targets,
                 )
             except Exception as err:
                 # deliver answers failures itself; this is a bug of ours or the library's.

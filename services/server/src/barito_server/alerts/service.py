@@ -62,6 +62,7 @@ class AlertService:
             smtp=settings.smtp,
             attempts=settings.alert_delivery_attempts,
             budget_s=settings.alert_delivery_budget_s,
+            private_targets=settings.alert_private_targets,
         )
         self._context: AlertContext | None = None
         # Partitions restored and owned: the states of their apps not being evaluated.
