@@ -2,8 +2,9 @@
 
 The market seals apps' forward keys and alert channels' secrets under it;
 the receiver and the tail server open them, so the three read the same file
-(``BARITO_INSTALLATION_KEY_FILE``); no other service is given it. Rendered by the real ``helm``; each service's settings
-are built from what its container would see (``tests/support/chart_pods.py``).
+(``BARITO_INSTALLATION_KEY_FILE``); no other service is given it. Rendered
+by the real ``helm``; each service's settings are built from what its
+container would see (``tests/support/chart_pods.py``).
 """
 
 from __future__ import annotations
