@@ -109,7 +109,8 @@ def _environments(
         "BARITO_SEARCH__ENGINE": "elasticsearch",
         "BARITO_SEARCH__INDEX_PREFIX": f"{run}-",
     }
-    # The market seals forward keys under it and the receiver opens them: the same one.
+    # The market seals forward keys and alert channels' secrets under it; the receiver
+    # and the server open them: the same one.
     sealing = {"BARITO_INSTALLATION_KEY": secrets.token_urlsafe(48)}
     # Short usage windows, so the status page's numbers move within seconds.
     return {
@@ -137,7 +138,7 @@ def _environments(
             "BARITO_CONSUMER_GROUP": f"{run}-provisioner",
             "BARITO_SHARED__FLOW_URL": url["flow"],
         },
-        "server": {**common, "BARITO_MARKET_URL": url["market"]},
+        "server": {**common, **sealing, "BARITO_MARKET_URL": url["market"]},
     }
 
 

@@ -458,7 +458,8 @@ function SigningSecret({ channel }: { channel: Created }) {
       <p>
         Each POST carries <code>X-Barito-Signature: sha256=&lt;hex&gt;</code>, the HMAC-SHA256 of{" "}
         <code>&lt;X-Barito-Timestamp&gt;.&lt;body&gt;</code> under this secret. Compute it over the
-        raw body, compare in constant time, and treat a repeated{" "}
+        raw body, compare in constant time, refuse a timestamp more than 5 minutes from your clock,
+        and treat a repeated{" "}
         <code>X-Barito-Notification-Id</code> as already handled: a notification may arrive more
         than once.
       </p>
