@@ -34,6 +34,8 @@ def _tls_context() -> ssl.SSLContext:
     # transport made per delivery paid for every notification, http:// too
     # (bench/alerts measured it as most of the server's alerting CPU).
     return httpx.create_ssl_context()
+
+
 _BODY_WORDS = 200
 _RETRIED_STATUSES = frozenset({408, 429})
 
