@@ -28,6 +28,7 @@ def _sso_values(tmp_path: Path, **overrides: object) -> Path:
             "issuer": ISSUER,
             "clientId": "barito-market",
             "clientSecret": {"name": "barito-sso", "key": "client-secret"},
+            "caSecret": {"name": "company-ca", "key": "ca.crt"},
             "displayName": "Acme SSO",
             "rolesFromClaims": MAPPING,
             "superadminClaims": ["barito-operators"],
@@ -43,12 +44,17 @@ def test_the_market_signs_in_through_the_provider_with_its_secret_as_a_file(
     tmp_path: Path,
 ) -> None:
     objects = render_chart("-f", str(_sso_values(tmp_path, passwords=False)))
-    store = {**secret_store(objects), "barito-sso": {"client-secret": f"{CLIENT_SECRET}\n"}}
+    store = {
+        **secret_store(objects),
+        "barito-sso": {"client-secret": f"{CLIENT_SECRET}\n"},
+        "company-ca": {"ca.crt": "-----BEGIN CERTIFICATE-----\n"},
+    }
 
     for service in SETTINGS:
         view = container_view(objects, service, store)
         given = "barito-sso" in view.secrets
         assert given == (service == "market"), service
+        assert ("company-ca" in view.secrets) == given, service
         if service != "market":
             assert not any(name.startswith("BARITO_OIDC__") for name in view.plain_env), service
             continue
@@ -59,6 +65,7 @@ def test_the_market_signs_in_through_the_provider_with_its_secret_as_a_file(
         assert settings.oidc.issuer == ISSUER
         assert settings.oidc.client_id == "barito-market"
         assert settings.oidc.client_secret.get_secret_value() == CLIENT_SECRET
+        assert view.files[settings.oidc.ssl_cafile] == ("company-ca", "ca.crt")
         assert settings.oidc.display_name == "Acme SSO"
         assert [m.model_dump(mode="json") for m in settings.oidc.roles_from_claims] == MAPPING
         assert settings.oidc.superadmin_claims == ["barito-operators"]

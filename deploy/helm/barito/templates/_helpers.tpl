@@ -123,6 +123,9 @@ being mounted.
 {{- with $v.clientSecret.name -}}
 {{- $files = append $files (dict "secret" . "key" $v.clientSecret.key "path" "client-secret" "setting" "BARITO_OIDC__CLIENT_SECRET_FILE") -}}
 {{- end -}}
+{{- with $v.caSecret.name -}}
+{{- $files = append $files (dict "secret" . "key" $v.caSecret.key "path" "ca.crt" "setting" "BARITO_OIDC__SSL_CAFILE") -}}
+{{- end -}}
 {{- else if eq .engine "database" -}}
 {{- with $v.urlSecret.name -}}
 {{- $files = append $files (dict "secret" . "key" $v.urlSecret.key "path" "url" "setting" "BARITO_DATABASE__URL_FILE") -}}

@@ -64,6 +64,11 @@ class OidcSettings(BaseModel):
     clock_skew_s: float = Field(
         60, ge=0, le=300, description="Clock difference tolerated on exp, iat and nbf."
     )
+    ssl_cafile: str | None = Field(
+        None,
+        description="CA bundle (PEM) that signed the provider's certificate, for a provider "
+        "behind a company CA. Unset: the system's trust store.",
+    )
     login_timeout_s: float = Field(
         600, gt=0, le=3600, description="How long a sign-in may spend at the provider."
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +115,10 @@ class OidcProvider:
         self.settings = settings
         self._timeout_s = timeout_s
         self._refetch_interval_s = jwks_refetch_interval_s
+        # Built once: loading a trust store costs tens of milliseconds of CPU.
+        self._verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=settings.ssl_cafile) if settings.ssl_cafile else True
+        )
         self._metadata: ProviderMetadata | None = None
         self._keys: KeySet | None = None
         self._last_refetch = -math.inf
@@ -166,6 +171,7 @@ class OidcProvider:
             redirect_uri=redirect_url,
             code_challenge_method="S256",
             timeout=self._timeout_s,
+            verify=self._verify,
         )
 
     async def _fetch_keys(self, jwks_uri: str) -> KeySet:
@@ -179,19 +185,42 @@ class OidcProvider:
 
     async def _get_json(self, url: str) -> dict[str, Any]:
         try:
-            async with httpx2.AsyncClient(timeout=self._timeout_s) as client:
+            async with httpx2.AsyncClient(timeout=self._timeout_s, verify=self._verify) as client:
                 response = await client.get(url)
             response.raise_for_status()
             document = response.json()
+        except httpx2.ConnectError as err:
+            if _certificate_refused(err):
+                raise ProviderUnavailable(self._untrusted_message()) from err
+            raise self._unanswered(url, err) from err
         except (httpx2.HTTPError, ValueError) as err:
-            log.warning(
-                "The identity provider did not answer.",
-                extra={"ctx": {"url": url, "error": repr(err)}},
-            )
-            raise ProviderUnavailable() from err
+            raise self._unanswered(url, err) from err
         if not isinstance(document, dict):
             raise ProviderUnavailable(f"the identity provider's answer at {url} is not an object")
         return document
+
+    def _untrusted_message(self) -> str:
+        trusted = self.settings.ssl_cafile or "the system's trust store"
+        return (
+            f"the identity provider's certificate is not signed by a CA in {trusted} "
+            "(BARITO_OIDC__SSL_CAFILE names the CA that signed it)"
+        )
+
+    def _unanswered(self, url: str, err: Exception) -> ProviderUnavailable:
+        log.warning(
+            "The identity provider did not answer.",
+            extra={"ctx": {"url": url, "error": repr(err)}},
+        )
+        return ProviderUnavailable()
+
+
+def _certificate_refused(err: BaseException) -> bool:
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _find_key(keys: KeySet, kid: str | None) -> Key | None:
