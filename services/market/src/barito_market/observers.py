@@ -1,4 +1,4 @@
-"""What the market runs to observe the platform: the search clients and the consumers.
+"""What the market runs beside its routes: the search clients, the consumers, audit retention.
 
 Started and stopped by the market's lifespan (one line each), after the
 database is migrated and the publisher started::
@@ -14,6 +14,8 @@ themselves when one does not answer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass
 
@@ -21,6 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.schemas import ClusterCoordinates
+from barito_market.audit_retention import keep_audit_within_retention
 from barito_market.consumers.runner import ConsumerRunner
 from barito_market.registry.publisher import Publisher
 from barito_market.registry.sync import publish_group
@@ -34,8 +37,12 @@ __all__ = ["Observers", "start_observers"]
 class Observers:
     search_engines: SearchEngines
     consumers: ConsumerRunner
+    audit_retention: asyncio.Task[None]
 
     async def stop(self) -> None:
+        self.audit_retention.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.audit_retention
         await self.consumers.stop()
         await self.search_engines.close()
 
@@ -55,4 +62,10 @@ async def start_observers(app: FastAPI, settings: MarketSettings) -> Observers:
         settings.kafka, app.state.sessionmaker, registry=app.state.metrics, republish=republish
     )
     await consumers.start()
-    return Observers(engines, consumers)
+    retention = asyncio.create_task(
+        keep_audit_within_retention(
+            app.state.sessionmaker, retention_days=settings.audit_retention_days
+        ),
+        name="audit-retention",
+    )
+    return Observers(engines, consumers, retention)

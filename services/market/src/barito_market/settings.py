@@ -195,6 +195,13 @@ class MarketSettings(ServiceSettings):
     login_window_s: float = Field(
         300, gt=0, description="Window of the login rate limit, in seconds."
     )
+    audit_retention_days: int = Field(
+        400,
+        ge=1,
+        le=36500,
+        description="Audit entries older than this many days are deleted (hourly), so the "
+        "log, which failed sign-ins by anyone also write to, cannot grow without bound.",
+    )
     capacity_templates_dir: str = Field(
         str(DEFAULT_TEMPLATES_DIR),
         description="Directory of the capacity templates (small.yaml, medium.yaml, ...).",
