@@ -17,11 +17,12 @@ from barito_testing.webhook_receiver import Answer, WebhookReceiver, webhook_rec
 pytestmark = pytest.mark.stack
 
 SECRET = "webhook signing secret"
+WEB_URL = "https://barito.example.test/"
 
 
 @pytest.fixture(scope="module")
 async def alerts(stack: Any) -> AsyncIterator[AlertStack]:
-    async with alert_stack(stack) as running:
+    async with alert_stack(stack, web_url=WEB_URL) as running:
         yield running
 
 
@@ -49,6 +50,8 @@ async def test_a_threshold_rule_fires_once_when_crossed_and_resolves_when_it_fal
     assert firing["id"] == f"{rule.id}:1"
     assert firing["rule"]["name"] == "checkout errors"
     assert firing["app"] == app.profile.slug
+    # A link to where the team reads what happened.
+    assert firing["url"] == f"https://barito.example.test/apps/{app.profile.slug}/alerts/history"
     assert firing["count"] >= 3
     assert 1 <= len(firing["samples"]) <= 5
     assert all(s["level"].lower() == "error" and "@timestamp" in s for s in firing["samples"])

@@ -267,5 +267,9 @@ BARITO_SHARED__KIBANA_URL: {{ . | quote }}
 {{- end }}
 {{- if eq .name "server" }}
 BARITO_MARKET_URL: {{ printf "%s://%s:%v" (include "barito.scheme" $root) (include "barito.serviceName" (dict "root" $root "name" "market")) $values.market.port | quote }}
+{{- /* Alert notifications link to the web UI where people reach it. */}}
+{{- with $values.ingress.hosts.market }}
+BARITO_WEB_URL: {{ printf "%s://%s" (ternary "https" "http" (not (empty $values.ingress.tls))) . | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}

@@ -70,6 +70,8 @@ def service_environment(config: StackConfig, service: str) -> dict[str, str]:
         env.update(oidc_market_environment(config))
     if service == "server":
         env["BARITO_MARKET_URL"] = _url(config, "market")
+        # The market serves the web UI: alert notifications link to it.
+        env["BARITO_WEB_URL"] = _url(config, "market")
     ports = listener_ports(config.engines["services"]["receiver"])
     receiver = _url(config, "receiver")
     env.update(ingest_listener_environment(service, receiver_url=receiver, ports=ports, tls=False))

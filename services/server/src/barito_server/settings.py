@@ -103,6 +103,11 @@ class ServerSettings(ServiceSettings):
         "refused before anything is sent, so a tenant cannot make Barito reach its own "
         "network for them.",
     )
+    web_url: str = Field(
+        "",
+        description="The web UI's public base URL (https://barito.example.com): notifications "
+        "link to the app's alert history there. Empty: notifications carry no link.",
+    )
     alert_delivery_attempts: int = Field(
         6, ge=1, le=20, description="Attempts per channel and notification before it is failed."
     )

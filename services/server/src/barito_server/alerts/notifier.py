@@ -55,6 +55,7 @@ class DeliveryPolicy:
     attempts: int
     budget_s: float
     private_targets: bool
+    web_url: str = ""
 
 
 class RuleNotifier:
@@ -161,6 +162,7 @@ class RuleNotifier:
             count=decision.count,
             window_s=spec.condition.window_s,
             samples=decision.samples,
+            url=history_url(self._policy.web_url, profile.slug),
         )
         deliveries: dict[str, Literal["delivered", "failed"]] = {}
         if not decision.muted:
@@ -225,3 +227,10 @@ class RuleNotifier:
         outcome = "delivered" if result.delivered else "failed"
         self._metrics.deliveries.labels(kind, outcome).inc()
         return result
+
+
+def history_url(web_url: str, app_slug: str) -> str | None:
+    """The app's alert history in the web UI, or None when the server was not told the UI's URL."""
+    if not web_url:
+        return None
+    return f"{web_url.rstrip('/')}/apps/{app_slug}/alerts/history"

@@ -63,6 +63,7 @@ class AlertService:
             attempts=settings.alert_delivery_attempts,
             budget_s=settings.alert_delivery_budget_s,
             private_targets=settings.alert_private_targets,
+            web_url=settings.web_url,
         )
         self._context: AlertContext | None = None
         # Partitions restored and owned: the states of their apps not being evaluated.
