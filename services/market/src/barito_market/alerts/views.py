@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-
-from barito_common.alerts import AlertCondition, AlertMatch, RuleStatus
+from barito_common.alerts import RuleStatus
+from barito_market.alerts.specs import rule_spec
 from barito_market.models import AlertChannel, AlertHistory, AlertRule, App, AppGroup
 from barito_market.schemas.alerts import ChannelPublic, HistoryEntryPublic, RulePublic
 
@@ -24,17 +23,11 @@ def channel_public(channel: AlertChannel, group: AppGroup) -> ChannelPublic:
 
 
 def rule_public(rule: AlertRule, app: App, status: RuleStatus) -> RulePublic:
+    # The rule as the server is given it, plus what only the API shows.
+    spec = rule_spec(rule).model_dump(exclude={"revision"})
     return RulePublic(
-        id=rule.id,
+        **spec,
         app=app.slug,
-        name=rule.name,
-        match=AlertMatch.model_validate(rule.match),
-        condition=AlertCondition.model_validate(rule.condition),
-        severity=rule.severity,
-        channel_ids=[uuid.UUID(channel_id) for channel_id in rule.channel_ids],
-        renotify_s=rule.renotify_s,
-        muted_until=rule.muted_until,
-        enabled=rule.enabled,
         status=status,
         created_at=rule.created_at,
         updated_at=rule.updated_at,
