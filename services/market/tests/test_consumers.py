@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from barito_common.kafka import Topics, create_producer
+from barito_common.kafka import Topics, create_admin, create_producer
 from barito_common.schemas import (
     Component,
     ComponentKind,
@@ -144,6 +144,27 @@ def minutes_of(app: App) -> Callable[[AsyncSession], Awaitable[list[UsageMinute]
     return read
 
 
+async def test_each_topic_has_a_consumer_group_of_its_own(consumers: Consumers) -> None:
+    # Sharing one group, the consumers of different topics rebalanced together:
+    # one starting or stopping paused the others, and a market's shutdown could
+    # wait on another consumer's join past its grace period.
+    mine = consumers.topics.prefix.rstrip(".") + "-market"
+    expected = {
+        f"{mine}-{loop}" for loop in ("usage", "dead-letters", "provisioning", "alert-events")
+    }
+    admin = create_admin(consumers.kafka)
+    await admin.start()
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                groups = {group for group, *_ in await admin.list_consumer_groups()}
+                if {g for g in groups if g.startswith(mine)} == expected:
+                    break
+                await asyncio.sleep(0.5)
+    finally:
+        await admin.close()
+
+
 async def test_usage_reports_add_up_per_minute_and_a_resent_report_counts_once(
     consumers: Consumers,
 ) -> None:
@@ -228,7 +249,7 @@ async def test_a_record_that_is_not_a_payload_is_dead_lettered_and_the_next_one_
         b"{not json",
         "decode",
     )
-    assert letter.consumer == group_id_for(consumers.topics.prefix)
+    assert letter.consumer == group_id_for(consumers.topics.prefix, "usage")
     assert letter.error.startswith("PayloadError: ")
 
 

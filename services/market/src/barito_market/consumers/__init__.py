@@ -5,8 +5,9 @@
 * :mod:`.provisioning_events` — ``barito.provisioning.events`` into infrastructure
   and component states and the provisioning timeline;
 * :mod:`.alert_events` — ``barito.alerts.events`` into the alert history;
-* :mod:`.runner` — one :class:`barito_common.kafka.ConsumeLoop` per topic
-  (group ``barito-market``), started and stopped by the market's lifespan.
+* :mod:`.runner` — one :class:`barito_common.kafka.ConsumeLoop` per topic, each
+  in its own group (``barito-market-usage`` …), started and stopped by the
+  market's lifespan.
 
 Each topic module turns one decoded payload into a database change and says
 what happened (a :class:`~barito_market.consumers.outcome.Outcome`); the

@@ -108,17 +108,20 @@ def database_away(err: BaseException) -> bool:
     return is_transient(err, also=_database_link_away)
 
 
-def group_id_for(topic_prefix: str) -> str:
-    """The consumer group of the market's consumers: ``barito-market`` for ``barito.``.
+def group_id_for(topic_prefix: str, loop: str) -> str:
+    """The consumer group of one market consumer: ``barito-market-usage`` for ``barito.``.
 
+    One group per topic: consumers of different topics sharing a group would
+    rebalance together, so one joining or leaving (a start, a stop, a Kafka
+    hiccup) would pause all of them, and a stop could wait on another's join.
     Derived from the topic prefix because installations sharing one Kafka
     cluster (and test runs) read different topics and must not share a group,
     or each would steal the others' partitions.
 
-    >>> group_id_for("barito."), group_id_for("t1a2b3c.")
-    ('barito-market', 't1a2b3c-market')
+    >>> group_id_for("barito.", "usage"), group_id_for("t1a2b3c.", "alert_events")
+    ('barito-market-usage', 't1a2b3c-market-alert-events')
     """
-    return f"{topic_prefix.rstrip('.') or 'barito'}-market"
+    return f"{topic_prefix.rstrip('.') or 'barito'}-market-{loop.replace('_', '-')}"
 
 
 class ConsumerRunner:
@@ -135,7 +138,6 @@ class ConsumerRunner:
     ) -> None:
         self._kafka = kafka
         self._sessions = sessions
-        self._group_id = group_id_for(kafka.topic_prefix)
         self._polling = Polling(timeout_ms=poll_timeout_ms)
         self._counters = EventCounters.create(
             registry,
@@ -198,7 +200,7 @@ class ConsumerRunner:
 
         subscription = Subscription(
             topic=topic,
-            group_id=self._group_id,
+            group_id=group_id_for(self._kafka.topic_prefix, name),
             decode=functools.partial(from_bytes, kind),
             handle=handle,
             transient=database_away,
