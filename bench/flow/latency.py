@@ -29,77 +29,21 @@ import argparse
 import asyncio
 import os
 import secrets
-import statistics
-import subprocess
-import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import orjson
+from local_pipeline import URLS, app_profile, publish, register, start, wait_ready
+from searchable import POLL_S, percentile, watch
 
-from barito_common.app_registry import apps_topic_spec, publish_profile
-from barito_common.kafka import Topics, create_producer, ensure_topics, log_topic_spec
-from barito_common.schemas import AppProfile, AppStatus, hash_secret
+from barito_common.schemas import AppProfile
 from barito_common.search import create_search_adapter
 from barito_common.settings import KafkaSettings, SearchSettings
 
-URLS = {"elasticsearch": "http://127.0.0.1:19200", "opensearch": "http://127.0.0.1:19201"}
 RECEIVER_PORT, FLOW_PORT = 18981, 18982
 BATCH = 100
-POLL_S = 0.05
-
-
-def app_profile(kafka: KafkaSettings, index_prefix: str, slug: str, secret: str) -> AppProfile:
-    topics = Topics(kafka.topic_prefix)
-    return AppProfile(
-        app_id=str(uuid.uuid4()), slug=slug, name=slug, group_id=f"bench-{slug}",
-        group_slug=f"bench-{slug}", status=AppStatus.ACTIVE, secret_hashes=[hash_secret(secret)],
-        tps=1_000_000, topic=topics.logs(slug), index_prefix=f"{index_prefix}{slug}",
-        retention_days=1, capacity="small", updated_at=datetime.now(UTC),
-    )  # fmt: skip
-
-
-async def register(
-    kafka: KafkaSettings, index_prefix: str, slug: str = "latency"
-) -> tuple[AppProfile, str]:
-    topics = Topics(kafka.topic_prefix)
-    secret = secrets.token_urlsafe(24)
-    profile = app_profile(kafka, index_prefix, slug, secret)
-    await ensure_topics(
-        kafka,
-        [apps_topic_spec(topics), log_topic_spec(topics, slug, partitions=2, replication=1)],
-    )
-    await publish(kafka, profile)
-    return profile, secret
-
-
-async def publish(kafka: KafkaSettings, profile: AppProfile) -> None:
-    topics = Topics(kafka.topic_prefix)
-    producer = create_producer(kafka)
-    await producer.start()
-    await publish_profile(producer, topics, profile)
-    await producer.stop()
-
-
-def start(module: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", module], env={**env, "BARITO_PORT": str(port)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-async def wait_ready(client: httpx.AsyncClient, url: str) -> None:
-    async with asyncio.timeout(60):
-        while True:
-            try:
-                if (await client.get(url)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
 
 
 async def send_steadily(
@@ -128,29 +72,6 @@ async def send_steadily(
         in_flight.add(task)
         task.add_done_callback(in_flight.discard)
     await asyncio.gather(*in_flight)
-
-
-async def watch(search: Any, pattern: str, total: int, seen: dict[int, float]) -> None:
-    lowest = 0
-    while lowest < total:
-        await asyncio.sleep(POLL_S)
-        try:
-            body = await search.search(
-                pattern, size=0, query={"range": {"batch": {"gte": lowest}}},
-                aggs={"b": {"terms": {"field": "batch", "size": 2000}}},
-            )  # fmt: skip
-        except Exception:
-            continue  # the index does not exist until the first document lands
-        now = time.perf_counter()
-        for bucket in body.get("aggregations", {}).get("b", {}).get("buckets", []):
-            if bucket["doc_count"] == BATCH:
-                seen.setdefault(int(bucket["key"]), now)
-        while lowest in seen:
-            lowest += 1
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
 
 
 DEDICATED_TEMPLATE = {
@@ -214,7 +135,7 @@ async def main() -> None:
     search_settings = SearchSettings(
         engine=args.engine, url=URLS[args.engine], index_prefix=f"lbench{run}-"
     )
-    profile, secret = await register(kafka, search_settings.index_prefix)
+    [(profile, secret)] = await register(kafka, search_settings.index_prefix, ["latency"])
     apps = {"shared": (profile, secret, create_search_adapter(search_settings))}
     cluster = None
     if args.dedicated:
@@ -248,7 +169,9 @@ async def main() -> None:
             await wait_ready(client, "/readyz")
             await wait_ready(client, f"http://127.0.0.1:{FLOW_PORT}/readyz")
             watchers = [
-                asyncio.create_task(watch(search, f"{app.index_prefix}-*", total, seen[name]))
+                asyncio.create_task(
+                    watch(search, f"{app.index_prefix}-*", range(total), BATCH, seen[name])
+                )
                 for name, (app, _, search) in apps.items()
             ]
             await asyncio.gather(
