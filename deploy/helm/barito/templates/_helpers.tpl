@@ -175,6 +175,9 @@ tests/test_deploy_helm.py checks that against the code.
 BARITO_ENVIRONMENT: {{ $values.environment }}
 BARITO_LOG_LEVEL: {{ $values.logLevel }}
 BARITO_PORT: {{ $svc.port | quote }}
+{{- if has .name (list "receiver" "server") }}
+BARITO_WORKERS: {{ $svc.workers | default 1 | quote }}
+{{- end }}
 BARITO_KAFKA__BOOTSTRAP_SERVERS: {{ $values.kafka.bootstrapServers | quote }}
 BARITO_KAFKA__TOPIC_PREFIX: {{ $values.kafka.topicPrefix | quote }}
 {{- with $values.kafka }}

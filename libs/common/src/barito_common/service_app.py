@@ -7,6 +7,9 @@ It gives each service the same operational surface:
   now; a 503 names the ones that do not, so an operator knows where to look;
 * ``/metrics`` — Prometheus text from the app's own registry (one registry per
   app, so several services can share a process in tests);
+* with several worker processes (``BARITO_WORKERS``) both answer for the whole
+  pool, whichever worker a request reaches (:mod:`barito_common.worker_readiness`,
+  :mod:`barito_common.worker_metrics`);
 * JSON error bodies and JSON logs.
 
 Example::
@@ -37,6 +40,9 @@ from pydantic import BaseModel
 from barito_common.errors import install_error_handlers
 from barito_common.http_metrics import HttpMetricsMiddleware
 from barito_common.settings import ServiceSettings
+from barito_common.worker_metrics import pool_metrics
+from barito_common.worker_readiness import answer_readiness, ask_pool, merge_checks
+from barito_common.workers import current_pool
 
 __all__ = ["Dependency", "Health", "Readiness", "ServiceLifespan", "create_service_app"]
 
@@ -74,6 +80,11 @@ async def _probe(dependency: Dependency, timeout_s: float) -> str:
     return "ok"
 
 
+async def _probe_all(dependencies: Sequence[Dependency], timeout_s: float) -> dict[str, str]:
+    results = await asyncio.gather(*(_probe(dep, timeout_s) for dep in dependencies))
+    return {dep.name: result for dep, result in zip(dependencies, results, strict=True)}
+
+
 def _install_metrics(app: FastAPI, service: str) -> CollectorRegistry:
     registry = CollectorRegistry()
     Info("barito_service", "Which Barito service this process runs.", registry=registry).info(
@@ -90,11 +101,21 @@ def create_service_app(
     lifespan: ServiceLifespan,
     title: str | None = None,
 ) -> FastAPI:
+    pool = current_pool()
+    timeout_s = settings.readiness_timeout_s
+
+    async def own_checks() -> dict[str, str]:
+        return await _probe_all(app.state.dependencies, timeout_s)
+
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with lifespan(app) as dependencies:
             app.state.dependencies = list(dependencies)
-            yield
+            if pool is None:
+                yield
+                return
+            async with answer_readiness(pool, own_checks):
+                yield
 
     app = FastAPI(title=title or f"Barito {service}", lifespan=_lifespan)
     app.state.settings = settings
@@ -113,13 +134,13 @@ def create_service_app(
         tags=["operations"],
         responses={503: {"description": "A dependency does not answer; the error names it."}},
     )
-    async def readyz(request: Request) -> Any:
-        """Every real dependency of this service answers now."""
-        dependencies: list[Dependency] = request.app.state.dependencies
-        results = await asyncio.gather(
-            *(_probe(dep, settings.readiness_timeout_s) for dep in dependencies)
-        )
-        checks = {dep.name: result for dep, result in zip(dependencies, results, strict=True)}
+    async def readyz() -> Any:
+        """Every real dependency of this service answers now (in every worker process)."""
+        checks = await own_checks()
+        if pool is not None:
+            # A worker answers its checks within timeout_s; the margin is the socket's.
+            answers = await ask_pool(pool, checks, timeout_s + 1)
+            checks = merge_checks(pool.workers, answers)
         failing = [name for name, result in checks.items() if result != "ok"]
         if failing:
             message = "; ".join(f"{name}: {checks[name]}" for name in failing)
@@ -139,7 +160,11 @@ def create_service_app(
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     async def metrics(request: Request) -> Response:
-        """Prometheus metrics of this process."""
-        return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+        """Prometheus metrics of this service (of every worker process, summed)."""
+        registry: CollectorRegistry = request.app.state.metrics
+        if pool is None:
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        text = await asyncio.to_thread(pool_metrics, pool.metrics_dir, registry)
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -4,8 +4,11 @@ Each is a TCP server started in the receiver's lifespan once the app
 registry and the ingestor exist, on a port of its own that a setting
 turns on (unset: not started), and stopped before the producers close so
 that nothing it accepted is left unacknowledged. Its readiness joins
-``/readyz``. A listener module provides a :class:`Listener`; :func:`build_listeners`
-lists the ones the settings turn on.
+``/readyz``. With several worker processes (``workers``) each binds the
+same port with ``SO_REUSEPORT`` and the kernel spreads connections over
+them; limits such as ``forward_max_connections`` are per worker. A listener
+module provides a :class:`Listener`; :func:`build_listeners` lists the ones
+the settings turn on.
 """
 
 from __future__ import annotations

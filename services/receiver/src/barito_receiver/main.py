@@ -16,7 +16,7 @@ from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe, Topics, create_producer
 from barito_common.kafka.recovering_producer import RecoveringProducer
 from barito_common.service_app import Dependency, create_service_app
-from barito_common.serving import serve
+from barito_common.serving import serve_workers
 from barito_common.settings import KafkaSettings
 from barito_receiver.api import bulk, otlp
 from barito_receiver.api.logs import router
@@ -102,7 +102,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
 def run() -> None:
     settings = get_settings()
     configure_logging("receiver", settings.log_level)
-    serve(create_app(settings), settings)
+    serve_workers(create_app, settings, service="receiver", workers=settings.workers)
 
 
 if __name__ == "__main__":

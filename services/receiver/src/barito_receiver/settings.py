@@ -13,6 +13,13 @@ class ReceiverSettings(ServiceSettings):
     """The receiver: the ingest endpoint in front of Kafka."""
 
     port: int = Field(18081, ge=1, le=65535, description="Port the receiver listens on.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Worker processes serving the port (and the forward and syslog ports), one "
+        "per core to use; their metrics and readiness are answered as one.",
+    )
     max_event_bytes: int = Field(
         1 * MIB,
         ge=1024,

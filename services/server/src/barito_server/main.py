@@ -15,7 +15,7 @@ from barito_common.app_registry import AppRegistry
 from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
-from barito_common.serving import serve
+from barito_common.serving import serve_workers
 from barito_server.alerts import AlertService
 from barito_server.api.tail import router
 from barito_server.market_access import MarketAccess
@@ -93,7 +93,13 @@ def uvicorn_extras(settings: ServerSettings) -> dict[str, Any]:
 def run() -> None:
     settings = get_settings()
     configure_logging("server", settings.log_level)
-    serve(create_app(settings), settings, **uvicorn_extras(settings))
+    serve_workers(
+        create_app,
+        settings,
+        service="server",
+        workers=settings.workers,
+        **uvicorn_extras(settings),
+    )
 
 
 if __name__ == "__main__":

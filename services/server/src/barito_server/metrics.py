@@ -7,6 +7,9 @@
 * ``barito_tail_clients{app}``, ``barito_tail_readers{app}`` — now connected / running;
 * ``barito_tail_reader_lag{app}`` — records between a reader and the end of its topic.
 
+With several worker processes a scrape merges them (barito_common.worker_metrics):
+clients, readers and rules are summed over the live workers, lags are their maximum.
+
 Alert evaluation (:class:`AlertMetrics`):
 
 * ``barito_alert_rules{app}`` — rules this replica evaluates now;
@@ -45,19 +48,25 @@ class TailMetrics:
                 dropped="Matching events skipped for tail clients that fell behind.",
             ),
             clients=Gauge(
-                "barito_tail_clients", "Tail clients connected now.", ["app"], registry=registry
+                "barito_tail_clients",
+                "Tail clients connected now.",
+                ["app"],
+                registry=registry,
+                multiprocess_mode="livesum",
             ),
             readers=Gauge(
                 "barito_tail_readers",
                 "Shared Kafka readers running now (one per app with clients).",
                 ["app"],
                 registry=registry,
+                multiprocess_mode="livesum",
             ),
             lag=Gauge(
                 "barito_tail_reader_lag",
                 "Records between the app's shared reader and the end of its topic.",
                 ["app"],
                 registry=registry,
+                multiprocess_mode="livemax",
             ),
         )
 
@@ -79,6 +88,7 @@ class AlertMetrics:
                 "Alert rules this replica evaluates now (the apps of its partitions).",
                 ["app"],
                 registry=registry,
+                multiprocess_mode="livesum",
             ),
             transitions=Counter(
                 "barito_alert_transitions_total",
@@ -97,6 +107,7 @@ class AlertMetrics:
                 "Records between the alert evaluator and the end of the app's topic.",
                 ["app"],
                 registry=registry,
+                multiprocess_mode="livemax",
             ),
             errors=errors,
         )

@@ -11,6 +11,14 @@ class ServerSettings(ServiceSettings):
     """The tail server: streams an app's logs from Kafka."""
 
     port: int = Field(18084, ge=1, le=65535, description="Port the server listens on.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Worker processes serving the port, one per core to use; each runs its own "
+        "Kafka readers and counts max_clients on its own. Metrics and readiness are answered "
+        "as one.",
+    )
     websocket_compression: bool = Field(
         False,
         description="Agree to permessage-deflate when a websocket client offers it (browsers "

@@ -60,8 +60,14 @@ class ForwardListener:
             tls = ReloadingCertificate(
                 self.settings.tls_certfile, self.settings.tls_keyfile
             ).context()
+        # Every worker process binds the port; the kernel spreads connections over them.
         self._server = await asyncio.start_server(
-            self._accept, self.settings.host, self.port, ssl=tls, limit=64 * 1024
+            self._accept,
+            self.settings.host,
+            self.port,
+            ssl=tls,
+            limit=64 * 1024,
+            reuse_port=self.settings.workers > 1,
         )
         log.info(
             "Forward protocol listener started.",

@@ -52,8 +52,13 @@ class SyslogListener:
         self._connections: dict[asyncio.Task[None], SyslogConnection] = {}
 
     async def start(self) -> None:
+        # Every worker process binds the port; the kernel spreads connections over them.
         self._server = await asyncio.start_server(
-            self._serve, self._settings.host, self._port, ssl=self._tls()
+            self._serve,
+            self._settings.host,
+            self._port,
+            ssl=self._tls(),
+            reuse_port=self._settings.workers > 1,
         )
         log.info(
             "Syslog listener started.",
