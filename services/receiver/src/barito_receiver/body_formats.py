@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from barito_common.chunk_codec import Event, format_event_time
@@ -41,7 +42,7 @@ from barito_receiver.decode_errors import (
     UnsupportedMediaType,
     excerpt,
 )
-from barito_receiver.event_time import record_time
+from barito_receiver.event_time import record_times
 from barito_receiver.json_body import json_kind, parse_json_body, parse_json_sequence
 from barito_receiver.msgpack_body import msgpack_events, new_event
 
@@ -50,6 +51,8 @@ __all__ = [
     "MSGPACK_TYPES",
     "NDJSON_TYPES",
     "SNIFFED_TYPES",
+    "body_media_type",
+    "decode_events",
     "parse_events",
 ]
 
@@ -82,6 +85,19 @@ def parse_events(
     max_events: int | None = None,
 ) -> list[Event]:
     """Decode ``body`` as the events it holds, or raise a ``BodyError`` saying why not."""
+    return decode_events(
+        body,
+        body_media_type(body, content_type),
+        received_at=received_at,
+        max_events=max_events,
+    )
+
+
+def body_media_type(body: bytes, content_type: str | None) -> str:
+    """The format ``body`` is read in: a type of :data:`_PARSED_TYPES`, sniffed if need be.
+
+    Raises :class:`UnsupportedMediaType`, or :class:`MalformedBody` for a blank body.
+    """
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     sniff = media_type in SNIFFED_TYPES
     if not sniff and media_type not in _PARSED_TYPES:
@@ -93,9 +109,15 @@ def parse_events(
     if start == len(body):
         raise MalformedBody("no events in body")
     if sniff:
-        media_type = "application/json" if body[start] in b"{[" else "application/msgpack"
-    fallback = format_event_time(received_at)
+        return "application/json" if body[start] in b"{[" else "application/msgpack"
+    return media_type
 
+
+def decode_events(
+    body: bytes, media_type: str, *, received_at: datetime, max_events: int | None = None
+) -> list[Event]:
+    """The events of ``body`` read as ``media_type`` (from :func:`body_media_type`)."""
+    fallback = format_event_time(received_at)
     if media_type in MSGPACK_TYPES:
         events = msgpack_events(body, fallback, max_events)
     else:
@@ -113,10 +135,10 @@ def _check_count(count: int, max_events: int | None) -> None:
 
 
 def _dated(records: list[Any], fallback: str) -> list[Event]:
-    events: list[Event] = []
-    append = events.append
-    for record in records:
-        if type(record) is not dict:
-            raise InvalidEvent(len(events), f"is not a JSON object (got {json_kind(record)})")
-        append(new_event(Event, (record_time(record) or fallback, record)))
-    return events
+    if set(map(type, records)) != {dict}:
+        for index, record in enumerate(records):
+            if type(record) is not dict:
+                raise InvalidEvent(index, f"is not a JSON object (got {json_kind(record)})")
+    # C-level passes over the body: no Python frame per event.
+    times = record_times(records, fallback)
+    return list(map(new_event, repeat(Event), zip(times, records, strict=True)))
