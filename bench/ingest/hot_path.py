@@ -12,7 +12,8 @@ PYTHONPATH). Then, round after round, it sends both the same NDJSON bodies
 (1,000 events of about 245 bytes, each with its own millisecond in
 `@timestamp`, as an agent's batch has) with `--concurrency` clients at once,
 alternating which receiver goes first. Printed: each receiver's events per
-CPU-second (user + system time of its process, from /proc) per round and over
+CPU-second (user + system time of its process and any workers under it, from
+/proc) per round and over
 all rounds, and the ratio of this tree's to the baseline's.
 
 With `--py-spy DIR` py-spy (`uvx py-spy record --nonblocking`) samples each
@@ -103,6 +104,21 @@ def _leaf_pid(parent: int) -> int:
         pid = int(children[0])
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of process ``pid`` and of every process under it (uvicorn's workers)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(current)
+        pending += [
+            int(child)
+            for task in Path(f"/proc/{current}/task").glob("*")
+            for child in _read(task / "children").split()
+        ]
+    return total
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text()
@@ -153,8 +169,8 @@ async def profiled(target: Receiver, output: Path | None) -> AsyncIterator[None]
         yield
         return
     spy = await asyncio.create_subprocess_exec(
-        "uvx", "py-spy", "record", "--pid", str(target.pid), "--nonblocking", "--rate", "400",
-        "--format", "raw", "--output", str(output),
+        "uvx", "py-spy", "record", "--pid", str(target.pid), "--subprocesses", "--nonblocking",
+        "--rate", "400", "--format", "raw", "--output", str(output),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     await asyncio.sleep(2)  # uvx starting py-spy, py-spy attaching
@@ -273,11 +289,11 @@ async def main() -> None:
             ):
                 for round_ in range(args.rounds):
                     for target in pair if round_ % 2 == 0 else pair[::-1]:
-                        cpu_before = cpu_seconds(target.pid)
+                        cpu_before = tree_cpu_seconds(target.pid)
                         await drive_http(
                             f"{target.url}/api/v1/logs", headers, bodies, args.concurrency
                         )
-                        cpu = cpu_seconds(target.pid) - cpu_before
+                        cpu = tree_cpu_seconds(target.pid) - cpu_before
                         target.events += events
                         target.cpu += cpu
                         target.rounds.append(events / cpu)
