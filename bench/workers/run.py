@@ -48,13 +48,26 @@ from barito_testing.ports import free_port  # noqa: E402
 from barito_testing.worker_pool import WorkerPool, worker_pool  # noqa: E402
 
 
-def _kafka_pid() -> int | None:
-    """The local stack's broker (a JVM running kafka.Kafka), to read its CPU."""
+def _listening_inodes(port: int) -> set[str]:
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    return inodes
+
+
+def _kafka_pid(bootstrap: str) -> int | None:
+    """The broker listening on the bootstrap port (other Kafkas may run beside it)."""
+    listening = _listening_inodes(int(bootstrap.rsplit(":", 1)[1]))
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if b"kafka.Kafka" in (entry / "cmdline").read_bytes():
+            if b"kafka.Kafka" not in (entry / "cmdline").read_bytes():
+                continue
+            if any(os.readlink(fd) in listening for fd in (entry / "fd").iterdir()):
                 return int(entry.name)
         except OSError:
             continue
@@ -93,9 +106,13 @@ class Figures:
 
 
 async def measure(
-    pool: WorkerPool, url: str, headers: dict[str, str], bodies: list[bytes], concurrency: int
+    pool: WorkerPool,
+    url: str,
+    headers: dict[str, str],
+    bodies: list[bytes],
+    concurrency: int,
+    kafka_pid: int | None,
 ) -> Figures:
-    kafka_pid = _kafka_pid()
     cores = os.cpu_count() or 1
     events = len(bodies) * EVENTS_PER_REQUEST
     receiver_before = _pool_cpu(pool)
@@ -149,7 +166,9 @@ async def run_workers(
     async with worker_pool("receiver", port, env, log) as pool:
         # Warm-up: every worker's first connections, imports and Kafka metadata.
         await drive_http(url, headers, bodies[: 10 * workers], concurrency)
-        figures = await measure(pool, url, headers, bodies, concurrency)
+        figures = await measure(
+            pool, url, headers, bodies, concurrency, _kafka_pid(kafka.bootstrap_servers)
+        )
     log.unlink(missing_ok=True)
     return figures
 
@@ -170,7 +189,13 @@ def _row(workers: int, figures: Figures, base: Figures) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--requests", type=int, default=1500, help="requests of 1,000 events")
-    parser.add_argument("--concurrency", type=int, default=8, help="HTTP requests at once")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="HTTP requests (connections) at once; the kernel hands each connection to one "
+        "worker, so a few can leave one worker short",
+    )
     parser.add_argument("--rounds", type=int, default=2, help="1 then 2 workers, this many times")
     parser.add_argument("--bootstrap", default="127.0.0.1:19092")
     args = parser.parse_args()
