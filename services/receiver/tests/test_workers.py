@@ -201,7 +201,14 @@ async def _syslog_connection(port: int) -> AsyncIterator[asyncio.StreamWriter]:
         await writer.wait_closed()
 
 
-async def test_a_killed_worker_is_replaced_and_nothing_it_acknowledged_is_lost(
+async def _scrape(receivers: Pool) -> tuple[float, str]:
+    """The app's ``barito_events_sent_total`` and the text, from whichever worker answers."""
+    async with httpx.AsyncClient() as client:
+        metrics = (await client.get(f"{receivers.pool.url}/metrics")).text
+    return _sent(metrics, receivers.app.profile.slug), metrics
+
+
+async def test_a_killed_worker_is_replaced_unready_meanwhile_and_nothing_it_acknowledged_is_lost(
     receivers: Pool,
 ) -> None:
     before = receivers.pool.workers()
@@ -224,23 +231,34 @@ async def test_a_killed_worker_is_replaced_and_nothing_it_acknowledged_is_lost(
         async with asyncio.timeout(30):
             while len(accepted) < 10 * EVENTS_PER_POST:
                 await asyncio.sleep(0.05)
+        counted_before, _ = await _scrape(receivers)
         os.kill(victim, signal.SIGKILL)
-        # The supervisor starts a replacement; the pool is ready once it is.
-        async with asyncio.timeout(60):
-            while len(receivers.pool.workers() - {victim}) < 2:
-                await asyncio.sleep(0.1)
+        # Until its replacement is up, the pool says which worker is missing.
+        async with asyncio.timeout(60), httpx.AsyncClient() as client:
+            while True:
+                readiness = await client.get(f"{receivers.pool.url}/readyz")
+                if readiness.status_code == 503:
+                    break
+                await asyncio.sleep(0.02)
+        body = readiness.json()
+        assert "workers" in body["error"]["failing"]
+        assert "1 of 2 ready" in body["checks"]["workers"], body
         await receivers.pool.wait_ready()
-        during = len(accepted)
+        assert victim not in receivers.pool.workers()
+        assert len(receivers.pool.workers()) == 2
+        ready_at = len(accepted)
         async with asyncio.timeout(30):
-            while len(accepted) < during + 10 * EVENTS_PER_POST:
+            while len(accepted) < ready_at + 10 * EVENTS_PER_POST:
                 await asyncio.sleep(0.05)
     finally:
         stop.set()
         await asyncio.gather(*posting)
 
-    assert victim not in receivers.pool.workers()
     landed = await _landed(receivers, set(accepted))
     assert set(accepted) <= set(landed)
+    # The dead worker's counts stay in the sum: the counter never goes down.
+    counted_after, _ = await _scrape(receivers)
+    assert counted_after >= counted_before + (len(accepted) - ready_at)
 
 
 async def test_both_workers_serve_https_from_the_certificate_and_tell_plain_http_to_use_it(
