@@ -1,12 +1,12 @@
 """Receiver workers bench: the same NDJSON load against 1 worker and 2 workers, one run.
 
-    uv run python bench/workers/run.py [--requests 1500] [--concurrency 8] [--rounds 2]
+    uv run python bench/workers/run.py [--requests 400] [--join 4] [--concurrency 16] [--rounds 2]
 
 Needs the local stack's Kafka (`uv run barito stack up kafka`). It registers
 a throw-away app (bench/ingest's workload), then for each worker count starts
 the receiver as users do (`BARITO_WORKERS=n python -m barito_receiver.main`),
-warms it up and posts the same pre-built bodies of 1,000 events of about 245
-bytes (bench/ingest's records) from a few keep-alive connections. Printed per
+warms it up and posts the same pre-built bodies (bench/ingest's records of
+about 245 bytes, 4,000 a request) from keep-alive connections. Printed per
 worker count: events/s and its ratio to 1 worker (the goal: 2 workers >=
 1.7x); events per CPU-second of the receiver's processes (supervisor and
 workers, from /proc), whose ratio shows whether a second worker costs more
@@ -114,7 +114,7 @@ async def measure(
     kafka_pid: int | None,
 ) -> Figures:
     cores = os.cpu_count() or 1
-    events = len(bodies) * EVENTS_PER_REQUEST
+    events = sum(body.count(b"\n") for body in bodies)
     receiver_before = _pool_cpu(pool)
     kafka_before = cpu_seconds(kafka_pid) if kafka_pid else 0.0
     driver_before = time.process_time()
@@ -188,7 +188,10 @@ def _row(workers: int, figures: Figures, base: Figures) -> str:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--requests", type=int, default=1500, help="requests of 1,000 events")
+    parser.add_argument("--requests", type=int, default=400, help="requests sent per run")
+    parser.add_argument(
+        "--join", type=int, default=4, help="bench/ingest bodies of 1,000 events per request"
+    )
     parser.add_argument(
         "--concurrency",
         type=int,
@@ -205,11 +208,18 @@ async def main() -> None:
     )
     _, secret = await register(kafka)
     # Built before any clock runs: the load generator only sends bytes.
+    # Each body joins several of bench/ingest's 1,000-event bodies: fewer, larger
+    # requests cost the load generator less per event.
     distinct = [ndjson_body(make_records(seed)) for seed in range(100)]
-    bodies = [distinct[n % len(distinct)] for n in range(args.requests)]
+    joined = [
+        b"".join(distinct[(n + k) % len(distinct)] for k in range(args.join))
+        for n in range(len(distinct))
+    ]
+    bodies = [joined[n % len(joined)] for n in range(args.requests)]
+    per_request = args.join * EVENTS_PER_REQUEST
     print(
-        f"{args.requests} requests x {EVENTS_PER_REQUEST} events "
-        f"({sum(map(len, bodies)) / len(bodies) / EVENTS_PER_REQUEST:.0f} bytes/event), "
+        f"{args.requests} requests x {per_request} events "
+        f"({sum(map(len, bodies)) / len(bodies) / per_request:.0f} bytes/event), "
         f"HTTP concurrency {args.concurrency}, {os.cpu_count()} cores; shares are of all cores",
         flush=True,
     )
