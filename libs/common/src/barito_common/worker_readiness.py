@@ -73,7 +73,11 @@ async def _ask(path: Path, timeout_s: float) -> Checks | str:
         return f"no answer within {timeout_s:g}s"
     except OSError as err:
         return f"no answer: {err.strerror or err}"
-    checks = json.loads(answer)
+    try:
+        checks = json.loads(answer)
+    except ValueError:
+        # Closed without an answer: the worker is shutting down.
+        return "no answer: it closed the connection"
     if not isinstance(checks, dict):
         return "an answer that is not its checks"
     return {str(name): str(result) for name, result in checks.items()}
