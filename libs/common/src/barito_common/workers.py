@@ -23,7 +23,7 @@ from uvicorn.importer import import_from_string
 
 from barito_common.json_logging import configure_logging
 
-__all__ = ["POOL_ENV", "WorkerPool", "current_pool", "worker_app"]
+__all__ = ["POOL_ENV", "WorkerPool", "current_pool", "is_alive", "worker_app"]
 
 # Not BARITO_-prefixed: it is the supervisor's message to its workers, not a setting.
 POOL_ENV = "_BARITO_WORKER_POOL"
