@@ -16,7 +16,7 @@ def body(**overrides: Any) -> Any:
     return index_template_body(**arguments)
 
 
-def test_template_has_the_shard_replica_refresh_and_field_limit_settings() -> None:
+def test_template_has_the_shard_replica_refresh_field_limit_and_codec_settings() -> None:
     settings = body(total_fields_limit=2000)["settings"]
 
     assert settings == {
@@ -24,6 +24,8 @@ def test_template_has_the_shard_replica_refresh_and_field_limit_settings() -> No
         "index.number_of_replicas": 1,
         "index.refresh_interval": "1s",
         "index.mapping.total_fields.limit": 2000,
+        # Both engines know this codec by this name; zstd is a plugin on OpenSearch.
+        "index.codec": "best_compression",
     }
 
 
