@@ -1,8 +1,8 @@
 """What a worker process knows of the pool it belongs to (``BARITO_WORKERS`` > 1).
 
-:func:`barito_common.serving.serve_workers` starts uvicorn's supervisor,
-which spawns the workers; before it does, it writes a :class:`WorkerPool`
-into the environment the workers inherit. A worker reads it back with
+:func:`barito_common.serving.serve_workers` starts the supervisor, which
+spawns the workers; before it does, it writes a :class:`WorkerPool` into the
+environment the workers inherit. A worker reads it back with
 :func:`current_pool`: ``None`` means a single process (one worker, or an app
 built in a test), which serves exactly as it always did.
 
@@ -18,12 +18,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from fastapi import FastAPI
-from uvicorn.importer import import_from_string
-
-from barito_common.json_logging import configure_logging
-
-__all__ = ["POOL_ENV", "WorkerPool", "current_pool", "is_alive", "worker_app"]
+__all__ = ["POOL_ENV", "WorkerPool", "current_pool", "is_alive"]
 
 # Not BARITO_-prefixed: it is the supervisor's message to its workers, not a setting.
 POOL_ENV = "_BARITO_WORKER_POOL"
@@ -56,17 +51,6 @@ def current_pool() -> WorkerPool | None:
     """The pool this process is a worker of, or None in a single process."""
     spec = os.environ.get(POOL_ENV)
     return WorkerPool(**json.loads(spec)) if spec else None
-
-
-def worker_app() -> FastAPI:
-    """uvicorn's app factory in each worker: the service's own factory, after its logging."""
-    pool = current_pool()
-    if pool is None:
-        raise RuntimeError(f"{POOL_ENV} is not set: worker_app runs only in a worker process")
-    # A spawned worker starts with Python's default logging, not the service's JSON.
-    configure_logging(pool.service, pool.log_level)
-    app: FastAPI = import_from_string(pool.factory)()
-    return app
 
 
 def is_alive(pid: int) -> bool:
