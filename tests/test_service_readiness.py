@@ -96,7 +96,7 @@ async def test_each_service_names_its_own_dependencies(clients) -> None:
     checks = {name: (await _ready(c)).json()["checks"] for name, c in clients.items()}
     assert set(checks["market"]) == {"kafka", "postgres"}
     assert set(checks["flow"]) == {"kafka", "elasticsearch", "app-registry"}
-    assert set(checks["receiver"]) == {"kafka", "app-registry"}
+    assert set(checks["receiver"]) == {"kafka", "app-registry", "rate-budget"}
     assert set(checks["server"]) == {"kafka", "app-registry"}
     # The journal is the events topic read back; the driver is the shared cluster.
     assert set(checks["provisioner"]) == {"kafka", "journal", "driver-shared"}

@@ -252,15 +252,6 @@ BARITO_PASSWORDS_ENABLED: "false"
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if eq .name "receiver" }}
-{{- /*
-Each replica enforces its share of every app's events/s. With autoscaling the
-replica count moves, so the share is that of the fewest replicas: the
-limit is exact at minReplicas and looser above it.
-*/}}
-{{- $replicas := ternary $svc.autoscaling.minReplicas $svc.replicas $svc.autoscaling.enabled }}
-BARITO_RATE_SHARE: {{ divf 1 (max 1 $replicas) | printf "%.4f" | quote }}
-{{- end }}
 {{- if eq .name "provisioner" }}
 BARITO_DRIVER: {{ $svc.driver }}
 BARITO_SHARED__FLOW_URL: {{ printf "%s://%s:%v" (include "barito.scheme" $root) (include "barito.serviceName" (dict "root" $root "name" "flow")) $values.flow.port | quote }}

@@ -23,6 +23,7 @@ from barito_receiver.api.logs import router
 from barito_receiver.cluster_producers import ClusterProducers
 from barito_receiver.ingest import Ingestor
 from barito_receiver.listeners import build_listeners
+from barito_receiver.rate_gossip import RateGossip
 from barito_receiver.settings import ReceiverSettings, get_settings
 from barito_receiver.token_bucket import RateLimiter
 from barito_receiver.usage import UsageMeter
@@ -51,16 +52,14 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
             connect_wait_s=settings.cluster_connect_wait_s,
         )
         usage = UsageMeter(app.state.metrics)
-        ingestor = Ingestor(
-            settings=settings,
-            producers=producers,
-            limiter=RateLimiter(burst_seconds=settings.burst_seconds, share=settings.rate_share),
-            usage=usage,
-        )
+        limiter = RateLimiter(burst_seconds=settings.burst_seconds)
+        rates = RateGossip(settings, limiter, metrics=app.state.metrics, errors=usage.errors)
+        ingestor = Ingestor(settings=settings, producers=producers, limiter=limiter, usage=usage)
         app.state.registry = registry
         app.state.ingestor = ingestor
         listeners = build_listeners(settings, registry, ingestor)
         await registry.start()
+        await rates.start()
         starting = asyncio.create_task(ingestor.start(), name="kafka-start")
         publishing = asyncio.create_task(
             usage.windows.publish_forever(producer, topics.usage, settings.usage_window_s),
@@ -75,11 +74,13 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
             yield [
                 Dependency("kafka", kafka.check),
                 Dependency("app-registry", registry.check),
+                Dependency("rate-budget", rates.check),
                 *(listener.dependency() for listener in listeners),
             ]
         finally:
             for listener in listeners:
                 await listener.stop()
+            await rates.stop()
             for task in (sweeping, publishing, starting):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -43,12 +43,23 @@ class ReceiverSettings(ServiceSettings):
     burst_seconds: float = Field(
         10.0, gt=0, description="Token bucket size, in seconds of the app's events/s."
     )
-    rate_share: float = Field(
-        1.0,
+    rate_report_interval_s: float = Field(
+        0.25,
         gt=0,
-        le=1,
-        description="This replica's share of every app's rate when several receivers run "
-        "behind one load balancer (e.g. 0.5 for two).",
+        description="How often each receiver process reports to the others (on the rates "
+        "topic) what each app asked of it, and re-splits every app's limit from their reports.",
+    )
+    rate_window_s: float = Field(
+        2.0,
+        gt=0,
+        description="The reports of this many last seconds make an instance's demand: longer "
+        "is steadier, shorter follows a moving load sooner.",
+    )
+    rate_peer_timeout_s: float = Field(
+        1.5,
+        gt=0,
+        description="A receiver process whose reports stop this long has left (died, or was "
+        "scaled down): the others take its part of every limit.",
     )
     produce_timeout_s: float = Field(
         30.0,

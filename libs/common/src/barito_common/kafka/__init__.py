@@ -37,6 +37,7 @@ from barito_common.kafka.topics import (
     dead_record_topic_spec,
     log_topic_spec,
     provisioning_topic_specs,
+    rates_topic_spec,
     usage_topic_spec,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "is_transient",
     "log_topic_spec",
     "provisioning_topic_specs",
+    "rates_topic_spec",
     "until_done",
     "usage_topic_spec",
 ]

@@ -21,6 +21,7 @@ __all__ = [
     "dead_record_topic_spec",
     "log_topic_spec",
     "provisioning_topic_specs",
+    "rates_topic_spec",
     "usage_topic_spec",
 ]
 
@@ -71,6 +72,17 @@ class Topics:
     def usage(self) -> str:
         return f"{self.prefix}usage"
 
+    @property
+    def rates(self) -> str:
+        """The receivers' rate reports, from which they split each app's limit.
+
+        Not under ``logs.``, so no app's slug can name it.
+
+        >>> Topics("acme.").rates
+        'acme.rates'
+        """
+        return f"{self.prefix}rates"
+
     def logs(self, app_slug: str) -> str:
         return f"{self.prefix}logs.{app_slug}"
 
@@ -96,6 +108,16 @@ LOG_TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 def usage_topic_spec(topics: Topics) -> TopicSpec:
     # Usage reports are keyed by app, so each app's windows stay in order.
     return TopicSpec(topics.usage, partitions=3, config=(("retention.ms", str(7 * 86_400_000)),))
+
+
+def rates_topic_spec(topics: Topics) -> TopicSpec:
+    # A report matters for a few seconds (the receivers read from the end, or
+    # from a few seconds back when they start), so a minute is kept: small
+    # segments, rolled each minute, let the retention actually apply.
+    return TopicSpec(
+        topics.rates,
+        config=(("retention.ms", str(60_000)), ("segment.ms", str(60_000))),
+    )
 
 
 def dead_letter_topic_spec(topics: Topics) -> TopicSpec:
