@@ -192,3 +192,27 @@ async def test_registry_loads_the_topic_then_follows_new_profiles(stack) -> None
     finally:
         await first.stop()
         await producer.stop()
+
+
+def test_a_thousand_apps_each_updated_twice_keep_exactly_their_own_secrets() -> None:
+    # An update forgets only what the app's previous profile held: apps that
+    # share a group secret keep it, and a secret rotated out finds nothing.
+    registry = _registry([NOW])
+    group = {"group_secret_hashes": [hash_secret("group")]}
+    for n in range(1000):
+        registry.apply(f"id-{n}", to_bytes(_profile(f"app-{n}", secret=f"a{n}", **group)))
+    for n in range(1000):
+        retiring = RetiringSecret(hash=hash_secret(f"a{n}"), valid_until=NOW + timedelta(hours=1))
+        update = {"retiring_secrets": [retiring], **group}
+        registry.apply(f"id-{n}", to_bytes(_profile(f"app-{n}", secret=f"b{n}", **update)))
+    for n in range(1000):
+        registry.apply(f"id-{n}", to_bytes(_profile(f"app-{n}", secret=f"c{n}", **group)))
+    assert len(registry.apps()) == 1000
+    for n in (0, 499, 999):
+        assert registry.by_secret(f"c{n}").slug == f"app-{n}"
+        assert registry.by_secret(f"a{n}") is None
+        assert registry.by_secret(f"b{n}") is None
+        assert registry.by_group_secret("group", f"app-{n}").slug == f"app-{n}"
+    registry.apply("id-7", None)
+    assert registry.by_group_secret("group", "app-7") is None
+    assert registry.by_group_secret("group", "app-8").slug == "app-8"

@@ -68,6 +68,16 @@ def _slug_first(profiles: list[AppProfile], app_name: str) -> list[AppProfile]:
     return [p for p in profiles if p.slug == app_name] or profiles
 
 
+def _secret_hashes(profile: AppProfile) -> set[str]:
+    """The hashes of every secret the app accepts: current and retiring."""
+    return {*profile.secret_hashes, *(old.hash for old in profile.retiring_secrets)}
+
+
+def _group_secret_hashes(profile: AppProfile) -> set[str]:
+    """The hashes of every group secret the app accepts: current and retiring."""
+    return {*profile.group_secret_hashes, *(old.hash for old in profile.retiring_group_secrets)}
+
+
 def apps_topic_spec(topics: Topics) -> TopicSpec:
     # Compaction keeps the latest profile of every app forever, so a reader
     # starting from the beginning always sees the whole current registry.
@@ -176,14 +186,9 @@ class AppRegistry:
         self._apps[app_id] = profile
         self._by_slug[profile.slug] = app_id
         self._report_reserved(profile)
-        hashes = {*profile.secret_hashes, *(old.hash for old in profile.retiring_secrets)}
-        for secret_hash in hashes:
+        for secret_hash in _secret_hashes(profile):
             self._by_hash.setdefault(secret_hash, set()).add(app_id)
-        group_hashes = {
-            *profile.group_secret_hashes,
-            *(old.hash for old in profile.retiring_group_secrets),
-        }
-        for secret_hash in group_hashes:
+        for secret_hash in _group_secret_hashes(profile):
             self._by_group_hash.setdefault(secret_hash, set()).add(app_id)
 
     def _report_reserved(self, profile: AppProfile) -> None:
@@ -218,10 +223,19 @@ class AppRegistry:
             return
         if self._by_slug.get(forgotten.slug) == app_id:
             del self._by_slug[forgotten.slug]
-        for index in (self._by_hash, self._by_group_hash):
-            for secret_hash in [h for h, ids in index.items() if app_id in ids]:
-                index[secret_hash].discard(app_id)
-                if not index[secret_hash]:
+        # Only the hashes the forgotten profile was indexed under: scanning the
+        # whole index instead made every update cost O(apps), and reading a
+        # registry whose topic is not yet compacted O(apps²).
+        for index, hashes in (
+            (self._by_hash, _secret_hashes(forgotten)),
+            (self._by_group_hash, _group_secret_hashes(forgotten)),
+        ):
+            for secret_hash in hashes:
+                ids = index.get(secret_hash)
+                if ids is None:
+                    continue
+                ids.discard(app_id)
+                if not ids:
                     del index[secret_hash]
 
     # --- following the topic ----------------------------------------------------

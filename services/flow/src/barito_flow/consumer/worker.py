@@ -54,6 +54,11 @@ __all__ = ["FlowWorker"]
 
 log = logging.getLogger(__name__)
 
+# The lag gauges are set at most this often: with a thousand apps a flow holds
+# thousands of partitions, and setting each one's gauge on every poll (many a
+# second under load) cost tens of milliseconds of CPU per poll.
+LAG_REPORT_INTERVAL_S = 1.0
+
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, worker: FlowWorker) -> None:
@@ -87,6 +92,7 @@ class FlowWorker:
         self._held: set[TopicPartition] = set()
         self._reported_foreign: set[str] = set()
         self._stopping = asyncio.Event()
+        self._lag_reported_at: float | None = None
 
     async def run(self) -> None:
         """Consume until stopped; reconnects after Kafka errors."""
@@ -283,6 +289,13 @@ class FlowWorker:
             await self._commit(consumer, offsets)
 
     def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        now = asyncio.get_running_loop().time()
+        if (
+            self._lag_reported_at is not None
+            and now - self._lag_reported_at < LAG_REPORT_INTERVAL_S
+        ):
+            return
+        self._lag_reported_at = now
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is not None and tp in self._fetched:

@@ -26,6 +26,10 @@ async def app_public(session: AsyncSession, settings: MarketSettings, app: App) 
     infrastructure = await session.scalar(
         select(Infrastructure).where(Infrastructure.group_id == app.group_id)
     )
+    return _public(settings, app, infrastructure)
+
+
+def _public(settings: MarketSettings, app: App, infrastructure: Infrastructure | None) -> AppPublic:
     retiring = live_retiring(app.retiring_secrets, now=datetime.now(UTC))
     cluster = cluster_of(infrastructure)
     return AppPublic(
@@ -84,4 +88,16 @@ async def visible_apps(
             Membership.user_id == user.id
         )
     apps = (await session.scalars(query)).all()
-    return AppsPublic(data=[await app_public(session, settings, app) for app in apps])
+    # One query for every group's infrastructure, not one per app: a list of a
+    # thousand apps would otherwise cost a thousand round trips to Postgres.
+    infrastructures = {
+        infrastructure.group_id: infrastructure
+        for infrastructure in await session.scalars(
+            select(Infrastructure).where(
+                Infrastructure.group_id.in_({app.group_id for app in apps})
+            )
+        )
+    }
+    return AppsPublic(
+        data=[_public(settings, app, infrastructures.get(app.group_id)) for app in apps]
+    )
