@@ -1,6 +1,6 @@
 """Shared rate budget bench: its hot-path cost, its accuracy with 1-3 receivers, re-convergence.
 
-    uv run python bench/rates/run.py [--requests 150] [--window 10] [--limit 300]
+    uv run python bench/rates/run.py [--requests 300] [--window 10] [--limit 300]
         [--rate-window 2] [--skip-hot-path]
 
 Needs the local stack's Kafka (`uv run barito stack up kafka`); measures, in one run:
@@ -12,8 +12,9 @@ Needs the local stack's Kafka (`uv run barito stack up kafka`); measures, in one
 2. Whole receivers: the same NDJSON load (bench/ingest's bodies of 1,000
    events) against a receiver sharing the budget with two others (reports
    every 250 ms, the others' read) and against one alone whose reports are
-   off (``BARITO_RATE_REPORT_INTERVAL_S=3600``: a fixed local bucket),
-   alternately; events per CPU-second of each receiver process, and ratio.
+   off (``BARITO_RATE_REPORT_INTERVAL_S=3600``: a fixed local bucket; it
+   still polls the rates topic, so its upkeep is understated), alternately; events per CPU-second of each receiver process, and ratio;
+   then the CPU each spends per second at rest (the budget's own upkeep).
 3. Accuracy: one app limited to ``--limit`` events/s, overloaded 2.5x by
    senders (10-event posts) spread over every receiver up; the accepted events/s over
    ``--window`` seconds against the limit, with 1, 2 and 3 receivers (started
@@ -59,6 +60,7 @@ from barito_testing.ports import free_port  # noqa: E402
 from barito_testing.worker_pool import WorkerPool, worker_pool  # noqa: E402
 
 LOGS = Path(tempfile.mkdtemp(prefix="bench-rates-"))
+IDLE_S = 10.0
 
 
 def _env(kafka: KafkaSettings, **settings: str) -> dict[str, str]:
@@ -135,6 +137,16 @@ async def hot_path(bootstrap: str, requests: int) -> None:
                 f"ratio {figure / base:.2f}",
                 flush=True,
             )
+        # What the budget costs when nothing is sent: its rounds, reports and reading.
+        before = {label: cpu_seconds(pool.pid) for label, (pool, _) in runs.items()}
+        await asyncio.sleep(IDLE_S)
+        idle = {label: (cpu_seconds(pool.pid) - before[label]) / IDLE_S for label, (pool, _) in
+                runs.items()}  # fmt: skip
+        print(
+            "receiver at rest, CPU per second: "
+            + ", ".join(f"{label} {cpu * 1000:.1f} ms" for label, cpu in idle.items()),
+            flush=True,
+        )
 
 
 async def accuracy(bootstrap: str, limit: int, window_s: float, rate_window_s: float) -> None:
@@ -236,7 +248,7 @@ async def reconverge(
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--requests", type=int, default=150, help="NDJSON bodies per run")
+    parser.add_argument("--requests", type=int, default=300, help="NDJSON bodies per run")
     parser.add_argument("--window", type=float, default=10.0, help="seconds per accuracy window")
     parser.add_argument("--limit", type=int, default=300, help="the limited app's events/s")
     parser.add_argument(
