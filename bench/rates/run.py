@@ -13,12 +13,13 @@ Needs the local stack's Kafka (`uv run barito stack up kafka`); measures, in one
    events) against a receiver sharing the budget with two others (reports
    every 250 ms, the others' read) and against one alone whose reports are
    off (``BARITO_RATE_REPORT_INTERVAL_S=3600``: a fixed local bucket; it
-   still polls the rates topic, so its upkeep is understated), alternately; events per CPU-second of each receiver process, and ratio;
-   then the CPU each spends per second at rest (the budget's own upkeep).
+   still polls the rates topic, so its upkeep is understated), alternately;
+   events per CPU-second of each receiver process, and ratio; then the CPU
+   each spends per second at rest (the budget's own upkeep).
 3. Accuracy: one app limited to ``--limit`` events/s, overloaded 2.5x by
-   senders (10-event posts) spread over every receiver up; the accepted events/s over
-   ``--window`` seconds against the limit, with 1, 2 and 3 receivers (started
-   one after the other while the overload goes on).
+   senders (10-event posts) spread over every receiver up; the accepted
+   events/s over ``--window`` seconds against the limit, with 1, 2 and 3
+   receivers (started one after the other while the overload goes on).
 4. Re-convergence: one of the three receivers is killed (SIGKILL) and, once
    the accepted rate is back, another is started: the seconds until the others
    stop counting the dead one, and until the accepted rate over the last
