@@ -75,7 +75,7 @@ _BULK_OK: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _writer(request: Request) -> BulkWriter:
+async def _writer(request: Request) -> BulkWriter:
     state = request.app.state
     app = authenticate_client(
         state.registry,
@@ -86,7 +86,7 @@ def _writer(request: Request) -> BulkWriter:
     return BulkWriter(state.ingestor, app)
 
 
-def _idempotency_key(
+async def _idempotency_key(
     header: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
     query: Annotated[str | None, Query(alias=idempotency.QUERY)] = None,
 ) -> str | None:
