@@ -100,6 +100,7 @@ class RateGossip:
         )
         self._instances.set(1)
         self._caught_up = asyncio.Event()
+        self._next: dict[TopicPartition, int] = {}
         self._producer: AIOKafkaProducer | None = None
         self._publish_failing = False
         self._task: asyncio.Task[None] | None = None
@@ -248,7 +249,8 @@ class RateGossip:
         end = await consumer.end_offsets(partitions)
         for tp in partitions:
             hit = found.get(tp)
-            consumer.seek(tp, hit.offset if hit else end[tp])
+            # After a lost connection, not again what was counted before it.
+            consumer.seek(tp, max(hit.offset if hit else end[tp], self._next.get(tp, 0)))
         while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
             batches = await consumer.getmany(timeout_ms=1000)
             now, wall = time.monotonic(), time.time()
@@ -262,6 +264,7 @@ class RateGossip:
         self._caught_up.set()
 
     def _heard(self, record: ConsumerRecord[bytes, bytes], arrival: float) -> None:
+        self._next[TopicPartition(record.topic, record.partition)] = record.offset + 1
         try:
             report = RateReport.model_validate_json(record.value or b"")
         except ValidationError:
