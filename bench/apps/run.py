@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -53,6 +54,11 @@ from barito_testing.serving import serve
 from services import Service, start_service, until
 
 Figures = dict[str, float]
+
+
+def note(size: int, phase: str) -> None:
+    """Progress on stderr: a phase of the 1,000-app fleet may take minutes."""
+    print(f"[{size} apps] {phase}", file=sys.stderr, flush=True)
 
 
 async def registry_load_s(prefix: str) -> float:
@@ -184,7 +190,9 @@ async def measure(size: int, args: argparse.Namespace) -> Figures:
     fleet = (Fleet.load(state) if state else None) or await new_fleet()
     figures: Figures = {"apps": size}
     try:
+        note(size, f"market: {len(fleet.apps)} apps registered, registering up to {size}")
         figures |= await market_figures(fleet, size, state)
+        note(size, "app registry, receiver, flow")
         figures["app registry: load in-process (ms)"] = await registry_load_s(fleet.prefix) * 1000
         if args.market_only:
             return figures
@@ -207,6 +215,7 @@ async def measure(size: int, args: argparse.Namespace) -> Figures:
                 )
             finally:
                 await receiver.stop()
+        note(size, "tail server")
         figures |= await tail_figures(fleet, env)
     finally:
         if state is None:
