@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Every real dependency of this service answers now.
+         * @description Every real dependency of this service answers now (in every worker process).
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Metrics
-         * @description Prometheus metrics of this process.
+         * @description Prometheus metrics of this service (of every worker process, summed).
          */
         get: operations["metrics_metrics_get"];
         put?: never;
