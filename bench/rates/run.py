@@ -50,7 +50,6 @@ sys.path.insert(1, str(BENCH / "ingest"))
 
 from drivers import drive_http  # noqa: E402
 from hot_path import admit_costs, redis_round_trips  # noqa: E402
-from overload import Overload, until_all_count  # noqa: E402
 from workload import EVENTS_PER_REQUEST, cpu_seconds, make_records, ndjson_body  # noqa: E402
 from workload import register as register_unlimited  # noqa: E402
 
@@ -58,6 +57,7 @@ from barito_common.app_registry import AppRegistry  # noqa: E402
 from barito_common.settings import KafkaSettings  # noqa: E402
 from barito_testing.apps import Apps  # noqa: E402
 from barito_testing.ports import free_port  # noqa: E402
+from barito_testing.rate_overload import Overload, until_all_count  # noqa: E402
 from barito_testing.worker_pool import WorkerPool, worker_pool  # noqa: E402
 
 LOGS = Path(tempfile.mkdtemp(prefix="bench-rates-"))

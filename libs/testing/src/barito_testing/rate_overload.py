@@ -1,5 +1,7 @@
 """A steady overload of one app, spread over the receivers that are up, and what they accept.
 
+Shared by the receiver's shared-limit test and ``bench/rates``.
+
 Senders post batches of ``events_per_post`` events in turn to every URL in
 ``targets`` (a list the bench changes as it starts and kills receivers), each
 at a fixed pace whatever the answer, so the demand stays the same while the
@@ -82,6 +84,6 @@ async def until_all_count(
     start = time.monotonic()
     async with asyncio.timeout(wait_s):
         # Another process's state, seen only by asking it: polled.
-        while [url for url in urls if await instances_counted(client, url) != instances]:  # noqa: ASYNC110
+        while [url for url in urls if await instances_counted(client, url) != instances]:
             await asyncio.sleep(0.05)
     return time.monotonic() - start
