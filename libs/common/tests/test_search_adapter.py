@@ -116,6 +116,34 @@ async def test_bulk_indexed_documents_are_found_by_search(
     assert await search.count(index, query={"term": {"level": "error"}}) == 2
 
 
+async def test_a_search_racing_an_index_being_created_waits_for_its_shards(
+    search: SearchAdapter, prefix: str
+) -> None:
+    """An app's first events (or the day's new index) create an index while
+    someone searches the app: the engine answers 503 for shards not yet
+    started, which must not reach the user as "the search engine is down"."""
+    await put_log_template(search, prefix)
+    for day in range(1, 6):
+        index = f"{prefix}-2025.02.{day:02d}"
+        created = asyncio.Event()
+
+        async def search_until_created(pattern: str = f"{prefix}-2025.02.{day:02d}*") -> int:
+            searches = 0
+            while not created.is_set():
+                await search.search_body(pattern, {"query": {"match_all": {}}})
+                searches += 1
+            return searches
+
+        searcher = asyncio.create_task(search_until_created())
+        await asyncio.sleep(0.05)
+        result = await search.bulk_index([(index, "0-1-0", log(1))], refresh=True)
+        created.set()
+        assert result.all_done
+        assert await searcher > 0
+        found = await search.search_body(index, {"query": {"match_all": {}}})
+        assert found["total"] == 1
+
+
 async def test_replaying_ids_with_create_reports_conflicts_and_does_not_duplicate(
     search: SearchAdapter, prefix: str
 ) -> None:

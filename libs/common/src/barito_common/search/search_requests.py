@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from barito_common.search.engine_client import EngineClient
+from barito_common.search.errors import SearchUnavailable
 
 __all__ = ["SearchRequests"]
+
+# An index created a moment ago (an app's first events, the day's new index at
+# midnight) is matched by a search before its shards have started, and the
+# engine answers 503 "all shards failed": Elasticsearch names each shard
+# no_shard_available_action_exception, OpenSearch lists no shard at all. They
+# start within a second or so: waiting briefly answers the user; a shard still
+# missing after that is an outage and stays a SearchUnavailable.
+_SHARDS_STARTING = {"no_shard_available_action_exception", "search_phase_execution_exception"}
+_SHARD_START_PAUSES_S = (0.1, 0.2, 0.4, 0.8, 1.5)
 
 
 class SearchRequests(EngineClient):
@@ -33,8 +44,11 @@ class SearchRequests(EngineClient):
             body["sort"] = list(sort)
         if aggs is not None:
             body["aggs"] = dict(aggs)
-        with self._errors_translated(f"searching {index!r}"):
-            result = dict(self._body(await self._client.search(index=index, body=body)))
+        async def attempt() -> dict[str, Any]:
+            with self._errors_translated(f"searching {index!r}"):
+                return dict(self._body(await self._client.search(index=index, body=body)))
+
+        result = await _once_shards_started(attempt)
         result["total"] = _hits_total(result)
         return result
 
@@ -46,11 +60,14 @@ class SearchRequests(EngineClient):
         than a 404: an app that has sent no logs has nothing to find, not an error.
         The body gets the same extra ``total`` key as :meth:`search`.
         """
-        with self._errors_translated(f"searching {index!r}"):
-            response = await self._client.search(
-                index=index, body=dict(body), ignore_unavailable=True, allow_no_indices=True
-            )
-            result = dict(self._body(response))
+        async def attempt() -> dict[str, Any]:
+            with self._errors_translated(f"searching {index!r}"):
+                response = await self._client.search(
+                    index=index, body=dict(body), ignore_unavailable=True, allow_no_indices=True
+                )
+                return dict(self._body(response))
+
+        result = await _once_shards_started(attempt)
         result["total"] = _hits_total(result)
         return result
 
@@ -60,6 +77,19 @@ class SearchRequests(EngineClient):
         with self._errors_translated(f"counting {index!r}"):
             response = self._body(await self._client.count(index=index, body=body))
         return int(response["count"])
+
+
+async def _once_shards_started(
+    attempt: Callable[[], Awaitable[dict[str, Any]]],
+) -> dict[str, Any]:
+    for pause in _SHARD_START_PAUSES_S:
+        try:
+            return await attempt()
+        except SearchUnavailable as err:
+            if err.status != 503 or err.error_type not in _SHARDS_STARTING:
+                raise
+        await asyncio.sleep(pause)
+    return await attempt()
 
 
 def _hits_total(body: Mapping[str, Any]) -> int | None:
