@@ -127,14 +127,14 @@ async def test_a_search_racing_an_index_being_created_waits_for_its_shards(
         index = f"{prefix}-2025.02.{day:02d}"
         created = asyncio.Event()
 
-        async def search_until_created(pattern: str = f"{prefix}-2025.02.{day:02d}*") -> int:
+        async def search_until_created(pattern: str, created: asyncio.Event) -> int:
             searches = 0
             while not created.is_set():
                 await search.search_body(pattern, {"query": {"match_all": {}}})
                 searches += 1
             return searches
 
-        searcher = asyncio.create_task(search_until_created())
+        searcher = asyncio.create_task(search_until_created(f"{index}*", created))
         await asyncio.sleep(0.05)
         result = await search.bulk_index([(index, "0-1-0", log(1))], refresh=True)
         created.set()
