@@ -44,6 +44,7 @@ class SearchRequests(EngineClient):
             body["sort"] = list(sort)
         if aggs is not None:
             body["aggs"] = dict(aggs)
+
         async def attempt() -> dict[str, Any]:
             with self._errors_translated(f"searching {index!r}"):
                 return dict(self._body(await self._client.search(index=index, body=body)))
@@ -60,6 +61,7 @@ class SearchRequests(EngineClient):
         than a 404: an app that has sent no logs has nothing to find, not an error.
         The body gets the same extra ``total`` key as :meth:`search`.
         """
+
         async def attempt() -> dict[str, Any]:
             with self._errors_translated(f"searching {index!r}"):
                 response = await self._client.search(
