@@ -89,12 +89,33 @@ class CapacityTemplate(_Part):
     flow: FlowCapacity
     kibana: KibanaCapacity
     retention_days: int = Field(ge=1, le=3650, description="Default days logs are kept.")
+    storage_quota: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]*(MiB|GiB|TiB)$")] = Field(
+        description="Bytes of indices one app of this template may add to its group's "
+        'storage quota, e.g. "200GiB": the rate kept for the retention at ~300 B per '
+        "event on disk (docs/deploy.md §8).",
+    )
     placement: Placement = Field(
         Placement.SHARED,
         description="Where groups of this template live: `shared` (the installation's own "
         "cluster) or `dedicated` (a cluster of their own, made by the installation's "
         "dedicated driver).",
     )
+
+    @property
+    def storage_quota_bytes(self) -> int:
+        """:attr:`storage_quota` in bytes.
+
+        >>> _units("200GiB")
+        214748364800
+        """
+        return _units(self.storage_quota)
+
+
+_UNIT_BYTES = {"MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
+
+
+def _units(size: str) -> int:
+    return int(size[:-3]) * _UNIT_BYTES[size[-3:]]
 
 
 def load_templates(directory: Path | str) -> dict[str, CapacityTemplate]:

@@ -43,6 +43,7 @@ from pydantic import (
 )
 
 from barito_common.alerts import AlertChannelSpec, AlertRuleSpec
+from barito_common.redaction import RedactionRuleSpec
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -215,6 +216,11 @@ class AppProfile(_Payload):
     alert_channels: list[AlertChannelSpec] = Field(
         default_factory=list,
         description="The group's channels that the rules name (secrets sealed).",
+    )
+    redaction_rules: list[RedactionRuleSpec] = Field(
+        default_factory=list,
+        description="What the receiver removes or masks in every event before Kafka, "
+        "in order (barito_common.redaction).",
     )
 
     def accepts_secret_hash(self, secret_hash: str, *, now: datetime) -> bool:

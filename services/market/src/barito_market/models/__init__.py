@@ -5,6 +5,7 @@ from barito_market.models.alerts import AlertChannel, AlertHistory, AlertRule
 from barito_market.models.apps import App
 from barito_market.models.audit import AuditEntry
 from barito_market.models.base import Base
+from barito_market.models.governance import DeletionJob, DeletionState, StorageDrop
 from barito_market.models.groups import AppGroup, Membership, MembershipSource, Role
 from barito_market.models.infrastructure import Component, Infrastructure, ProvisioningEvent
 from barito_market.models.usage import UsageMinute
@@ -19,6 +20,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Component",
+    "DeletionJob",
+    "DeletionState",
     "Infrastructure",
     "LoginAttempt",
     "Membership",
@@ -27,6 +30,7 @@ __all__ = [
     "ProvisioningEvent",
     "Role",
     "Session",
+    "StorageDrop",
     "UsageMinute",
     "User",
 ]

@@ -59,6 +59,9 @@ class App(IdMixin, CreatedMixin, Base):
     # kept sealed under the installation key (barito_market.apps.forward_keys);
     # never the plain key. None: the app has no forward key.
     forward_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    # barito_common.redaction.RedactionRuleSpec dumps, in the order they apply.
+    # A list on the app (not a table): every profile publication carries it whole.
+    redaction_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
 
     group: Mapped[AppGroup] = relationship()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from barito_market.models.base import Base, CreatedMixin, IdMixin
+from barito_market.models.base import Base, CreatedMixin, IdMixin, UtcDateTime
 
 __all__ = ["AppGroup", "Membership", "MembershipSource", "Role"]
 
@@ -37,6 +38,12 @@ class AppGroup(IdMixin, CreatedMixin, Base):
     secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # [{"hash": ..., "valid_until": ISO-8601}] — see barito_common.schemas.RetiringSecret.
     retiring_secrets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Bytes the group's indices may hold, set by a superadmin; None: the sum of
+    # its apps' capacity templates' storage_quota (barito_market.storage).
+    storage_quota_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # When the owners were last told the group passed 80 % of its quota;
+    # cleared once it falls back under, so the next crossing tells them again.
+    storage_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="group", cascade="all, delete-orphan", passive_deletes=True
