@@ -29,7 +29,7 @@ from typing import Any
 
 import re2
 
-__all__ = ["BadFilter", "EventFilter", "parse_filter"]
+__all__ = ["BadFilter", "EventFilter", "compile_regex", "parse_filter", "regex_options"]
 
 _REGEX_MAX_MEM = 8 * 1024 * 1024
 _LEVEL_FIELDS = ("level", "severity")
@@ -89,14 +89,20 @@ class EventFilter:
         return self.regex is None or self.regex.search(line) is not None
 
 
-def _compile(pattern: str, max_length: int) -> Any:
-    if len(pattern) > max_length:
-        raise BadFilter(f"regex is {len(pattern)} characters, over the limit of {max_length}")
+def regex_options() -> Any:
+    """RE2 options of every user-given pattern: bounded memory, errors raised, not logged."""
     options = re2.Options()
     options.max_mem = _REGEX_MAX_MEM
     options.log_errors = False
+    return options
+
+
+def compile_regex(pattern: str, max_length: int) -> Any:
+    """``pattern`` compiled by RE2 to match bytes; :class:`BadFilter` saying why it cannot be."""
+    if len(pattern) > max_length:
+        raise BadFilter(f"regex is {len(pattern)} characters, over the limit of {max_length}")
     try:
-        return re2.compile(pattern.encode(), options)
+        return re2.compile(pattern.encode(), regex_options())
     except re2.error as err:
         reason = err.args[0] if err.args else "invalid"
         if isinstance(reason, bytes):
@@ -123,7 +129,7 @@ def parse_filter(
         if len(q) > max_length:
             raise BadFilter(f"q is {len(q)} characters, over the limit of {max_length}")
         substring = q.encode()
-    compiled = None if regex is None else _compile(regex, max_length)
+    compiled = None if regex is None else compile_regex(regex, max_length)
     levels: frozenset[str] = frozenset()
     if level is not None:
         levels = frozenset(part.strip().lower() for part in level.split(",") if part.strip())

@@ -18,22 +18,57 @@ A rule is one of:
 
 A masked value says that it was masked and by which rule: it becomes
 ``[redacted:<rule name>]`` (:func:`mask_for`).
+
+:func:`compile_redactor` checks a list of rules (the market's 422) and
+builds the :class:`Redactor` the receiver applies::
+
+    ValueError
+    └── BadRedactionRule   a rule that cannot be applied; names the rule
+
+How a record is redacted (:meth:`Redactor.apply`), in this order:
+
+1. ``drop`` rules remove their fields;
+2. ``pattern`` and ``detector`` rules, in their list order, mask what they
+   match in every string value at any depth (in objects and lists; keys stay,
+   bytes stay: a msgpack ``bin`` value is not text);
+3. ``mask`` rules replace their fields' values.
+
+Masking fields last means a masked field always reads exactly
+``[redacted:<its rule>]``, never a pattern's mask of the mask's own text; for
+any other record the result is that of applying the rules in list order.
+A missing path does nothing; a dotted path walks nested objects (a key
+holding the dots itself, as ``"user.email"``, wins, as in the tail's filters).
+
+Scanning costs one walk per record and, in the common case where nothing
+matches, one RE2 ``Set`` search over the record's strings joined by
+newlines: a ``Set`` answers for every rule at once. Joining is exact for
+patterns without ``^``, ``$``, ``\\A`` or ``\\z`` (a newline is not a word
+character, so ``\\b`` is unchanged); with such a pattern each string is
+searched alone. An app without rules gets an empty redactor and no walk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import re2
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from barito_common.event_filters import BadFilter, compile_regex, regex_options
+from barito_common.redaction_detectors import DETECTOR_PATTERNS, is_aws_secret, luhn_valid, replacer
 
 __all__ = [
     "DETECTORS",
     "MAX_PATTERN_LENGTH",
     "MAX_RULES_PER_APP",
+    "BadRedactionRule",
     "RedactionKind",
     "RedactionRuleSpec",
+    "Redactor",
+    "compile_redactor",
     "mask_for",
 ]
 
@@ -87,3 +122,205 @@ def mask_for(rule_name: str) -> str:
     '[redacted:card]'
     """
     return f"[redacted:{rule_name}]"
+
+
+class BadRedactionRule(ValueError):
+    """A rule that cannot be applied; the message names it and says what is wrong."""
+
+    def __init__(self, rule_name: str, problem: str) -> None:
+        super().__init__(f"redaction rule {rule_name!r}: {problem}")
+        self.rule_name = rule_name
+
+
+Path = tuple[str, ...]
+_Scanner = tuple[Any, Callable[[Any], bytes]]  # a compiled re2 pattern; re2 has no stubs
+_ANCHORS = ("^", "$", "\\A", "\\z")
+_SET_MAX_MEM = 64 * 1024 * 1024
+_AWS_SECRET_KEY = "aws_secret_access_key"
+
+
+class Redactor:
+    """The compiled rules of one app; :meth:`apply` redacts a record in place."""
+
+    __slots__ = ("_aws_secret_mask", "_card_mask", "_drops", "_masks", "_scan", "rules")
+
+    def __init__(self, rules: Sequence[RedactionRuleSpec], scanners: list[_Scanner]) -> None:
+        self.rules = tuple(rules)
+        self._drops = [_path(r) for r in rules if r.kind is RedactionKind.DROP]
+        self._masks = [(_path(r), mask_for(r.name)) for r in rules if r.kind is RedactionKind.MASK]
+        detectors = {r.detector: r.name for r in rules if r.kind is RedactionKind.DETECTOR}
+        # Cards sent as JSON numbers, and the secret under its own key, are
+        # found by the walk itself: no string holds them.
+        self._card_mask = mask_for(detectors["credit_card"]) if "credit_card" in detectors else None
+        self._aws_secret_mask = mask_for(detectors["aws_key"]) if "aws_key" in detectors else None
+        self._scan = _Scan(rules, scanners) if scanners else None
+
+    @property
+    def is_empty(self) -> bool:
+        """No rules: applying it would change nothing, so callers skip it."""
+        return not self.rules
+
+    def apply(self, record: dict[str, Any]) -> None:
+        """Redact ``record`` in place (see the module docstring for the order)."""
+        for path in self._drops:
+            _drop(record, path)
+        if self._scan is not None:
+            self._scan.record(record, self._card_mask, self._aws_secret_mask)
+        for path, mask in self._masks:
+            _replace(record, path, mask)
+
+
+class _Scan:
+    """The pattern and detector rules of one redactor, searched together."""
+
+    def __init__(self, rules: Sequence[RedactionRuleSpec], scanners: list[_Scanner]) -> None:
+        self.scanners = scanners
+        patterns = [r.pattern or "" for r in rules if r.kind is RedactionKind.PATTERN]
+        self.joinable = not any(anchor in p for p in patterns for anchor in _ANCHORS)
+        self.prefilter = _search_set([s[0].pattern for s in scanners])
+
+    def record(self, record: dict[str, Any], card_mask: str | None, aws_mask: str | None) -> None:
+        holders: list[tuple[Any, Any]] = []
+        texts: list[str] = []
+        stack: list[Any] = [record]
+        while stack:
+            node = stack.pop()
+            items = node.items() if type(node) is dict else enumerate(node)
+            for key, value in items:
+                kind = type(value)
+                if kind is str:
+                    if aws_mask is not None and key == _AWS_SECRET_KEY and is_aws_secret(value):
+                        node[key] = aws_mask
+                        continue
+                    holders.append((node, key))
+                    texts.append(value)
+                elif kind is dict or kind is list:
+                    stack.append(value)
+                elif card_mask is not None and kind is int and _is_card_number(value):
+                    node[key] = card_mask
+        if not texts:
+            return
+        if self.joinable and not self._matches("\n".join(texts)):
+            return
+        for (node, key), text in zip(holders, texts, strict=True):
+            if self._matches(text):
+                node[key] = self.text(text)
+
+    def _matches(self, text: str) -> bool:
+        if self.prefilter is None:
+            return True
+        return self.prefilter.Match(text.encode()) is not None
+
+    def text(self, text: str) -> str:
+        data = text.encode()
+        for regex, replace in self.scanners:
+            data = regex.sub(replace, data)
+        return data.decode()
+
+
+def compile_redactor(rules: Sequence[RedactionRuleSpec]) -> Redactor:
+    """Check every rule and build their :class:`Redactor`; :class:`BadRedactionRule`
+    names the first that cannot be applied (the market answers it as a 422)."""
+    if len(rules) > MAX_RULES_PER_APP:
+        raise BadRedactionRule(
+            rules[MAX_RULES_PER_APP].name,
+            f"an app has at most {MAX_RULES_PER_APP} redaction rules",
+        )
+    seen: set[str] = set()
+    scanners: list[_Scanner] = []
+    for rule in rules:
+        if rule.name in seen:
+            raise BadRedactionRule(rule.name, "another rule of the app has the same name")
+        seen.add(rule.name)
+        scanner = _check(rule)
+        if scanner is not None:
+            scanners.append(scanner)
+    return Redactor(rules, scanners)
+
+
+def _check(rule: RedactionRuleSpec) -> _Scanner | None:
+    kind = rule.kind
+    extra = [
+        name
+        for name, value, wanted in (
+            ("field", rule.field, (RedactionKind.DROP, RedactionKind.MASK)),
+            ("pattern", rule.pattern, (RedactionKind.PATTERN,)),
+            ("detector", rule.detector, (RedactionKind.DETECTOR,)),
+        )
+        if value is not None and kind not in wanted
+    ]
+    if extra:
+        raise BadRedactionRule(rule.name, f"a {kind} rule takes no {' or '.join(extra)}")
+    mask = mask_for(rule.name).encode()
+    if kind in (RedactionKind.DROP, RedactionKind.MASK):
+        if rule.field is None or not all(_path(rule)):
+            raise BadRedactionRule(
+                rule.name, f"a {kind} rule needs a field: a dotted path such as user.email"
+            )
+        return None
+    if kind is RedactionKind.PATTERN:
+        if rule.pattern is None:
+            raise BadRedactionRule(rule.name, "a pattern rule needs a pattern (RE2 syntax)")
+        try:
+            regex = compile_regex(rule.pattern, MAX_PATTERN_LENGTH)
+        except BadFilter as err:
+            raise BadRedactionRule(rule.name, str(err)) from err
+        if regex.search(b"") is not None:
+            raise BadRedactionRule(
+                rule.name, f"pattern {rule.pattern!r} matches the empty string, so it masks nothing"
+            )
+        return regex, replacer(None, mask)
+    if rule.detector not in DETECTOR_PATTERNS:
+        known = ", ".join(sorted(DETECTOR_PATTERNS))
+        raise BadRedactionRule(
+            rule.name, f"unknown detector {rule.detector!r}; the detectors are {known}"
+        )
+    regex = re2.compile(DETECTOR_PATTERNS[rule.detector], regex_options())
+    return regex, replacer(rule.detector, mask)
+
+
+def _search_set(patterns: list[bytes]) -> Any:
+    """One RE2 Set of every scanning pattern, or None if RE2 cannot build it
+    within its memory bound (each string is then scanned rule by rule)."""
+    options = regex_options()
+    options.max_mem = _SET_MAX_MEM
+    found = re2.Set.SearchSet(options)
+    try:
+        for pattern in patterns:
+            found.Add(pattern)
+        found.Compile()
+    except re2.error:
+        return None
+    return found
+
+
+def _is_card_number(value: int) -> bool:
+    return 10**12 <= value < 10**19 and luhn_valid(str(value).encode())
+
+
+def _path(rule: RedactionRuleSpec) -> Path:
+    return tuple((rule.field or "").split("."))
+
+
+def _parent(record: dict[str, Any], path: Path) -> tuple[dict[str, Any], str] | None:
+    joined = ".".join(path)
+    if joined in record:
+        return record, joined
+    node: Any = record
+    for key in path[:-1]:
+        node = node.get(key) if type(node) is dict else None
+    if type(node) is dict and path[-1] in node:
+        return node, path[-1]
+    return None
+
+
+def _drop(record: dict[str, Any], path: Path) -> None:
+    found = _parent(record, path)
+    if found is not None:
+        del found[0][found[1]]
+
+
+def _replace(record: dict[str, Any], path: Path, mask: str) -> None:
+    found = _parent(record, path)
+    if found is not None:
+        found[0][found[1]] = mask
