@@ -41,6 +41,7 @@ from barito_receiver.cluster_producers import ClusterProducers
 from barito_receiver.decode_errors import BodyError
 from barito_receiver.decompression import decompress
 from barito_receiver.idempotency import request_id
+from barito_receiver.redactors import Redactors
 from barito_receiver.settings import ReceiverSettings
 from barito_receiver.token_bucket import RateLimiter
 from barito_receiver.usage import UsageMeter
@@ -56,6 +57,7 @@ class Ingestor:
     producers: ClusterProducers
     limiter: RateLimiter
     usage: UsageMeter
+    redactors: Redactors = field(default_factory=Redactors)
     _spread: itertools.count[int] = field(default_factory=itertools.count)
 
     async def start(self, retry_delay_s: float = 1.0) -> None:
@@ -135,8 +137,16 @@ class Ingestor:
         return await self._deliver(app, chunks, len(events), raw_bytes=raw_bytes, request=request)
 
     def _encode(self, app: AppProfile, events: list[Event], *, json_records: bool) -> list[bytes]:
-        """The chunks of ``events``; 413 for an event over the size limit, 400 for one
-        msgpack cannot hold. ``json_records``: see ``encode_chunks``."""
+        """The chunks of ``events``, redacted by the app's rules; 413 for an event over
+        the size limit, 400 for one msgpack cannot hold, 503 for a rule that cannot be
+        applied. ``json_records``: see ``encode_chunks``."""
+        # Every protocol passes here, so no path reaches Kafka unredacted; the
+        # size limit then applies to what is stored.
+        try:
+            self.redactors.redact(app, events)
+        except ApiError:
+            self.usage.rejected(app.app_id, app.slug, len(events), "redaction")
+            raise
         max_bytes = self.settings.max_event_bytes
         try:
             return encode_chunks(events, max_bytes=max_bytes, json_records=json_records)
