@@ -18,6 +18,7 @@ from barito_market.api import (
     apps,
     audit,
     auth,
+    deletions,
     groups,
     installation,
     oidc,
@@ -39,6 +40,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     for module in (auth, tokens, oidc, groups, apps, status, search, admin, installation, audit):
         router.include_router(module.router)
+    router.include_router(deletions.router)
     router.include_router(alerts.router)
     return router
 

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from barito_common.schemas import ClusterCoordinates
 from barito_market.audit_retention import keep_audit_within_retention
 from barito_market.consumers.runner import ConsumerRunner
+from barito_market.deletions.runner import DeletionRunner, run_deletions
 from barito_market.registry.publisher import Publisher
 from barito_market.registry.sync import publish_group
 from barito_market.search.engines import SearchEngines
@@ -38,11 +40,13 @@ class Observers:
     search_engines: SearchEngines
     consumers: ConsumerRunner
     audit_retention: asyncio.Task[None]
+    deletions: asyncio.Task[None]
 
     async def stop(self) -> None:
-        self.audit_retention.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.audit_retention
+        for task in (self.audit_retention, self.deletions):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.consumers.stop()
         await self.search_engines.close()
 
@@ -68,4 +72,17 @@ async def start_observers(app: FastAPI, settings: MarketSettings) -> Observers:
         ),
         name="audit-retention",
     )
-    return Observers(engines, consumers, retention)
+    deletions = asyncio.create_task(
+        run_deletions(
+            DeletionRunner(
+                app.state.sessionmaker,
+                engines,
+                index_prefix=settings.search.index_prefix,
+                lease=timedelta(seconds=settings.deletion_claim_lease_s),
+                poll_interval_s=settings.deletion_poll_interval_s,
+            ),
+            poll_interval_s=settings.deletion_poll_interval_s,
+        ),
+        name="deletions",
+    )
+    return Observers(engines, consumers, retention, deletions)

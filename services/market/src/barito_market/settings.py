@@ -202,6 +202,20 @@ class MarketSettings(ServiceSettings):
         description="Audit entries older than this many days are deleted (hourly), so the "
         "log, which failed sign-ins by anyone also write to, cannot grow without bound.",
     )
+    deletion_poll_interval_s: float = Field(
+        2.0,
+        gt=0,
+        le=3600,
+        description="How often each market replica looks for a queued deletion job, and "
+        "reads a running one's progress, in seconds.",
+    )
+    deletion_claim_lease_s: float = Field(
+        120.0,
+        ge=5,
+        le=86400,
+        description="How long a replica's claim on a deletion job lasts without renewal; "
+        "a job whose replica died is resumed by another after this many seconds.",
+    )
     capacity_templates_dir: str = Field(
         str(DEFAULT_TEMPLATES_DIR),
         description="Directory of the capacity templates (small.yaml, medium.yaml, ...).",

@@ -8,6 +8,7 @@ Everything is implemented once, on the request style both clients accept
 * :mod:`~barito_common.search.bulk_indexing` — ``bulk_index``;
 * :mod:`~barito_common.search.search_requests` — ``search``, ``search_body``, ``count``;
 * :mod:`~barito_common.search.index_admin` — index templates and indices;
+* :mod:`~barito_common.search.delete_requests` — delete-by-query tasks;
 * this module — the adapter they make up: its lifecycle and the cluster's health.
 
 An engine module only says how to build its client, which exceptions that
@@ -24,6 +25,7 @@ from typing import Any, Self
 
 from barito_common.search.access_failures import diagnose
 from barito_common.search.bulk_indexing import BulkIndexing
+from barito_common.search.delete_requests import DeleteRequests
 from barito_common.search.errors import SearchRequestError, SearchUnavailable
 from barito_common.search.index_admin import IndexAdministration
 from barito_common.search.search_requests import SearchRequests
@@ -35,7 +37,13 @@ __all__ = ["SearchAdapter", "create_search_adapter"]
 _TLS_SUSPICION_S = 1.0
 
 
-class SearchAdapter(BulkIndexing, SearchRequests, IndexAdministration, abc.ABC):
+class SearchAdapter(
+    BulkIndexing,
+    SearchRequests,
+    IndexAdministration,
+    DeleteRequests,
+    abc.ABC,
+):
     """Async access to one search engine; create it with :func:`create_search_adapter`.
 
     Use it as an async context manager, or call :meth:`close` when done::
