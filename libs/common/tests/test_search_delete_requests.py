@@ -142,3 +142,64 @@ async def test_a_batch_over_a_pattern_matching_no_index_deletes_nothing(
     search: SearchAdapter, prefix: str
 ) -> None:
     assert await search.delete_matching_batch(f"{prefix}-none-*", query={"match_all": {}}) == 0
+
+
+class _CannedTasks:
+    """The tasks API of a client, answering one canned body (the engines' documented shapes)."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self._body = body
+
+    async def get(self, *, task_id: str) -> dict[str, Any]:
+        return self._body
+
+
+class _CannedClient:
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.tasks = _CannedTasks(body)
+
+
+def canned(body: dict[str, Any]) -> SearchAdapter:
+    from barito_common.search.opensearch_adapter import OpenSearchAdapter
+
+    return OpenSearchAdapter(_CannedClient(body), settings=SearchSettings(engine="opensearch"))
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {"completed": False, "task": {"status": {"total": 100, "deleted": 40}}},
+            DeleteTaskStatus(False, 100, 40),
+        ),
+        (
+            {
+                "completed": True,
+                "task": {"status": {"total": 100, "deleted": 100}},
+                "response": {"total": 100, "deleted": 100, "failures": []},
+            },
+            DeleteTaskStatus(True, 100, 100),
+        ),
+        (
+            {
+                "completed": True,
+                "response": {
+                    "total": 100,
+                    "deleted": 60,
+                    "failures": [
+                        {"index": "i", "cause": {"type": "x", "reason": "rejected execution"}}
+                    ],
+                },
+            },
+            DeleteTaskStatus(True, 100, 60, "rejected execution"),
+        ),
+        (
+            {"completed": True, "error": {"type": "task_cancelled_exception", "reason": "stop"}},
+            DeleteTaskStatus(True, 0, 0, "stop"),
+        ),
+    ],
+)
+async def test_a_tasks_answer_reads_as_progress_or_the_engines_reason(
+    body: dict[str, Any], expected: DeleteTaskStatus
+) -> None:
+    assert await canned(body).delete_task_status("n:1") == expected
