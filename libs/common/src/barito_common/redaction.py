@@ -203,18 +203,34 @@ class _Scan:
         if self.joinable and not self._matches("\n".join(texts)):
             return
         for (node, key), text in zip(holders, texts, strict=True):
-            if self._matches(text):
-                node[key] = self.text(text)
+            masked = self.text(text)
+            if masked != text:
+                node[key] = masked
 
     def _matches(self, text: str) -> bool:
         if self.prefilter is None:
             return True
         return self.prefilter.Match(text.encode()) is not None
 
+    def _hits(self, data: bytes, after: int = -1) -> list[int]:
+        """The scanners that match ``data``, in rule order, from ``after + 1`` on."""
+        if self.prefilter is None:
+            return list(range(after + 1, len(self.scanners)))
+        return sorted(i for i in self.prefilter.Match(data) or () if i > after)
+
     def text(self, text: str) -> str:
         data = text.encode()
-        for regex, replace in self.scanners:
-            data = regex.sub(replace, data)
+        hits = self._hits(data)
+        if not hits:
+            return text
+        while hits:
+            index = hits.pop(0)
+            regex, replace = self.scanners[index]
+            masked = regex.sub(replace, data)
+            if masked != data:
+                # A mask is new text: which later rules match may have changed.
+                data = masked
+                hits = self._hits(data, after=index)
         return data.decode()
 
 
