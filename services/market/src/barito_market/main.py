@@ -22,6 +22,7 @@ from barito_market.api import (
     groups,
     installation,
     oidc,
+    redactions,
     search,
     status,
     tokens,
@@ -42,6 +43,7 @@ def api_router() -> APIRouter:
         router.include_router(module.router)
     router.include_router(deletions.router)
     router.include_router(alerts.router)
+    router.include_router(redactions.router)
     return router
 
 

@@ -9,6 +9,7 @@ from barito_common.schemas import AppProfile, ClusterCoordinates
 from barito_market.alerts.specs import profile_alerts
 from barito_market.apps.secret_rotation import live_retiring
 from barito_market.models import App, AppGroup
+from barito_market.redactions.specs import redaction_specs
 
 __all__ = ["app_profile"]
 
@@ -32,7 +33,8 @@ def app_profile(
     back to the installation's cluster.
 
     The app's alert rules travel with it, and the group's channels they
-    name, secrets sealed (barito_market.alerts).
+    name, secrets sealed (barito_market.alerts), and its redaction rules in
+    the order the receiver applies them (barito_market.redactions).
     """
     alert_rules, alert_channels = profile_alerts(app, group)
     return AppProfile(
@@ -56,4 +58,5 @@ def app_profile(
         cluster=cluster,
         alert_rules=alert_rules,
         alert_channels=alert_channels,
+        redaction_rules=redaction_specs(app),
     )
