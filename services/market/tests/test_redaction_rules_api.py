@@ -7,6 +7,7 @@ refused with a 422 naming the field at fault, a taken name with a 409.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -278,4 +279,23 @@ async def test_members_read_outsiders_see_nothing_and_a_read_only_token_changes_
     still = await market.client.get(listing, headers=owner)
     assert [(r["id"], r["detector"]) for r in still.json()["rules"]] == [
         (made.json()["id"], "credit_card")
+    ]
+
+
+async def test_rules_made_at_the_same_moment_are_all_kept(
+    market: Market, users: dict[str, MarketUser], stack: Any
+) -> None:
+    slug = await new_app(market, users)
+    url = f"/api/v1/apps/{slug}/redactions"
+    bodies = [{"name": f"f{n}", "kind": "drop", "field": f"f{n}"} for n in range(6)]
+
+    made = await asyncio.gather(
+        *(market.client.post(url, headers=users["owner"].headers, json=body) for body in bodies)
+    )
+
+    assert [m.status_code for m in made] == [201] * 6, [m.text for m in made]
+    listed = await market.client.get(url, headers=users["owner"].headers)
+    assert sorted(r["name"] for r in listed.json()["rules"]) == [f"f{n}" for n in range(6)]
+    assert sorted(await published_rules(market, stack, slug)) == [
+        (f"f{n}", "drop") for n in range(6)
     ]
