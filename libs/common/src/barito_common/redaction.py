@@ -133,6 +133,7 @@ class BadRedactionRule(ValueError):
 
 
 Path = tuple[str, ...]
+_Field = tuple[str, Path, str]  # the path joined, its parents' keys, its last key
 _Scanner = tuple[Any, Callable[[Any], bytes]]  # a compiled re2 pattern; re2 has no stubs
 _ANCHORS = ("^", "$", "\\A", "\\z")
 _SET_MAX_MEM = 64 * 1024 * 1024
@@ -142,12 +143,26 @@ _AWS_SECRET_KEY = "aws_secret_access_key"
 class Redactor:
     """The compiled rules of one app; :meth:`apply` redacts a record in place."""
 
-    __slots__ = ("_aws_secret_mask", "_card_mask", "_drops", "_masks", "_scan", "rules")
+    __slots__ = (
+        "_aws_secret_mask",
+        "_card_mask",
+        "_drops",
+        "_field_keys",
+        "_masks",
+        "_scan",
+        "rules",
+    )
 
     def __init__(self, rules: Sequence[RedactionRuleSpec], scanners: list[_Scanner]) -> None:
         self.rules = tuple(rules)
-        self._drops = [_path(r) for r in rules if r.kind is RedactionKind.DROP]
-        self._masks = [(_path(r), mask_for(r.name)) for r in rules if r.kind is RedactionKind.MASK]
+        self._drops = [_field(r) for r in rules if r.kind is RedactionKind.DROP]
+        self._masks = [(_field(r), mask_for(r.name)) for r in rules if r.kind is RedactionKind.MASK]
+        # The top-level keys a field rule can reach: a record with none of them
+        # is left alone by every field rule at the cost of one set check.
+        fields = [*self._drops, *(field for field, _ in self._masks)]
+        self._field_keys = frozenset(
+            key for joined, parents, last in fields for key in (joined, (*parents, last)[0])
+        )
         detectors = {r.detector: r.name for r in rules if r.kind is RedactionKind.DETECTOR}
         # Cards sent as JSON numbers, and the secret under its own key, are
         # found by the walk itself: no string holds them.
@@ -162,12 +177,15 @@ class Redactor:
 
     def apply(self, record: dict[str, Any]) -> None:
         """Redact ``record`` in place (see the module docstring for the order)."""
-        for path in self._drops:
-            _drop(record, path)
+        fields = bool(self._field_keys) and not self._field_keys.isdisjoint(record)
+        if fields:
+            for field in self._drops:
+                _drop(record, field)
         if self._scan is not None:
             self._scan.record(record, self._card_mask, self._aws_secret_mask)
-        for path, mask in self._masks:
-            _replace(record, path, mask)
+        if fields:
+            for field, mask in self._masks:
+                _replace(record, field, mask)
 
 
 class _Scan:
@@ -180,7 +198,9 @@ class _Scan:
         self.prefilter = _search_set([s[0].pattern for s in scanners])
 
     def record(self, record: dict[str, Any], card_mask: str | None, aws_mask: str | None) -> None:
-        holders: list[tuple[Any, Any]] = []
+        # Most records hold nothing to mask: the first walk only gathers the
+        # strings (and masks the odd card number or AWS secret it meets); a
+        # second walk, replacing strings, runs only for a record that matched.
         texts: list[str] = []
         stack: list[Any] = [record]
         while stack:
@@ -191,21 +211,26 @@ class _Scan:
                 if kind is str:
                     if aws_mask is not None and key == _AWS_SECRET_KEY and is_aws_secret(value):
                         node[key] = aws_mask
-                        continue
-                    holders.append((node, key))
-                    texts.append(value)
+                    else:
+                        texts.append(value)
                 elif kind is dict or kind is list:
                     stack.append(value)
                 elif card_mask is not None and kind is int and _is_card_number(value):
                     node[key] = card_mask
-        if not texts:
+        if not texts or (self.joinable and not self._matches("\n".join(texts))):
             return
-        if self.joinable and not self._matches("\n".join(texts)):
-            return
-        for (node, key), text in zip(holders, texts, strict=True):
-            masked = self.text(text)
-            if masked != text:
-                node[key] = masked
+        stack = [record]
+        while stack:
+            node = stack.pop()
+            items = node.items() if type(node) is dict else enumerate(node)
+            for key, value in items:
+                kind = type(value)
+                if kind is str:
+                    masked = self.text(value)
+                    if masked is not value:
+                        node[key] = masked
+                elif kind is dict or kind is list:
+                    stack.append(value)
 
     def _matches(self, text: str) -> bool:
         if self.prefilter is None:
@@ -318,25 +343,34 @@ def _path(rule: RedactionRuleSpec) -> Path:
     return tuple((rule.field or "").split("."))
 
 
-def _parent(record: dict[str, Any], path: Path) -> tuple[dict[str, Any], str] | None:
-    joined = ".".join(path)
+def _field(rule: RedactionRuleSpec) -> _Field:
+    path = _path(rule)
+    return ".".join(path), path[:-1], path[-1]
+
+
+def _parent(record: dict[str, Any], field: _Field) -> tuple[dict[str, Any], str] | None:
+    # Runs for every record and rule, most often finding nothing: the cheap
+    # checks come first and nothing is built per call.
+    joined, parents, last = field
     if joined in record:
         return record, joined
+    if not parents:
+        return None
     node: Any = record
-    for key in path[:-1]:
-        node = node.get(key) if type(node) is dict else None
-    if type(node) is dict and path[-1] in node:
-        return node, path[-1]
-    return None
+    for key in parents:
+        node = node.get(key)
+        if type(node) is not dict:
+            return None
+    return (node, last) if last in node else None
 
 
-def _drop(record: dict[str, Any], path: Path) -> None:
-    found = _parent(record, path)
+def _drop(record: dict[str, Any], field: _Field) -> None:
+    found = _parent(record, field)
     if found is not None:
         del found[0][found[1]]
 
 
-def _replace(record: dict[str, Any], path: Path, mask: str) -> None:
-    found = _parent(record, path)
+def _replace(record: dict[str, Any], field: _Field, mask: str) -> None:
+    found = _parent(record, field)
     if found is not None:
         found[0][found[1]] = mask
