@@ -107,7 +107,8 @@ async def create_deletion(
     "/{slug}/deletions",
     response_model=DeletionJobsPublic,
     responses={401: _ERRORS[401], 404: _ERRORS[404]},
-    description="The app's deletion jobs, newest first, with their progress.",
+    description=f"The app's {jobs.LISTED_JOBS} newest deletion jobs, newest first, with their "
+    "progress.",
 )
 async def list_deletions(slug: str, user: CurrentUserDep, session: SessionDep) -> Any:
     """The app's deletion jobs (any member)."""

@@ -107,8 +107,13 @@ async def create_job(
         query=scope.text,
     )
     await session.commit()
-    await session.refresh(job)
+    # Not refreshed: a replica may claim the job at once, and the answer is
+    # the job as it was queued (its state, not the runner's).
     return job
+
+
+LISTED_JOBS = 100
+"""The newest jobs an app's list shows; older ones stay readable by id and in the audit log."""
 
 
 async def list_jobs(session: AsyncSession, app: App) -> list[DeletionJob]:
@@ -116,6 +121,7 @@ async def list_jobs(session: AsyncSession, app: App) -> list[DeletionJob]:
         select(DeletionJob)
         .where(DeletionJob.app_id == app.id)
         .order_by(DeletionJob.created_at.desc(), DeletionJob.id)
+        .limit(LISTED_JOBS)
     )
     return list(rows)
 

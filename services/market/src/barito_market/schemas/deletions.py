@@ -50,4 +50,4 @@ class DeletionJobPublic(BaseModel):
 
 
 class DeletionJobsPublic(BaseModel):
-    jobs: list[DeletionJobPublic] = Field(description="Newest first.")
+    jobs: list[DeletionJobPublic] = Field(description="Newest first, at most the 100 newest.")
