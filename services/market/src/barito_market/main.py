@@ -25,6 +25,7 @@ from barito_market.api import (
     redactions,
     search,
     status,
+    storage,
     tokens,
 )
 from barito_market.client_address import ClientAddressMiddleware
@@ -43,6 +44,7 @@ def api_router() -> APIRouter:
         router.include_router(module.router)
     router.include_router(deletions.router)
     router.include_router(alerts.router)
+    router.include_router(storage.router)
     router.include_router(redactions.router)
     return router
 

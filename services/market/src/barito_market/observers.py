@@ -1,4 +1,5 @@
-"""What the market runs beside its routes: the search clients, the consumers, audit retention.
+"""What the market runs beside its routes: the search clients, the consumers, audit retention,
+the storage check.
 
 Started and stopped by the market's lifespan (one line each), after the
 database is migrated and the publisher started::
@@ -31,6 +32,7 @@ from barito_market.registry.publisher import Publisher
 from barito_market.registry.sync import publish_group
 from barito_market.search.engines import SearchEngines
 from barito_market.settings import MarketSettings
+from barito_market.storage.checks import keep_storage_within_limits
 
 __all__ = ["Observers", "start_observers"]
 
@@ -40,10 +42,11 @@ class Observers:
     search_engines: SearchEngines
     consumers: ConsumerRunner
     audit_retention: asyncio.Task[None]
+    storage_check: asyncio.Task[None]
     deletions: asyncio.Task[None]
 
     async def stop(self) -> None:
-        for task in (self.audit_retention, self.deletions):
+        for task in (self.audit_retention, self.storage_check, self.deletions):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -72,6 +75,10 @@ async def start_observers(app: FastAPI, settings: MarketSettings) -> Observers:
         ),
         name="audit-retention",
     )
+    storage_check = asyncio.create_task(
+        keep_storage_within_limits(app.state.sessionmaker, engines, app.state.templates, settings),
+        name="storage-check",
+    )
     deletions = asyncio.create_task(
         run_deletions(
             DeletionRunner(
@@ -85,4 +92,4 @@ async def start_observers(app: FastAPI, settings: MarketSettings) -> Observers:
         ),
         name="deletions",
     )
-    return Observers(engines, consumers, retention, deletions)
+    return Observers(engines, consumers, retention, storage_check, deletions)

@@ -202,6 +202,13 @@ class MarketSettings(ServiceSettings):
         description="Audit entries older than this many days are deleted (hourly), so the "
         "log, which failed sign-ins by anyone also write to, cannot grow without bound.",
     )
+    storage_check_interval_s: float = Field(
+        300,
+        gt=0,
+        description="How often the groups' storage is measured against their limits: at 80 % "
+        "the owners are told, over the limit the oldest daily indices are dropped. One "
+        "market replica at a time checks (a Postgres advisory lock).",
+    )
     deletion_poll_interval_s: float = Field(
         2.0,
         gt=0,
