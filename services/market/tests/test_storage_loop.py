@@ -13,6 +13,7 @@ import pytest
 from barito_common.search import create_search_adapter
 from barito_common.search.index_template import index_template_body, template_name
 from barito_common.settings import SearchSettings
+from barito_market.storage.checks import check_storage_once, storage_lock
 from barito_testing.market import Market, market_on_postgres
 
 
@@ -66,3 +67,27 @@ async def test_the_running_loop_drops_an_over_limit_groups_oldest_index_and_keep
         finally:
             await search.delete_index(f"{prefix}-*")
             await search.delete_index_template(template_name(prefix))
+
+
+async def test_while_one_replica_holds_the_storage_lock_another_skips_its_pass(
+    market: Market,
+) -> None:
+    async def check() -> object:
+        return await check_storage_once(
+            market.sessionmaker,
+            market.app.state.search_engines,
+            market.app.state.templates,
+            market.settings,
+        )
+
+    async with asyncio.timeout(30):
+        while True:
+            # The market's own loop may be in a pass: wait for the lock like a replica would.
+            async with storage_lock(market.sessionmaker) as held:
+                if held:
+                    assert await check() is None
+                    break
+            await asyncio.sleep(0.05)
+    async with asyncio.timeout(30):
+        while await check() is None:
+            await asyncio.sleep(0.05)

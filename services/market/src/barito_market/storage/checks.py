@@ -41,6 +41,7 @@ __all__ = [
     "check_storage_once",
     "keep_storage_within_limits",
     "measure",
+    "storage_lock",
 ]
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ async def check_group(
 
 
 @asynccontextmanager
-async def _storage_lock(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[bool]:
+async def storage_lock(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[bool]:
     """Whether this replica holds the storage lock, held until the block ends."""
     async with sessionmaker() as session:
         if session.get_bind().dialect.name != "postgresql":
@@ -138,7 +139,7 @@ async def check_storage_once(
 
     A group whose engine does not answer is skipped (logged); the others go on.
     """
-    async with _storage_lock(sessionmaker) as held:
+    async with storage_lock(sessionmaker) as held:
         if not held:
             return None
         async with sessionmaker() as session:
