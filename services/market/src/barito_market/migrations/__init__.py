@@ -25,7 +25,7 @@ __all__ = ["alembic_config", "downgrade", "upgrade", "upgrade_engine"]
 
 _HERE = Path(__file__).resolve().parent
 # A fixed 64-bit key of the Postgres advisory lock that serialises upgrades
-# ("barito-m" in ASCII); nothing else in the market takes advisory locks.
+# ("barito-m" in ASCII); the storage check (barito_market.storage.checks) takes another key.
 _MIGRATION_LOCK_KEY = 0x62617269746F2D6D
 
 
