@@ -39,17 +39,16 @@ any other record the result is that of applying the rules in list order.
 A missing path does nothing; a dotted path walks nested objects (a key
 holding the dots itself, as ``"user.email"``, wins, as in the tail's filters).
 
-Scanning costs one walk per record and, in the common case where nothing
-matches, one RE2 ``Set`` search over the record's strings joined by
-newlines: a ``Set`` answers for every rule at once. Joining is exact for
-patterns without ``^``, ``$``, ``\\A`` or ``\\z`` (a newline is not a word
-character, so ``\\b`` is unchanged); with such a pattern each string is
-searched alone. An app without rules gets an empty redactor and no walk.
+Also masked: a card number sent as a JSON number (credit_card) and a
+40-character secret under the key ``aws_secret_access_key`` (aws_key).
+Scanning a batch of records (:meth:`Redactor.apply_all`) walks each record
+once and, when nothing matches, searches all their strings in one RE2 pass
+(:mod:`barito_common.redaction_scan`). An app without rules gets an empty redactor and no walk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -58,7 +57,8 @@ import re2
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from barito_common.event_filters import BadFilter, compile_regex, regex_options
-from barito_common.redaction_detectors import DETECTOR_PATTERNS, is_aws_secret, luhn_valid, replacer
+from barito_common.redaction_detectors import DETECTOR_PATTERNS, replacer
+from barito_common.redaction_scan import Scanner, StringScan
 
 __all__ = [
     "DETECTORS",
@@ -134,18 +134,12 @@ class BadRedactionRule(ValueError):
 
 Path = tuple[str, ...]
 _Field = tuple[str, Path, str]  # the path joined, its parents' keys, its last key
-_Scanner = tuple[Any, Callable[[Any], bytes]]  # a compiled re2 pattern; re2 has no stubs
-_ANCHORS = ("^", "$", "\\A", "\\z")
-_SET_MAX_MEM = 64 * 1024 * 1024
-_AWS_SECRET_KEY = "aws_secret_access_key"
 
 
 class Redactor:
     """The compiled rules of one app; :meth:`apply` redacts a record in place."""
 
     __slots__ = (
-        "_aws_secret_mask",
-        "_card_mask",
         "_drops",
         "_field_keys",
         "_masks",
@@ -153,7 +147,7 @@ class Redactor:
         "rules",
     )
 
-    def __init__(self, rules: Sequence[RedactionRuleSpec], scanners: list[_Scanner]) -> None:
+    def __init__(self, rules: Sequence[RedactionRuleSpec], scanners: list[Scanner]) -> None:
         self.rules = tuple(rules)
         self._drops = [_field(r) for r in rules if r.kind is RedactionKind.DROP]
         self._masks = [(_field(r), mask_for(r.name)) for r in rules if r.kind is RedactionKind.MASK]
@@ -164,11 +158,18 @@ class Redactor:
             key for joined, parents, last in fields for key in (joined, (*parents, last)[0])
         )
         detectors = {r.detector: r.name for r in rules if r.kind is RedactionKind.DETECTOR}
-        # Cards sent as JSON numbers, and the secret under its own key, are
-        # found by the walk itself: no string holds them.
-        self._card_mask = mask_for(detectors["credit_card"]) if "credit_card" in detectors else None
-        self._aws_secret_mask = mask_for(detectors["aws_key"]) if "aws_key" in detectors else None
-        self._scan = _Scan(rules, scanners) if scanners else None
+        self._scan = (
+            StringScan(
+                scanners,
+                [r.pattern for r in rules if r.pattern is not None],
+                card_mask=mask_for(detectors["credit_card"])
+                if "credit_card" in detectors
+                else None,
+                aws_secret_mask=mask_for(detectors["aws_key"]) if "aws_key" in detectors else None,
+            )
+            if scanners
+            else None
+        )
 
     @property
     def is_empty(self) -> bool:
@@ -177,86 +178,23 @@ class Redactor:
 
     def apply(self, record: dict[str, Any]) -> None:
         """Redact ``record`` in place (see the module docstring for the order)."""
-        fields = bool(self._field_keys) and not self._field_keys.isdisjoint(record)
-        if fields:
-            for field in self._drops:
-                _drop(record, field)
+        self.apply_all((record,))
+
+    def apply_all(self, records: Sequence[dict[str, Any]]) -> None:
+        """Redact each of ``records`` in place; their strings are searched together."""
+        keys = self._field_keys
+        if keys and self._drops:
+            for record in records:
+                if not keys.isdisjoint(record):
+                    for field in self._drops:
+                        _drop(record, field)
         if self._scan is not None:
-            self._scan.record(record, self._card_mask, self._aws_secret_mask)
-        if fields:
-            for field, mask in self._masks:
-                _replace(record, field, mask)
-
-
-class _Scan:
-    """The pattern and detector rules of one redactor, searched together."""
-
-    def __init__(self, rules: Sequence[RedactionRuleSpec], scanners: list[_Scanner]) -> None:
-        self.scanners = scanners
-        patterns = [r.pattern or "" for r in rules if r.kind is RedactionKind.PATTERN]
-        self.joinable = not any(anchor in p for p in patterns for anchor in _ANCHORS)
-        self.prefilter = _search_set([s[0].pattern for s in scanners])
-
-    def record(self, record: dict[str, Any], card_mask: str | None, aws_mask: str | None) -> None:
-        # Most records hold nothing to mask: the first walk only gathers the
-        # strings (and masks the odd card number or AWS secret it meets); a
-        # second walk, replacing strings, runs only for a record that matched.
-        texts: list[str] = []
-        stack: list[Any] = [record]
-        while stack:
-            node = stack.pop()
-            items = node.items() if type(node) is dict else enumerate(node)
-            for key, value in items:
-                kind = type(value)
-                if kind is str:
-                    if aws_mask is not None and key == _AWS_SECRET_KEY and is_aws_secret(value):
-                        node[key] = aws_mask
-                    else:
-                        texts.append(value)
-                elif kind is dict or kind is list:
-                    stack.append(value)
-                elif card_mask is not None and kind is int and _is_card_number(value):
-                    node[key] = card_mask
-        if not texts or (self.joinable and not self._matches("\n".join(texts))):
-            return
-        stack = [record]
-        while stack:
-            node = stack.pop()
-            items = node.items() if type(node) is dict else enumerate(node)
-            for key, value in items:
-                kind = type(value)
-                if kind is str:
-                    masked = self.text(value)
-                    if masked is not value:
-                        node[key] = masked
-                elif kind is dict or kind is list:
-                    stack.append(value)
-
-    def _matches(self, text: str) -> bool:
-        if self.prefilter is None:
-            return True
-        return self.prefilter.Match(text.encode()) is not None
-
-    def _hits(self, data: bytes, after: int = -1) -> list[int]:
-        """The scanners that match ``data``, in rule order, from ``after + 1`` on."""
-        if self.prefilter is None:
-            return list(range(after + 1, len(self.scanners)))
-        return sorted(i for i in self.prefilter.Match(data) or () if i > after)
-
-    def text(self, text: str) -> str:
-        data = text.encode()
-        hits = self._hits(data)
-        if not hits:
-            return text
-        while hits:
-            index = hits.pop(0)
-            regex, replace = self.scanners[index]
-            masked = regex.sub(replace, data)
-            if masked != data:
-                # A mask is new text: which later rules match may have changed.
-                data = masked
-                hits = self._hits(data, after=index)
-        return data.decode()
+            self._scan.records(records)
+        if keys and self._masks:
+            for record in records:
+                if not keys.isdisjoint(record):
+                    for field, mask in self._masks:
+                        _replace(record, field, mask)
 
 
 def compile_redactor(rules: Sequence[RedactionRuleSpec]) -> Redactor:
@@ -268,7 +206,7 @@ def compile_redactor(rules: Sequence[RedactionRuleSpec]) -> Redactor:
             f"an app has at most {MAX_RULES_PER_APP} redaction rules",
         )
     seen: set[str] = set()
-    scanners: list[_Scanner] = []
+    scanners: list[Scanner] = []
     for rule in rules:
         if rule.name in seen:
             raise BadRedactionRule(rule.name, "another rule of the app has the same name")
@@ -279,7 +217,7 @@ def compile_redactor(rules: Sequence[RedactionRuleSpec]) -> Redactor:
     return Redactor(rules, scanners)
 
 
-def _check(rule: RedactionRuleSpec) -> _Scanner | None:
+def _check(rule: RedactionRuleSpec) -> Scanner | None:
     kind = rule.kind
     extra = [
         name
@@ -318,25 +256,6 @@ def _check(rule: RedactionRuleSpec) -> _Scanner | None:
         )
     regex = re2.compile(DETECTOR_PATTERNS[rule.detector], regex_options())
     return regex, replacer(rule.detector, mask)
-
-
-def _search_set(patterns: list[bytes]) -> Any:
-    """One RE2 Set of every scanning pattern, or None if RE2 cannot build it
-    within its memory bound (each string is then scanned rule by rule)."""
-    options = regex_options()
-    options.max_mem = _SET_MAX_MEM
-    found = re2.Set.SearchSet(options)
-    try:
-        for pattern in patterns:
-            found.Add(pattern)
-        found.Compile()
-    except re2.error:
-        return None
-    return found
-
-
-def _is_card_number(value: int) -> bool:
-    return 10**12 <= value < 10**19 and luhn_valid(str(value).encode())
 
 
 def _path(rule: RedactionRuleSpec) -> Path:

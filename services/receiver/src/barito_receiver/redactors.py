@@ -42,13 +42,9 @@ class Redactors:
         rules = app.redaction_rules
         if not rules:
             return
-        redactor = self._for(app, rules)
-        apply = redactor.apply
-        for event in events:
-            record = event.record
-            # Anything else is refused by the chunk codec a moment later.
-            if type(record) is dict:
-                apply(record)
+        # Anything but a dict is refused by the chunk codec a moment later.
+        records = [event.record for event in events if type(event.record) is dict]
+        self._for(app, rules).apply_all(records)
 
     def _for(self, app: AppProfile, rules: list[RedactionRuleSpec]) -> Redactor:
         cached = self._compiled.get(app.app_id)
