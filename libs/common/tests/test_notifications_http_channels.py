@@ -150,3 +150,32 @@ async def test_a_pagerduty_refusal_names_the_status_without_the_routing_key() ->
     assert result.error == (
         f'HTTP 400 from {receiver.url}: {{"status":"invalid event","message":"bad key [secret]"}}'
     )
+
+
+async def test_a_group_notice_names_no_app_and_counts_no_events() -> None:
+    """The storage quota's 80 % notice is about a group: no dangling "on " and
+    no "0 matching events in the last 0 s" in what a person reads."""
+    notification = sample_notification(
+        rule_name="Storage of the group 'shop' at 85 % of its limit",
+        app="",
+        count=0,
+        window_s=0,
+        samples=[],
+        severity=AlertSeverity.WARNING,
+    )
+    async with webhook_receiver() as receiver:
+        result = await deliver(
+            slack_channel(f"{receiver.url}/T0/B0/slack-token"),
+            notification,
+            opener=OPENER,
+            private_targets=True,
+            smtp=NO_SMTP,
+        )
+        [body] = await receiver.wait_for(1)
+
+    assert result.delivered
+    assert body["text"] == (
+        "FIRING warning: Storage of the group 'shop' at 85 % of its limit — "
+        "a notice about the group, not a count of events"
+    )
+    assert body["blocks"][1]["fields"][1]["text"] == "*Group*\nshop"

@@ -36,6 +36,13 @@ def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _where(notification: Notification) -> str:
+    group = _escaped(notification.group)
+    if not notification.app:  # a notice about the whole group
+        return f"*Group*\n{group}"
+    return f"*App*\n{_escaped(notification.app)} ({group})"
+
+
 def slack_body(notification: Notification) -> dict[str, Any]:
     title = headline(notification)
     blocks: list[dict[str, Any]] = [
@@ -44,10 +51,7 @@ def slack_body(notification: Notification) -> dict[str, Any]:
             "type": "section",
             "fields": [
                 {"type": "mrkdwn", "text": f"*Rule*\n{_escaped(notification.rule_name)}"},
-                {
-                    "type": "mrkdwn",
-                    "text": f"*App*\n{_escaped(notification.app)} ({_escaped(notification.group)})",
-                },
+                {"type": "mrkdwn", "text": _where(notification)},
                 {"type": "mrkdwn", "text": f"*Severity*\n{notification.severity}"},
                 {"type": "mrkdwn", "text": f"*Matching events*\n{count_words(notification)}"},
             ],

@@ -24,14 +24,22 @@ _STATE = {
 
 
 def headline(notification: Notification) -> str:
-    """``FIRING critical: <rule> on <app>`` (``TEST`` first when sent by "send test")."""
+    """``FIRING critical: <rule> on <app>`` (``TEST`` first when sent by "send test").
+
+    A notice about a whole group (its storage quota) names no app.
+    """
     state = _STATE[AlertTransition(notification.transition)]
-    text = f"{state} {notification.severity}: {notification.rule_name} on {notification.app}"
+    text = f"{state} {notification.severity}: {notification.rule_name}"
+    if notification.app:
+        text = f"{text} on {notification.app}"
     return f"TEST {text}" if notification.test else text
 
 
 def count_words(notification: Notification) -> str:
-    """``12 matching events in the last 5 min``."""
+    """``12 matching events in the last 5 min``; a notice that counts no events
+    over no window (a group's storage quota) says so instead."""
+    if notification.window_s == 0:
+        return "a notice about the group, not a count of events"
     noun = "event" if notification.count == 1 else "events"
     return f"{notification.count} matching {noun} in the last {window_words(notification.window_s)}"
 
