@@ -14,6 +14,7 @@ import { GroupsPage } from "./pages/GroupsPage";
 import { LoginPage } from "./pages/LoginPage";
 import { LogsPage } from "./pages/LogsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { RedactionRulesPage } from "./pages/RedactionRulesPage";
 import { RegisterAppPage } from "./pages/RegisterAppPage";
 import { TailPage } from "./pages/TailPage";
 import { TokensPage } from "./pages/TokensPage";
@@ -41,6 +42,7 @@ createRoot(root).render(
             <Route path="/apps/:slug/tail" element={<TailPage />} />
             <Route path="/apps/:slug/alerts" element={<AlertRulesPage />} />
             <Route path="/apps/:slug/alerts/history" element={<AlertHistoryPage />} />
+            <Route path="/apps/:slug/redactions" element={<RedactionRulesPage />} />
             <Route path="/admin" element={<AdminPage />} />
             <Route path="/admin/audit" element={<AdminAuditPage />} />
             <Route path="/account/tokens" element={<TokensPage />} />

@@ -27,6 +27,9 @@ export type Token = Schemas["TokenPublic"];
 export type TokenCreated = Schemas["TokenCreated"];
 export type AuditEntry = Schemas["AuditEntryPublic"];
 export type AuditPage = Schemas["AuditPage"];
+export type Redaction = Schemas["RedactionPublic"];
+export type DeletionJob = Schemas["DeletionJobPublic"];
+export type GroupStorage = Schemas["StoragePublic"];
 
 const CSRF_COOKIE = "barito_csrf";
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -720,6 +720,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{slug}/deletions/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Deletion
+         * @description How many events a deletion request would delete now, counted as the log search counts them, and the daily indices it would drop whole (a range covering their entire UTC day, without a query). Deletes nothing. The range is start inclusive, end exclusive (an end later than now is taken as now); the query is the log search's, so exactly what the search shows for the same range and query is deleted, and never another app's logs.
+         */
+        post: operations["preview_deletion_api_v1_apps__slug__deletions_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{slug}/deletions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deletions
+         * @description The app's 100 newest deletion jobs, newest first, with their progress.
+         */
+        get: operations["list_deletions_api_v1_apps__slug__deletions_get"];
+        put?: never;
+        /**
+         * Create Deletion
+         * @description Queue a job deleting the app's events in a time range (optionally only those a query matches) on every engine holding them. A market replica runs it in the background: follow it with GET. Irreversible; audited on request and on completion. The range is start inclusive, end exclusive (an end later than now is taken as now); the query is the log search's, so exactly what the search shows for the same range and query is deleted, and never another app's logs.
+         */
+        post: operations["create_deletion_api_v1_apps__slug__deletions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{slug}/deletions/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Deletion
+         * @description One deletion job: its state, total, events deleted so far, dropped indices and, if it failed, the engine's reason.
+         */
+        get: operations["read_deletion_api_v1_apps__slug__deletions__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups/{slug}/alert-channels": {
         parameters: {
             query?: never;
@@ -858,6 +922,78 @@ export interface paths {
          * @description Change a rule (null clears renotify_s or muted_until); its state starts afresh.
          */
         patch: operations["change_rule_api_v1_apps__slug__alerts__rule_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/groups/{group_slug}/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Storage
+         * @description The group's storage limit, the bytes its apps' daily indices hold now (primary shards), each app's share, and the indices dropped for the limit in the last 30 days, newest first. At 80 % `warning` is true and the group's alert channels are told once; over the limit the oldest daily indices are dropped at the next check, never today's (UTC). Any member of the group; superadmins see every group.
+         */
+        get: operations["get_storage_api_v1_groups__group_slug__storage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set Storage Limit
+         * @description Set the group's storage limit in bytes (primary shards), or with null return it to the sum of its live apps' capacity templates' storage_quota. Superadmins only; the next storage check enforces it. Answers as GET does.
+         */
+        patch: operations["set_storage_limit_api_v1_groups__group_slug__storage_patch"];
+        trace?: never;
+    };
+    "/api/v1/apps/{slug}/redactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Redactions
+         * @description The app's redaction rules in the order they apply, and the built-in detectors.
+         */
+        get: operations["list_redactions_api_v1_apps__slug__redactions_get"];
+        put?: never;
+        /**
+         * Create Redaction
+         * @description Add a rule, applied after the others; receivers apply it within seconds.
+         */
+        post: operations["create_redaction_api_v1_apps__slug__redactions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{slug}/redactions/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Redaction
+         * @description Delete a rule; receivers stop applying it within seconds.
+         */
+        delete: operations["delete_redaction_api_v1_apps__slug__redactions__rule_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change Redaction
+         * @description Change a rule's fields (a new kind clears what it does not use), or move it (position).
+         */
+        patch: operations["change_redaction_api_v1_apps__slug__redactions__rule_id__patch"];
         trace?: never;
     };
 }
@@ -1329,6 +1465,21 @@ export interface components {
              */
             generated_at: string;
         };
+        /** AppStoragePublic */
+        AppStoragePublic: {
+            /** Slug */
+            slug: string;
+            /**
+             * Bytes
+             * @description Bytes of the app's daily indices (primary shards).
+             */
+            bytes: number;
+            /**
+             * Indices
+             * @description How many daily indices the app has.
+             */
+            indices: number;
+        };
         /** AppUpdate */
         AppUpdate: {
             /**
@@ -1450,6 +1601,11 @@ export interface components {
              * @description Default days logs are kept.
              */
             retention_days: number;
+            /**
+             * Storage Quota
+             * @description Bytes of indices one app of this template may add to its group's storage quota, e.g. "200GiB": the rate kept for the retention at ~300 B per event on disk (docs/deploy.md §8).
+             */
+            storage_quota: string;
             /**
              * @description Where groups of this template live: `shared` (the installation's own cluster) or `dedicated` (a cluster of their own, made by the installation's dedicated driver).
              * @default shared
@@ -1645,6 +1801,102 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /** DeletionCreate */
+        DeletionCreate: {
+            /**
+             * Start
+             * Format: date-time
+             * @description Start of the range, inclusive, with a time zone.
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             * @description End of the range, exclusive, with a time zone; a later end than now is taken as now (events arriving later are not deleted).
+             */
+            end: string;
+            /**
+             * Query
+             * @description The log search's query-string syntax (e.g. `level:debug`); only the events it matches in the range are deleted. Empty deletes the whole range.
+             */
+            query?: string | null;
+        };
+        /** DeletionJobPublic */
+        DeletionJobPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "running" | "done" | "failed";
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             * @description Exclusive; never later than when it was requested.
+             */
+            end: string;
+            /** Query */
+            query: string | null;
+            /**
+             * Total
+             * @description Events matching when the job started; null before.
+             */
+            total: number | null;
+            /**
+             * Deleted
+             * @description Events deleted so far (dropped indices included).
+             */
+            deleted: number;
+            /** Dropped Indices */
+            dropped_indices: string[];
+            /**
+             * Error
+             * @description Why the job failed (the engine's reason).
+             */
+            error: string | null;
+            /**
+             * Requested By
+             * @description The requester's email, if still a user.
+             */
+            requested_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** DeletionJobsPublic */
+        DeletionJobsPublic: {
+            /**
+             * Jobs
+             * @description Newest first, at most the 100 newest.
+             */
+            jobs: components["schemas"]["DeletionJobPublic"][];
+        };
+        /** DeletionPreview */
+        DeletionPreview: {
+            /**
+             * Count
+             * @description Events the request would delete now (what search counts).
+             */
+            count: number;
+            /**
+             * Whole Indices
+             * @description Daily indices the range covers entirely (no query): dropped whole.
+             */
+            whole_indices: string[];
         };
         /** FlowCapacity */
         FlowCapacity: {
@@ -2056,6 +2308,98 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** RedactionCreate */
+        RedactionCreate: {
+            /**
+             * Name
+             * @description Lower-case letters, digits, '-' and '_' (at most 64); masked values name it.
+             */
+            name: string;
+            /** @description drop, mask, pattern or detector. */
+            kind: components["schemas"]["RedactionKind"];
+            /**
+             * Field
+             * @description drop and mask: the dotted path of the value (user.email); other kinds take none.
+             */
+            field?: string | null;
+            /**
+             * Pattern
+             * @description pattern: an RE2 regular expression whose matches are masked in every string value.
+             */
+            pattern?: string | null;
+            /**
+             * Detector
+             * @description detector: a built-in detector's name (see `detectors` in the list's answer).
+             */
+            detector?: string | null;
+        };
+        /**
+         * RedactionKind
+         * @enum {string}
+         */
+        RedactionKind: "drop" | "mask" | "pattern" | "detector";
+        /** RedactionPatch */
+        RedactionPatch: {
+            /**
+             * Name
+             * @description Lower-case letters, digits, '-' and '_' (at most 64); masked values name it.
+             */
+            name?: string | null;
+            /** @description A new kind; the fields the new kind does not use are cleared. */
+            kind?: components["schemas"]["RedactionKind"] | null;
+            /**
+             * Field
+             * @description drop and mask: the dotted path of the value (user.email); other kinds take none.
+             */
+            field?: string | null;
+            /**
+             * Pattern
+             * @description pattern: an RE2 regular expression whose matches are masked in every string value.
+             */
+            pattern?: string | null;
+            /**
+             * Detector
+             * @description detector: a built-in detector's name (see `detectors` in the list's answer).
+             */
+            detector?: string | null;
+            /**
+             * Position
+             * @description Move the rule to this place in the order (0 applies first).
+             */
+            position?: number | null;
+        };
+        /** RedactionPublic */
+        RedactionPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            kind: components["schemas"]["RedactionKind"];
+            /** Field */
+            field: string | null;
+            /** Pattern */
+            pattern: string | null;
+            /** Detector */
+            detector: string | null;
+        };
+        /** RedactionsPublic */
+        RedactionsPublic: {
+            /**
+             * Rules
+             * @description In the order the receiver applies them.
+             */
+            rules: components["schemas"]["RedactionPublic"][];
+            /**
+             * Detectors
+             * @description Built-in detector name → what it finds.
+             */
+            detectors: {
+                [key: string]: string;
+            };
+        };
         /**
          * Role
          * @enum {string}
@@ -2196,6 +2540,86 @@ export interface components {
              * @description Where the browser goes to sign in (add ?next=/path to come back there).
              */
             login_url: string;
+        };
+        /** StorageDropPublic */
+        StorageDropPublic: {
+            /**
+             * Index
+             * @description The daily index dropped.
+             */
+            index: string;
+            /**
+             * App Slug
+             * @description The app it belonged to.
+             */
+            app_slug: string | null;
+            /**
+             * Bytes
+             * @description Its bytes (primary shards) when dropped.
+             */
+            bytes: number;
+            /**
+             * Documents
+             * @description The logs it held.
+             */
+            documents: number;
+            /**
+             * Dropped At
+             * Format: date-time
+             */
+            dropped_at: string;
+        };
+        /** StorageLimitSet */
+        StorageLimitSet: {
+            /**
+             * Limit Bytes
+             * @description The group's limit in bytes (primary shards); null: back to the sum of its apps' templates.
+             */
+            limit_bytes: number | null;
+        };
+        /** StoragePublic */
+        StoragePublic: {
+            /**
+             * Limit Bytes
+             * @description Bytes the group's indices may hold (primary shards: one copy; the disks hold each replica too). 0: no limit (no live app of a known template).
+             */
+            limit_bytes: number;
+            /**
+             * Limit Source
+             * @description admin: set by a superadmin; template: the sum of the group's live apps' capacity templates' storage_quota.
+             * @enum {string}
+             */
+            limit_source: "template" | "admin";
+            /**
+             * Used Bytes
+             * @description Bytes of the group's apps' daily indices now.
+             */
+            used_bytes: number;
+            /**
+             * Used Ratio
+             * @description used_bytes / limit_bytes (0 without a limit).
+             */
+            used_ratio: number;
+            /**
+             * Warning
+             * @description used_ratio is 0.8 or more: the owners have been told.
+             */
+            warning: boolean;
+            /**
+             * Over
+             * @description Over the limit: the oldest daily indices are dropped at the next check (never today's; over with only today's left stays over until tomorrow).
+             */
+            over: boolean;
+            /**
+             * Apps
+             * @description Each app's share, by slug.
+             */
+            apps: components["schemas"]["AppStoragePublic"][];
+            /**
+             * Drops
+             * @description Indices dropped for the limit in the last 30 days, newest first.
+             */
+            drops: components["schemas"]["StorageDropPublic"][];
         };
         /**
          * StoredLogs
@@ -4412,6 +4836,233 @@ export interface operations {
             };
         };
     };
+    preview_deletion_api_v1_apps__slug__deletions_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeletionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionPreview"];
+                };
+            };
+            /** @description The search engine refused the query; the message says why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs the admin role in the app's group, or a read-only token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Start or end without a time zone, end not after start, start in the future, or a range over ten years. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A search engine holding the app's logs did not answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_deletions_api_v1_apps__slug__deletions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionJobsPublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_deletion_api_v1_apps__slug__deletions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeletionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionJobPublic"];
+                };
+            };
+            /** @description The search engine refused the query; the message says why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs the admin role in the app's group, or a read-only token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Start or end without a time zone, end not after start, start in the future, or a range over ten years. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A search engine holding the app's logs did not answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    read_deletion_api_v1_apps__slug__deletions__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionJobPublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app or job that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_channels_api_v1_groups__slug__alert_channels_get: {
         parameters: {
             query?: never;
@@ -5012,6 +5663,359 @@ export interface operations {
                 content?: never;
             };
             /** @description An invalid field, named first in the message and in error.fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_storage_api_v1_groups__group_slug__storage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoragePublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description A search engine holding the group's logs did not answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    set_storage_limit_api_v1_groups__group_slug__storage_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StorageLimitSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoragePublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Only a superadmin may set a limit. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such group that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description A search engine holding the group's logs did not answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_redactions_api_v1_apps__slug__redactions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedactionsPublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app, or no such rule in it, that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_redaction_api_v1_apps__slug__redactions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedactionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedactionPublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app, or no such rule in it, that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The app already has a rule of that name. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid rule (the field at fault named first in the message and in error.fields), or the app has 50 rules already (error.code too_many_rules). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_redaction_api_v1_apps__slug__redactions__rule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app, or no such rule in it, that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid rule (the field at fault named first in the message and in error.fields), or the app has 50 rules already (error.code too_many_rules). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not take the app's new profile; nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    change_redaction_api_v1_apps__slug__redactions__rule_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedactionPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedactionPublic"];
+                };
+            };
+            /** @description Not logged in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This needs the owner or admin role in the app group. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such app, or no such rule in it, that you can see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The app already has a rule of that name. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid rule (the field at fault named first in the message and in error.fields), or the app has 50 rules already (error.code too_many_rules). */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -13,6 +13,7 @@ export function AppTabs({ slug }: { slug: string }) {
         Alerts
       </NavLink>
       <NavLink to={`/apps/${slug}/alerts/history`}>Alert history</NavLink>
+      <NavLink to={`/apps/${slug}/redactions`}>Redaction</NavLink>
     </nav>
   );
 }

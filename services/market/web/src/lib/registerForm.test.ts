@@ -10,6 +10,7 @@ const template = (name: string, eps: number): CapacityTemplate => ({
   flow: { replicas: 1 },
   kibana: { replicas: 1 },
   retention_days: 7,
+  storage_quota: "20GiB",
   placement: "shared",
 });
 
@@ -40,6 +41,7 @@ describe("the registration form", () => {
     const small = template("small", 1000);
     const medium = template("medium", 5000);
     expect(provisions(small)[0]).toBe("1 Kafka broker, 2 partitions × 1");
+    expect(provisions(small)[3]).toBe("20GiB of storage quota per app");
     expect(templateForTps([medium, small], 800)?.name).toBe("small");
     expect(templateForTps([medium, small], 4000)?.name).toBe("medium");
     expect(templateForTps([medium, small], 9000)).toBeNull();

@@ -62,6 +62,7 @@ export function provisions(template: CapacityTemplate): string[] {
     `${kafka.brokers} Kafka broker${kafka.brokers === 1 ? "" : "s"}, ${kafka.partitions} partitions × ${kafka.replication}`,
     `${search.nodes} search node${search.nodes === 1 ? "" : "s"} (${search.heap} heap), ${search.primary_shards} shard${search.primary_shards === 1 ? "" : "s"} + ${search.replicas} replica${search.replicas === 1 ? "" : "s"}`,
     `${template.flow.replicas} indexer${template.flow.replicas === 1 ? "" : "s"}, ${template.kibana.replicas} Kibana`,
+    `${template.storage_quota} of storage quota per app`,
   ];
   return lines;
 }

@@ -3,6 +3,7 @@ import { api, type Infrastructure, unwrap } from "../api/client";
 import { messageOf } from "../api/errors";
 import { useSession } from "../auth/session";
 import { AdminTabs } from "../components/AdminTabs";
+import { GroupQuotas } from "../components/GroupQuotas";
 import { PageHeader } from "../components/Layout";
 import { LogsCluster } from "../components/LogsCluster";
 import { Badge, Empty, ErrorNotice, Loading } from "../components/States";
@@ -11,12 +12,18 @@ import { provisions } from "../lib/registerForm";
 import { useLoad } from "../lib/useLoad";
 
 async function loadAdmin() {
-  const [infrastructures, users, templates] = await Promise.all([
+  const [infrastructures, users, templates, groups] = await Promise.all([
     unwrap(api.GET("/api/v1/admin/infrastructures")),
     unwrap(api.GET("/api/v1/admin/users")),
     unwrap(api.GET("/api/v1/admin/capacity-templates")),
+    unwrap(api.GET("/api/v1/groups")),
   ]);
-  return { infrastructures: infrastructures.data, users: users.data, templates: templates.data };
+  return {
+    infrastructures: infrastructures.data,
+    users: users.data,
+    templates: templates.data,
+    groups: groups.data,
+  };
 }
 
 export function AdminPage() {
@@ -45,7 +52,7 @@ function AdminView() {
     );
   }
   if (!loaded.data) return <Loading what="the installation" />;
-  const { infrastructures, users, templates } = loaded.data;
+  const { infrastructures, users, templates, groups } = loaded.data;
   return (
     <>
       <PageHeader title="Administration" />
@@ -90,6 +97,14 @@ function AdminView() {
             </tbody>
           </table>
         </div>
+      </section>
+      <section className="panel" aria-labelledby="quotas-heading">
+        <h2 id="quotas-heading">Storage quotas</h2>
+        <p className="lead">
+          A group's apps share its storage limit (by default the sum of its apps' capacity templates'); past it, the
+          oldest days of their logs are dropped.
+        </p>
+        <GroupQuotas groups={groups} />
       </section>
       <section className="panel" aria-labelledby="templates-heading">
         <h2 id="templates-heading">Capacity templates</h2>

@@ -13,11 +13,14 @@ import { AppTabs } from "../components/AppTabs";
 import { BarChart } from "../components/BarChart";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { CodeBlock } from "../components/CopyButton";
+import { DeleteLogsDialog } from "../components/DeleteLogsDialog";
+import { DeletionJobs } from "../components/DeletionJobs";
 import { ForwardKeyReveal } from "../components/ForwardKeyReveal";
 import { PageHeader } from "../components/Layout";
 import { LogsCluster, NoViewer } from "../components/LogsCluster";
 import { curlExample, OtherEndpoints, SecretReveal } from "../components/SecretReveal";
 import { Badge, Empty, ErrorNotice, Loading } from "../components/States";
+import { StorageBanner, StoragePanel, useGroupStorage } from "../components/StorageUsage";
 import { usageBars } from "../lib/chart";
 import { formatBytes, formatCount, formatRate } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
@@ -74,6 +77,8 @@ function StatusView({
   const [rotated, setRotated] = useState<AppSecretRotated | null>(null);
   const [forwardKey, setForwardKey] = useState<Schemas["AppForwardKey"] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [deletions, setDeletions] = useState(0);
+  const storage = useGroupStorage(app.group);
   const path = { params: { path: { slug: app.slug } } };
   const rejected = Object.entries(status.rejected_24h);
   const stored = status.stored;
@@ -100,6 +105,7 @@ function StatusView({
         <Badge state={app.status} />
       </PageHeader>
       <AppTabs slug={app.slug} />
+      <StorageBanner storage={storage.data} group={app.group_name} />
       {problem && (
         <div className="notice notice-error" role="alert">
           {problem}
@@ -212,6 +218,7 @@ function StatusView({
           </dl>
         </section>
       </div>
+      <StoragePanel loaded={storage} group={app.group_name} app={app.slug} />
       <section className="panel" aria-labelledby="manage-title">
         <h2 id="manage-title">Manage</h2>
         {canManage ? (
@@ -271,6 +278,7 @@ function StatusView({
           <Link className="button" to={`/apps/${app.slug}/logs`}>
             Search logs
           </Link>
+          <DeleteLogsDialog slug={app.slug} onChange={() => setDeletions((n) => n + 1)} />
         </div>
         ) : (
           <p className="muted" data-testid="member-note">
@@ -279,6 +287,7 @@ function StatusView({
           </p>
         )}
       </section>
+      <DeletionJobs slug={app.slug} round={deletions} />
     </>
   );
 }

@@ -5,6 +5,7 @@ import { messageOf } from "../api/errors";
 import { GroupTabs } from "../components/GroupTabs";
 import { PageHeader } from "../components/Layout";
 import { Badge, Empty, ErrorNotice, Loading } from "../components/States";
+import { StorageBanner, StoragePanel, useGroupStorage } from "../components/StorageUsage";
 import { formatCount, formatRate } from "../lib/format";
 import { useLoad } from "../lib/useLoad";
 
@@ -32,6 +33,7 @@ async function loadGroup(slug: string) {
 export function GroupPage() {
   const { group: slug = "" } = useParams();
   const loaded = useLoad(() => loadGroup(slug), slug);
+  const storage = useGroupStorage(slug);
   if (loaded.error) {
     return (
       <>
@@ -54,6 +56,7 @@ export function GroupPage() {
         )}
       </PageHeader>
       <GroupTabs slug={group.slug} manage={manage} />
+      <StorageBanner storage={storage.data} group={group.name} />
       <section className="panel" aria-labelledby="infra-title">
         <h2 id="infra-title">Infrastructure</h2>
         {infrastructure ? (
@@ -79,6 +82,7 @@ export function GroupPage() {
           <AppsTable apps={apps} statuses={statuses} />
         )}
       </section>
+      <StoragePanel loaded={storage} group={group.name} />
       <Members
         group={group.slug}
         members={members}

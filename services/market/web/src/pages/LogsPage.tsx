@@ -3,10 +3,12 @@ import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api, type LogHit, unwrap } from "../api/client";
 import { AppTabs } from "../components/AppTabs";
 import { BarChart } from "../components/BarChart";
+import { DeleteLogsDialog } from "../components/DeleteLogsDialog";
 import { PageHeader } from "../components/Layout";
 import { Empty, ErrorNotice, Loading } from "../components/States";
 import { histogramBars } from "../lib/chart";
 import { formatCount, formatTime } from "../lib/format";
+import { searchQueryText } from "../lib/governance";
 import {
   filterableFields,
   formFromParams,
@@ -21,14 +23,20 @@ import {
 import { summary } from "../lib/tail";
 import { useLoad } from "../lib/useLoad";
 
+async function loadApp(slug: string) {
+  const app = await unwrap(api.GET("/api/v1/apps/{slug}", { params: { path: { slug } } }));
+  const group = await unwrap(
+    api.GET("/api/v1/groups/{group_slug}", { params: { path: { group_slug: app.group } } }),
+  );
+  // Deleting logs is for owners and admins: members are not offered it.
+  return { ...app, canDelete: group.role !== "member" };
+}
+
 export function LogsPage() {
   const { slug = "" } = useParams();
   const [params, setParams] = useSearchParams();
   const applied = formFromParams(params);
-  const app = useLoad(
-    () => unwrap(api.GET("/api/v1/apps/{slug}", { params: { path: { slug } } })),
-    slug,
-  );
+  const app = useLoad(() => loadApp(slug), slug);
   const results = useLoad(async () => {
     const query = toApiQuery(applied);
     if (typeof query === "string") throw new Error(query);
@@ -62,6 +70,18 @@ export function LogsPage() {
           <a className="button" href={app.data.endpoints.viewer} target="_blank" rel="noreferrer">
             Open in Kibana
           </a>
+        )}
+        {app.data?.canDelete && (
+          <DeleteLogsDialog
+            slug={slug}
+            search={
+              results.data && {
+                start: results.data.start,
+                end: results.data.end,
+                q: searchQueryText(applied.q, applied.filters),
+              }
+            }
+          />
         )}
       </PageHeader>
       <AppTabs slug={slug} />
