@@ -10,8 +10,9 @@ from fastapi import APIRouter
 from barito_market.accounts.access import readable_app, require_role
 from barito_market.apps.status import app_index_prefix
 from barito_market.deletions import jobs
+from barito_market.deletions.scope import DeletionScope
 from barito_market.dependencies import CurrentUserDep, SearchEnginesDep, SessionDep, SettingsDep
-from barito_market.models import Role
+from barito_market.models import App, Role
 from barito_market.schemas.deletions import (
     DeletionCreate,
     DeletionJobPublic,
@@ -41,6 +42,26 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+async def _admin_scope(
+    slug: str,
+    body: DeletionCreate,
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> tuple[App, DeletionScope]:
+    """The app (its owners and admins only) and what the request would delete."""
+    app = await readable_app(session, user, slug)
+    await require_role(session, user, app.group_id, Role.ADMIN)
+    scope = jobs.request_scope(
+        index_prefix=app_index_prefix(settings.search.index_prefix, app),
+        app=app,
+        start=body.start,
+        end=body.end,
+        query=body.query,
+    )
+    return app, scope
+
+
 @router.post(
     "/{slug}/deletions/preview",
     response_model=DeletionPreview,
@@ -58,15 +79,7 @@ async def preview_deletion(
     engines: SearchEnginesDep,
 ) -> Any:
     """Count what a deletion would remove (owners and admins)."""
-    app = await readable_app(session, user, slug)
-    await require_role(session, user, app.group_id, Role.ADMIN)
-    scope = jobs.request_scope(
-        index_prefix=app_index_prefix(settings.search.index_prefix, app),
-        app=app,
-        start=body.start,
-        end=body.end,
-        query=body.query,
-    )
+    app, scope = await _admin_scope(slug, body, user, session, settings)
     return await jobs.preview(await engines.for_app(session, app), scope)
 
 
@@ -88,15 +101,7 @@ async def create_deletion(
     engines: SearchEnginesDep,
 ) -> Any:
     """Queue a deletion of the app's logs (owners and admins)."""
-    app = await readable_app(session, user, slug)
-    await require_role(session, user, app.group_id, Role.ADMIN)
-    scope = jobs.request_scope(
-        index_prefix=app_index_prefix(settings.search.index_prefix, app),
-        app=app,
-        start=body.start,
-        end=body.end,
-        query=body.query,
-    )
+    app, scope = await _admin_scope(slug, body, user, session, settings)
     # A query the engine refuses is refused now, not when the job runs.
     await jobs.preview(await engines.for_app(session, app), scope)
     job = await jobs.create_job(session, user=user, app=app, scope=scope)
