@@ -180,15 +180,21 @@ class Redactor:
         """Redact ``record`` in place (see the module docstring for the order)."""
         self.apply_all((record,))
 
-    def apply_all(self, records: Sequence[dict[str, Any]]) -> None:
-        """Redact each of ``records`` in place; their strings are searched together."""
+    def apply_all(self, records: Sequence[dict[str, Any]], *, source: bytes | None = None) -> None:
+        """Redact each of ``records`` in place; their strings are searched together.
+
+        ``source``: the JSON text the records were decoded from, exactly (a
+        request's decompressed JSON or NDJSON body), when there is one: a body
+        in which no rule can match is then told by one search of it, without
+        walking the records for their strings.
+        """
         keys = self._field_keys
         if keys and self._drops:
             for record in records:
                 if not keys.isdisjoint(record):
                     for field in self._drops:
                         _drop(record, field)
-        if self._scan is not None:
+        if self._scan is not None and not (source is not None and self._scan.clear_in(source)):
             self._scan.records(records)
         if keys and self._masks:
             for record in records:

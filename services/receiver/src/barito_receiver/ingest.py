@@ -112,7 +112,10 @@ class Ingestor:
             except BodyError as err:
                 self.usage.rejected(app.app_id, app.slug, 1, _reason(err.status))
                 raise ApiError(err.status, str(err)) from err
-            chunks = self._encode(app, events, json_records=media_type not in MSGPACK_TYPES)
+            json_body = media_type not in MSGPACK_TYPES
+            chunks = self._encode(
+                app, events, json_records=json_body, source=raw if json_body else None
+            )
             count = len(events)
             del events
         request = request_id(idempotency_key, raw) if idempotency_key is not None else None
@@ -136,14 +139,23 @@ class Ingestor:
         chunks = self._encode(app, events, json_records=False)
         return await self._deliver(app, chunks, len(events), raw_bytes=raw_bytes, request=request)
 
-    def _encode(self, app: AppProfile, events: list[Event], *, json_records: bool) -> list[bytes]:
+    def _encode(
+        self,
+        app: AppProfile,
+        events: list[Event],
+        *,
+        json_records: bool,
+        source: bytes | None = None,
+    ) -> list[bytes]:
         """The chunks of ``events``, redacted by the app's rules; 413 for an event over
         the size limit, 400 for one msgpack cannot hold, 503 for a rule that cannot be
-        applied. ``json_records``: see ``encode_chunks``."""
+        applied. ``json_records``: see ``encode_chunks``; ``source``: the JSON body the
+        events were decoded from, if any, which lets redaction skip a body with
+        nothing to mask."""
         # Every protocol passes here, so no path reaches Kafka unredacted; the
         # size limit then applies to what is stored.
         try:
-            self.redactors.redact(app, events)
+            self.redactors.redact(app, events, source=source)
         except ApiError:
             self.usage.rejected(app.app_id, app.slug, len(events), "redaction")
             raise

@@ -37,14 +37,18 @@ class Redactors:
     def __init__(self) -> None:
         self._compiled: dict[str, tuple[list[RedactionRuleSpec], Redactor | BadRedactionRule]] = {}
 
-    def redact(self, app: AppProfile, events: list[Event]) -> None:
-        """Apply the app's rules to ``events`` in place; 503 if a rule cannot be applied."""
+    def redact(self, app: AppProfile, events: list[Event], *, source: bytes | None = None) -> None:
+        """Apply the app's rules to ``events`` in place; 503 if a rule cannot be applied.
+
+        ``source``: the JSON body the events' records were decoded from, if any
+        (see ``Redactor.apply_all``).
+        """
         rules = app.redaction_rules
         if not rules:
             return
         # Anything but a dict is refused by the chunk codec a moment later.
         records = [event.record for event in events if type(event.record) is dict]
-        self._for(app, rules).apply_all(records)
+        self._for(app, rules).apply_all(records, source=source)
 
     def _for(self, app: AppProfile, rules: list[RedactionRuleSpec]) -> Redactor:
         cached = self._compiled.get(app.app_id)
