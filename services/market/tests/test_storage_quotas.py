@@ -173,9 +173,9 @@ async def test_a_group_over_its_limit_loses_its_oldest_index_first_and_never_tod
     cart_days = await write_days(search, market, cart, [2, 0], now)
     theirs = await write_days(search, market, neighbour, [5, 3, 0], now)
     before = await storage(market, owner, group)
-    sizes = await search.index_stats(f"{market.settings.search.index_prefix}*")
+    sizes = await search.index_sizes(f"{market.settings.search.index_prefix}*")
     # Room for everything but the oldest index.
-    limit = before["used_bytes"] - sizes[shop_days[0]].primary_bytes
+    limit = before["used_bytes"] - sizes[shop_days[0]].bytes
     assert (await set_limit(market, superadmin, group, limit)).status_code == 200
     assert (await storage(market, owner, group))["over"]
 
@@ -185,7 +185,7 @@ async def test_a_group_over_its_limit_loses_its_oldest_index_first_and_never_tod
     after = await storage(market, owner, group)
     assert after["used_bytes"] == limit and not after["over"]
     assert [(d["index"], d["app_slug"]) for d in after["drops"]] == [(shop_days[0], shop)]
-    assert after["drops"][0]["bytes"] == sizes[shop_days[0]].primary_bytes
+    assert after["drops"][0]["bytes"] == sizes[shop_days[0]].bytes
     assert after["drops"][0]["documents"] == 300
     assert datetime.fromisoformat(after["drops"][0]["dropped_at"]) == now
 
@@ -306,19 +306,18 @@ async def test_a_dedicated_groups_indices_on_both_engines_count_and_the_oldest_g
             await move_to_cluster(market, group, stack.search_urls[other], other)
             before = await storage(market, owner, group)
             sizes = {
-                **await search.index_stats(f"{market.settings.search.index_prefix}{shop}-*"),
+                **await search.index_sizes(f"{market.settings.search.index_prefix}{shop}-*"),
                 **{
                     f"cluster:{name}": stats
                     for name, stats in (
-                        await cluster.index_stats(f"{market.settings.search.index_prefix}{shop}-*")
+                        await cluster.index_sizes(f"{market.settings.search.index_prefix}{shop}-*")
                     ).items()
                 },
             }
-            assert before["used_bytes"] == sum(stats.primary_bytes for stats in sizes.values())
+            assert before["used_bytes"] == sum(stats.bytes for stats in sizes.values())
             assert before["apps"][0]["indices"] == 4
             oldest_two = (
-                sizes[installation_days[0]].primary_bytes
-                + sizes[f"cluster:{cluster_days[0]}"].primary_bytes
+                sizes[installation_days[0]].bytes + sizes[f"cluster:{cluster_days[0]}"].bytes
             )
             limit = before["used_bytes"] - oldest_two
             assert (await set_limit(market, users["superadmin"], group, limit)).status_code == 200

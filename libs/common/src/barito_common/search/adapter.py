@@ -8,7 +8,6 @@ Everything is implemented once, on the request style both clients accept
 * :mod:`~barito_common.search.bulk_indexing` — ``bulk_index``;
 * :mod:`~barito_common.search.search_requests` — ``search``, ``search_body``, ``count``;
 * :mod:`~barito_common.search.index_admin` — index templates and indices;
-* :mod:`~barito_common.search.index_stats` — each index's size on disk and age;
 * :mod:`~barito_common.search.delete_requests` — delete-by-query tasks;
 * this module — the adapter they make up: its lifecycle and the cluster's health.
 
@@ -29,7 +28,6 @@ from barito_common.search.bulk_indexing import BulkIndexing
 from barito_common.search.delete_requests import DeleteRequests
 from barito_common.search.errors import SearchRequestError, SearchUnavailable
 from barito_common.search.index_admin import IndexAdministration
-from barito_common.search.index_stats import IndexStatistics
 from barito_common.search.search_requests import SearchRequests
 from barito_common.settings import SearchSettings
 
@@ -44,7 +42,6 @@ class SearchAdapter(
     SearchRequests,
     IndexAdministration,
     DeleteRequests,
-    IndexStatistics,
     abc.ABC,
 ):
     """Async access to one search engine; create it with :func:`create_search_adapter`.

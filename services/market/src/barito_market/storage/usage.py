@@ -82,7 +82,7 @@ async def measure_group(
     found: list[StoredIndex] = []
     for engine in engines:
         for patterns in _batches([app_index_pattern(prefix) for prefix in sorted(prefixes)]):
-            for name, stats in (await engine.index_stats(patterns)).items():
+            for name, stats in (await engine.index_sizes(patterns)).items():
                 owned = _own_day(name, prefixes)
                 if owned is None:
                     continue
@@ -94,7 +94,7 @@ async def measure_group(
                         app_id=app.id,
                         app_slug=app.slug,
                         day=day,
-                        bytes=stats.primary_bytes,
+                        bytes=stats.bytes,
                         documents=stats.documents,
                     )
                 )
