@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from barito_testing.webhook_receiver import WebhookReceiver, webhook_receiver
-from tests.support.web_browser import ARTIFACTS, CHROMIUM, capture, send_like_fluentd
+from tests.support.web_browser import ARTIFACTS, capture, send_like_fluentd
+from tests.support.web_pages import app_tab, chromium, sign_up, sign_up_and_register
 from tests.support.web_stack import WebStack, web_stack
 
 pytestmark = pytest.mark.stack
@@ -44,11 +43,8 @@ def services(stack: Any) -> Iterator[WebStack]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @contextmanager
@@ -68,36 +64,6 @@ def receiver_in_thread() -> Iterator[tuple[WebhookReceiver, asyncio.AbstractEven
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=30)
         loop.close()
-
-
-def app_tab(page: Page, name: str) -> Any:
-    return page.get_by_role("navigation", name="App views").get_by_role("link", name=name)
-
-
-def sign_up(page: Page) -> str:
-    """A new account, logged in; its email."""
-    email = f"user-{uuid.uuid4().hex[:8]}@example.test"
-    page.goto("/signup")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(secrets.token_urlsafe(12))
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    return email
-
-
-def sign_up_and_register(page: Page) -> tuple[str, str]:
-    """A new owner with one app; the app's slug and its fluentd section."""
-    sign_up(page)
-    expect(page.get_by_role("heading", name="Register an application")).to_be_visible()
-    page.get_by_label("Application name").fill("Checkout API")
-    page.get_by_role("radio", name=re.compile("^small")).check()
-    page.get_by_label("New group name").fill("Payments Team")
-    page.get_by_role("button", name="Register application").click()
-    expect(page.get_by_role("heading", name="Checkout API is registered")).to_be_visible()
-    fluentd = page.locator("pre[aria-label='fluentd configuration']").inner_text()
-    page.get_by_role("link", name="Go to the app's status").click()
-    expect(app_tab(page, "Status")).to_be_visible()
-    return page.url.rstrip("/").rsplit("/", 1)[-1], fluentd
 
 
 def test_an_owner_is_notified_of_matching_logs_and_sees_the_firing(

@@ -24,10 +24,11 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from barito_testing.oidc_provider import DirectoryUser, OidcProvider
-from tests.support.web_browser import ARTIFACTS, CHROMIUM, capture
+from tests.support.web_browser import ARTIFACTS, capture
+from tests.support.web_pages import chromium
 from tests.support.web_stack import WebStack, web_stack
 
 pytestmark = pytest.mark.stack
@@ -102,11 +103,8 @@ def services(stack: Any, oidc_provider: OidcProvider, directory: Directory) -> I
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def new_context(browser: Browser, services: WebStack) -> BrowserContext:

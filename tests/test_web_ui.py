@@ -16,9 +16,10 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.support.web_browser import ARTIFACTS, CHROMIUM, capture, send_like_fluentd
+from tests.support.web_browser import ARTIFACTS, capture, send_like_fluentd
+from tests.support.web_pages import chromium
 from tests.support.web_stack import WebStack, web_stack
 
 pytestmark = pytest.mark.stack
@@ -35,11 +36,8 @@ def services(stack: Any) -> Iterator[WebStack]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def new_context(browser: Browser, services: WebStack) -> BrowserContext:
