@@ -41,9 +41,10 @@ holding the dots itself, as ``"user.email"``, wins, as in the tail's filters).
 
 Also masked: a card number sent as a JSON number (credit_card) and a
 40-character secret under the key ``aws_secret_access_key`` (aws_key).
-Scanning a batch of records (:meth:`Redactor.apply_all`) walks each record
-once and, when nothing matches, searches all their strings in one RE2 pass
-(:mod:`barito_common.redaction_scan`). An app without rules gets an empty redactor and no walk.
+Scanning a batch of records (:meth:`Redactor.apply_all`) searches every
+string of the batch in one RE2 pass, or, given the JSON body they came from,
+the body alone when it has no escape (:mod:`barito_common.redaction_scan`).
+The receiver skips an app without rules before any of this.
 """
 
 from __future__ import annotations
@@ -144,11 +145,9 @@ class Redactor:
         "_field_keys",
         "_masks",
         "_scan",
-        "rules",
     )
 
     def __init__(self, rules: Sequence[RedactionRuleSpec], scanners: list[Scanner]) -> None:
-        self.rules = tuple(rules)
         self._drops = [_field(r) for r in rules if r.kind is RedactionKind.DROP]
         self._masks = [(_field(r), mask_for(r.name)) for r in rules if r.kind is RedactionKind.MASK]
         # The top-level keys a field rule can reach: a record with none of them
@@ -170,11 +169,6 @@ class Redactor:
             if scanners
             else None
         )
-
-    @property
-    def is_empty(self) -> bool:
-        """No rules: applying it would change nothing, so callers skip it."""
-        return not self.rules
 
     def apply(self, record: dict[str, Any]) -> None:
         """Redact ``record`` in place (see the module docstring for the order)."""
