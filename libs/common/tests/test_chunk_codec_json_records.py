@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from barito_common.chunk_codec import ChunkError, Event, decode_chunk, encode_chunks
+from barito_common.chunk_codec import ChunkError, Event, decode_chunk, encode_chunk, encode_chunks
 
 TIME = "2024-01-02T03:04:05.123Z"
 
@@ -62,3 +62,36 @@ def test_deeply_nested_record_gets_msgpacks_verdict(depth: int) -> None:
         assert "cannot be encoded" in str(err)
         return
     assert encode_chunks(events, json_records=True) == expected
+
+
+def _greedy_reference(events: list[Event], max_bytes: int) -> list[bytes]:
+    """Each chunk as long as ``encode_chunk`` lets it be, event by event."""
+    chunks: list[bytes] = []
+    start = 0
+    while start < len(events):
+        end = start + 1
+        while end < len(events) and len(encode_chunk(events[start : end + 1], max_bytes=2**31)) <= (
+            max_bytes
+        ):
+            end += 1
+        chunks.append(encode_chunk(events[start:end]))
+        start = end
+    return chunks
+
+
+@given(
+    st.lists(st.dictionaries(st.text(max_size=8), _json_values, max_size=6), max_size=200),
+    st.integers(min_value=400, max_value=5000),
+)
+def test_a_body_over_the_cap_is_cut_where_filling_event_by_event_cuts_it(
+    records: list[dict[str, Any]], max_bytes: int
+) -> None:
+    events = [Event(TIME, record) for record in records]
+    try:
+        expected = _greedy_reference(events, max_bytes)
+    except ChunkError:
+        return  # a record msgpack refuses, or one over the cap alone: tested above
+    if any(len(chunk) > max_bytes for chunk in expected):
+        return  # one event alone is over the cap: EventTooLarge, tested elsewhere
+    assert encode_chunks(events, max_bytes=max_bytes, json_records=True) == expected
+    assert encode_chunks(events, max_bytes=max_bytes) == expected

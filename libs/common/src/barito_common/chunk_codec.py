@@ -26,8 +26,10 @@ Exceptions::
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import accumulate
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -158,30 +160,22 @@ def encode_chunks(
     batch = events if isinstance(events, Sequence) else list(events)
     if not batch:
         return []
-    # Fast path: most requests fit in one chunk, and one C-level pack of the
-    # whole chunk costs a fraction of packing event by event in Python.
-    whole = _pack_whole(batch, json_records)
-    if whole is not None and len(whole) <= max_bytes:
-        return [whole]
-    # Greedy filling is optimal here: a chunk's size only grows as events are
-    # added, so closing a chunk any earlier can never save a later one.
+    if _well_formed(batch):
+        # Most requests fit in one chunk, and one C-level pack of the whole
+        # chunk costs a fraction of packing event by event in Python.
+        whole = _pack_whole(batch, json_records)
+        if whole is not None and len(whole) <= max_bytes:
+            return [whole]
+        # A body over the cap (agents flush buffers of several MiB) is packed
+        # event by event, still by C-level calls, and cut where the sizes say.
+        packed = _pack_each(batch, json_records)
+        if packed is not None:
+            return _fill(packed, max_bytes)
+    # An event msgpack refuses: packed one by one in Python to name it.
     packer = msgpack.Packer()
-    chunks: list[bytes] = []
-    current: list[bytes] = []
-    current_payload = 0
-    for index, event in enumerate(batch):
-        packed = _pack_event(packer, index, event)
-        size = len(packed)
-        if _chunk_size(1, size) > max_bytes:
-            raise EventTooLarge(index, size, max_bytes)
-        if current and _chunk_size(len(current) + 1, current_payload + size) > max_bytes:
-            chunks.append(_assemble(current))
-            current, current_payload = [], 0
-        current.append(packed)
-        current_payload += size
-    if current:
-        chunks.append(_assemble(current))
-    return chunks
+    return _fill(
+        [_pack_event(packer, index, event) for index, event in enumerate(batch)], max_bytes
+    )
 
 
 def decode_chunk(data: bytes) -> list[Event]:
@@ -230,22 +224,23 @@ def decode_chunk(data: bytes) -> list[Event]:
     return events
 
 
-def _pack_whole(events: Sequence[Event], json_records: bool) -> bytes | None:
-    """The whole chunk in one pack, or None when an event needs the checked path."""
-    # Validated here exactly as _pack_event does, so both paths accept the
-    # same input; C-level passes first, a loop only for subclasses.
-    if not (
+def _well_formed(events: Sequence[Event]) -> bool:
+    """Whether every item is an ``Event`` of a str time and a dict record, as
+    ``_pack_event`` checks; C-level passes first, a loop only for subclasses."""
+    if (
         set(map(type, events)) == {Event}
         and set(map(type, map(_time_of, events))) == {str}
         and set(map(type, map(_record_of, events))) == {dict}
     ):
-        for event in events:
-            if (
-                type(event) is not Event
-                or not isinstance(event.time, str)
-                or not isinstance(event.record, dict)
-            ):
-                return None
+        return True
+    return all(
+        type(event) is Event and isinstance(event.time, str) and isinstance(event.record, dict)
+        for event in events
+    )
+
+
+def _pack_whole(events: Sequence[Event], json_records: bool) -> bytes | None:
+    """The whole chunk in one pack, or None when an event needs the checked path."""
     try:
         if json_records:
             return _encode_json_chunk((CHUNK_VERSION, events))
@@ -255,6 +250,46 @@ def _pack_whole(events: Sequence[Event], json_records: bool) -> bytes | None:
         # the 1,024 levels msgpack packs, so a record it refuses (or any other
         # failure) gets msgpack's verdict on the per-event path, which names it.
         return None
+
+
+def _pack_each(events: Sequence[Event], json_records: bool) -> list[bytes] | None:
+    """Each event packed on its own, or None when one needs the checked path."""
+    try:
+        if json_records:
+            return list(map(_encode_json_chunk, events))
+        return list(map(msgpack.Packer().pack, events))
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        return None
+
+
+def _fill(packed: list[bytes], max_bytes: int) -> list[bytes]:
+    """Packed events into as few chunks of at most ``max_bytes`` as possible, in order.
+
+    Greedy filling is optimal here: a chunk's size only grows as events are
+    added, so closing a chunk any earlier can never save a later one. Each
+    chunk's end is found by bisecting the running total of sizes, so a body
+    costs a few Python steps per chunk, not per event.
+    """
+    sizes = list(map(len, packed))
+    if _chunk_size(1, max(sizes)) > max_bytes:
+        index = next(i for i, size in enumerate(sizes) if _chunk_size(1, size) > max_bytes)
+        raise EventTooLarge(index, sizes[index], max_bytes)
+    totals = list(accumulate(sizes, initial=0))  # totals[i]: the first i events' bytes
+    widest_header = _array_header_size(len(packed))
+    room = max_bytes - len(_CHUNK_PREFIX) - widest_header
+    chunks: list[bytes] = []
+    start = 0
+    while start < len(packed):
+        # The last end that fits under the widest header, then any more that
+        # fit under the chunk's own (narrower) one.
+        end = max(start + 1, bisect_right(totals, totals[start] + room, lo=start + 1) - 1)
+        while end < len(packed) and (
+            _chunk_size(end + 1 - start, totals[end + 1] - totals[start]) <= max_bytes
+        ):
+            end += 1
+        chunks.append(_assemble(packed[start:end]))
+        start = end
+    return chunks
 
 
 _time_of = itemgetter(0)
