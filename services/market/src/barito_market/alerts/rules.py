@@ -2,10 +2,15 @@
 
 A rule is refused (422, naming what is wrong) when its match does not parse
 as the live tail's filters (``barito_common.event_filters``, RE2: no
-back-references or look-arounds), its name is taken in the app, a channel it
+back-references or look-arounds) or would cost too much per event
+(``barito_common.alerts.match_filter``), its name is taken in the app, a channel it
 names is not one of the app's group, or the app has ``MAX_RULES_PER_APP``
-already. Every change bumps the rule's revision, is audited and republishes
-the app's profile before the commit.
+already. Every change is audited and republishes the app's profile before
+the commit. Only a change to what the rule decides (its match or condition)
+bumps its revision: the server starts a new revision afresh at ok, so a bump
+for a mute, a rename or a channel change would silently drop a firing alert
+that then never resolves (its PagerDuty incident left open, its status stuck
+at firing); those take effect on the kept state instead.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from barito_common.alerts import AlertMatch
+from barito_common.alerts import AlertMatch, match_filter
 from barito_common.errors import ApiError
-from barito_common.event_filters import BadFilter, parse_filter
+from barito_common.event_filters import BadFilter
 from barito_market import audit_log
 from barito_market.alerts.refusals import invalid
 from barito_market.alerts.specs import group_channels, rules_of
@@ -42,7 +47,7 @@ def find_rule(app: App, rule_id: uuid.UUID) -> AlertRule:
 
 def _check_match(match: AlertMatch) -> dict[str, object]:
     try:
-        parse_filter(q=match.q, regex=match.regex, level=match.level, fields=match.fields)
+        match_filter(match)
     except BadFilter as err:
         raise invalid("match", str(err)) from err
     return match.model_dump(mode="json")
@@ -117,6 +122,7 @@ async def update_rule(
 ) -> None:
     """Apply the fields given; an explicit null clears renotify_s or muted_until."""
     given = body.model_fields_set
+    decides = (rule.match, rule.condition)
     if body.name is not None:
         rule.name = _check_name(app, body.name, rule)
     if body.match is not None:
@@ -133,7 +139,8 @@ async def update_rule(
         rule.muted_until = _check_muted_until(body.muted_until)
     if body.enabled is not None:
         rule.enabled = body.enabled
-    rule.revision += 1
+    if (rule.match, rule.condition) != decides:
+        rule.revision += 1
     await _audit_and_publish(
         session, publisher, settings, user, app, rule, "alert.update", changed=sorted(given)
     )
