@@ -17,6 +17,79 @@ import pytest
 
 from barito_testing.market import Market, MarketUser
 
+# A valid body for every route of the market that takes one, so that a lookup
+# is what answers (a body the route would refuse is a 422 before any lookup).
+# A route added without an entry here fails the sweeps below by name.
+_BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/auth/tokens"): {"name": "wider"},
+    ("POST", "/api/v1/groups"): {"name": "another"},
+    ("PATCH", "/api/v1/groups/{group_slug}"): {"name": "renamed"},
+    ("PUT", "/api/v1/groups/{group_slug}/members"): {"email": "x@example.test", "role": "member"},
+    ("POST", "/api/v1/apps"): {"name": "more", "group": "{group}"},
+    ("PATCH", "/api/v1/apps/{slug}"): {"retention_days": 3},
+    ("POST", "/api/v1/apps/{slug}/deletions/preview"): {
+        "start": "2026-01-01T00:00:00Z",
+        "end": "2026-01-02T00:00:00Z",
+    },
+    ("POST", "/api/v1/apps/{slug}/deletions"): {
+        "start": "2026-01-01T00:00:00Z",
+        "end": "2026-01-02T00:00:00Z",
+    },
+    ("POST", "/api/v1/groups/{slug}/alert-channels"): {
+        "name": "hook",
+        "kind": "webhook",
+        "config": {"url": "http://127.0.0.1:9/hook"},
+    },
+    ("PATCH", "/api/v1/groups/{slug}/alert-channels/{channel_id}"): {"name": "renamed"},
+    ("POST", "/api/v1/apps/{slug}/alerts"): {"name": "errors", "condition": {"kind": "any"}},
+    ("PATCH", "/api/v1/apps/{slug}/alerts/{rule_id}"): {"name": "renamed"},
+    ("PATCH", "/api/v1/groups/{group_slug}/storage"): {"limit_bytes": 1},
+    ("POST", "/api/v1/apps/{slug}/redactions"): {
+        "name": "order-id",
+        "kind": "pattern",
+        "pattern": r"ORD-\d{6}",
+    },
+    ("PATCH", "/api/v1/apps/{slug}/redactions/{rule_id}"): {"name": "renamed"},
+}
+# Routes that take no caller: signing up and logging in make no change as one.
+_ANONYMOUS_CHANGES = {("POST", "/api/v1/auth/signup"), ("POST", "/api/v1/auth/login")}
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str
+    path: str
+    body: Any
+
+
+def _operations(market: Market, *, group: str, app: str) -> list[Operation]:
+    """Every route of the market's OpenAPI document that needs a caller, aimed at group/app.
+
+    ``{slug}`` is the app under /apps and the group under /groups; ids of
+    things inside (rules, channels, jobs, members, tokens) are made up: the
+    group or app is looked up first.
+    """
+    made: list[Operation] = []
+    for template, operations in market.app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            if not operation.get("security"):
+                continue
+            key = (method.upper(), template)
+            if "requestBody" in operation and key not in _BODIES:
+                raise AssertionError(f"no body in _BODIES for {key}")
+            slug = app if template.startswith("/api/v1/apps/") else group
+            path = template.replace("{group_slug}", group).replace("{slug}", slug)
+            for name in ("token_id", "user_id", "infrastructure_id", "job_id", "channel_id"):
+                path = path.replace(f"{{{name}}}", str(uuid.uuid4()))
+            path = path.replace("{rule_id}", str(uuid.uuid4()))
+            body = _BODIES.get(key)
+            if isinstance(body, dict) and body.get("group") == "{group}":
+                body = {**body, "group": group}
+            made.append(Operation(method.upper(), template, path, body))
+    return made
+
+
 READ_ONLY = "This API token is read-only: it may search and tail, not change anything."
 
 
@@ -144,6 +217,62 @@ async def test_a_read_only_token_changes_nothing(market: Market, world: World) -
     assert (await market.client.get("/api/v1/groups", headers=headers)).json()["data"][0][
         "has_secret"
     ] is False
+
+
+async def test_a_read_only_token_is_refused_every_change_route_of_the_api(
+    market: Market, world: World
+) -> None:
+    headers = await world.token(market, world.owner, read_only=True)
+    changes = [
+        op
+        for op in _operations(market, group=world.group, app=world.app)
+        if op.method != "GET" and (op.method, op.template) not in _ANONYMOUS_CHANGES
+    ]
+    # The sweep reaches the newer routes too, not only the first ones.
+    templates = {op.template for op in changes}
+    for newer in (
+        "/api/v1/groups/{slug}/alert-channels/{channel_id}/test",
+        "/api/v1/apps/{slug}/redactions/{rule_id}",
+        "/api/v1/apps/{slug}/deletions",
+        "/api/v1/groups/{group_slug}/storage",
+        "/api/v1/apps/{slug}/forward-key",
+        "/api/v1/groups/{group_slug}/members/{user_id}",
+        "/api/v1/admin/infrastructures/{infrastructure_id}/retry",
+    ):
+        assert newer in templates, newer
+    for op in changes:
+        refused = await market.client.request(op.method, op.path, headers=headers, json=op.body)
+        assert refused.status_code == 403, (op.method, op.path, refused.text)
+        assert refused.json()["error"]["code"] == "read_only_token", (op.method, op.path)
+    listed = await market.client.get(f"/api/v1/apps/{world.app}/redactions", headers=headers)
+    assert listed.status_code == 200 and listed.json()["rules"] == [], listed.text
+
+
+async def test_to_a_group_token_every_route_of_another_group_answers_404(
+    market: Market, world: World
+) -> None:
+    headers = await world.token(market, world.owner, group=world.group)
+    aimed = [
+        op
+        for op in _operations(market, group=world.other_group, app=world.other_app)
+        if "{slug}" in op.template or "{group_slug}" in op.template
+    ]
+    assert len(aimed) > 30, [op.template for op in aimed]
+    for op in aimed:
+        hidden = await market.client.request(op.method, op.path, headers=headers, json=op.body)
+        assert hidden.status_code == 404, (op.method, op.path, hidden.text)
+        assert _message(hidden).startswith(
+            (f"No app named '{world.other_app}'", f"No app group named '{world.other_group}'")
+        ), (op.method, op.path, hidden.text)
+    # The owner's own token reaches the same group: the 404 is the token's limit.
+    own = await market.client.get(
+        f"/api/v1/groups/{world.other_group}/members", headers=world.owner.headers
+    )
+    assert own.status_code == 200, own.text
+    audit = await market.client.get(
+        "/api/v1/audit", params={"group": world.other_group}, headers=headers
+    )
+    assert audit.status_code == 404, audit.text
 
 
 async def test_a_group_token_sees_its_group_only(market: Market, world: World) -> None:
