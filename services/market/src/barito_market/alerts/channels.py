@@ -189,8 +189,9 @@ async def _republish_users(
         rules += len(naming)
         if drop:
             for rule in naming:
+                # The revision stays: a firing rule stays firing (and
+                # resolves) on its other channels.
                 rule.channel_ids = [other for other in rule.channel_ids if other != key]
-                rule.revision += 1
         app.updated_at = utc_now()
     await session.flush()
     if using:
