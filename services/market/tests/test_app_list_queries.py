@@ -72,3 +72,44 @@ async def test_listing_more_apps_runs_no_more_sql_statements(market: Market) -> 
     assert many[1] == few[1], f"{few[1]} statements for 2 apps, {many[1]} for 12"
     assert (few_of_group[0], many_of_group[0]) == (1, 6)
     assert many_of_group[1] == few_of_group[1]
+
+
+async def test_listing_more_groups_runs_no_more_sql_statements(market: Market) -> None:
+    owner = await market.create_user()
+    superadmin = await market.create_user(superadmin=True)
+
+    async def make_groups(count: int) -> None:
+        for _ in range(count):
+            made = await market.client.post(
+                "/api/v1/groups", headers=owner.headers, json={"name": f"g {uuid.uuid4().hex[:6]}"}
+            )
+            assert made.status_code == 201, made.text
+
+    async def statements_of_groups(user: MarketUser) -> tuple[int, int, set[str | None]]:
+        with counted_statements(market) as statements:
+            answer = await market.client.get("/api/v1/groups", headers=user.headers)
+        assert answer.status_code == 200, answer.text
+        mine = [g for g in answer.json()["data"] if g["slug"] in made_by_owner]
+        return len(mine), len(statements), {g["role"] for g in mine}
+
+    await make_groups(2)
+    made_by_owner = {
+        g["slug"]
+        for g in (await market.client.get("/api/v1/groups", headers=owner.headers)).json()["data"]
+    }
+    few = await statements_of_groups(owner)
+    few_super = await statements_of_groups(superadmin)
+    await make_groups(10)
+    made_by_owner = {
+        g["slug"]
+        for g in (await market.client.get("/api/v1/groups", headers=owner.headers)).json()["data"]
+    }
+    many = await statements_of_groups(owner)
+    many_super = await statements_of_groups(superadmin)
+
+    assert (few[0], many[0]) == (2, 12)
+    assert many[1] == few[1], f"{few[1]} statements for 2 groups, {many[1]} for 12"
+    assert many[2] == {"owner"}  # the caller's role still comes with each group
+    assert (few_super[0], many_super[0]) == (2, 12)
+    assert many_super[1] == few_super[1]
+    assert many_super[2] == {None}  # a superadmin who is no member has no role

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_market.accounts.token_scope import current_scope
-from barito_market.models import AppGroup, Membership, User
+from barito_market.models import AppGroup, Membership, Role, User
 from barito_market.schemas.groups import GroupPublic, GroupsPublic
 
 __all__ = ["group_public", "visible_groups"]
@@ -19,6 +19,10 @@ async def group_public(session: AsyncSession, user: User, group: AppGroup) -> Gr
             Membership.group_id == group.id, Membership.user_id == user.id
         )
     )
+    return _public(group, role)
+
+
+def _public(group: AppGroup, role: Role | None) -> GroupPublic:
     return GroupPublic(
         slug=group.slug,
         name=group.name,
@@ -33,10 +37,15 @@ async def visible_groups(session: AsyncSession, user: User) -> GroupsPublic:
 
     Only its group for an API token limited to one.
     """
-    query = select(AppGroup).order_by(AppGroup.name, AppGroup.slug)
+    # The caller's role comes with each group in the one query: a query per
+    # group made the list grow a statement per group.
+    own = and_(Membership.group_id == AppGroup.id, Membership.user_id == user.id)
+    query = (
+        select(AppGroup, Membership.role)
+        .join(Membership, own, isouter=user.is_superadmin)
+        .order_by(AppGroup.name, AppGroup.slug)
+    )
     if (limit := current_scope().group_id) is not None:
         query = query.where(AppGroup.id == limit)
-    if not user.is_superadmin:
-        query = query.join(Membership).where(Membership.user_id == user.id)
-    groups = (await session.scalars(query)).all()
-    return GroupsPublic(data=[await group_public(session, user, group) for group in groups])
+    rows = (await session.execute(query)).all()
+    return GroupsPublic(data=[_public(group, role) for group, role in rows])
