@@ -70,7 +70,7 @@ async def validate_id_token(
         raise SignInRefused("the ID token's claims are not an object")
     check_claims(
         claims,
-        issuer=settings.issuer,
+        issuer=metadata.issuer,
         client_id=settings.client_id,
         nonce=nonce,
         clock_skew_s=settings.clock_skew_s,

@@ -50,6 +50,7 @@ ASYMMETRIC_ALGORITHMS = frozenset(
 class ProviderMetadata:
     """What the market uses of the provider's ``/.well-known/openid-configuration``."""
 
+    # As the document spells it: what every ID token's ``iss`` must be.
     issuer: str
     authorization_endpoint: str
     token_endpoint: str
@@ -92,7 +93,10 @@ class ProviderMetadata:
             "client_secret_post" in auth_methods and "client_secret_basic" not in auth_methods
         )
         return cls(
-            issuer=issuer,
+            # The document's own spelling, slash and all: an ID token's iss
+            # must be exactly it (Core §3.1.3.7), while the configured issuer
+            # has lost any trailing slash (Auth0's issuers end in one).
+            issuer=str(document["issuer"]),
             authorization_endpoint=document["authorization_endpoint"],
             token_endpoint=document["token_endpoint"],
             jwks_uri=document["jwks_uri"],
