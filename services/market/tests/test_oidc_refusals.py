@@ -271,6 +271,39 @@ async def test_the_providers_own_refusal_is_passed_on(
     assert sso_error(refused) == "the provider refused: User denied"
 
 
+async def test_a_provider_error_answering_no_sign_in_begun_here_is_not_passed_on(
+    market: Market, browser: httpx.AsyncClient
+) -> None:
+    # Anyone can open the callback: its words must not reach the login page or the log.
+    forged = await browser.get(
+        "/api/v1/auth/oidc/callback",
+        params={"error": "access_denied", "error_description": "Account locked: call 555-0100"},
+    )
+
+    assert sso_error(forged) == STATE_REFUSED
+    async with market.sessionmaker() as session:
+        details = list(await session.scalars(select(AuditEntry.details)))
+    assert "555-0100" not in json.dumps(details)
+
+
+async def test_the_providers_own_words_are_passed_on_only_so_far(
+    market: Market, browser: httpx.AsyncClient
+) -> None:
+    state = parse_qs(urlsplit(await start(browser)).query)["state"][0]
+    refused = await browser.get(
+        "/api/v1/auth/oidc/callback",
+        params={"error": "access_denied", "error_description": "x" * 5000, "state": state},
+    )
+    assert sso_error(refused) == f"the provider refused: {'x' * 300}…"
+    async with market.sessionmaker() as session:
+        reasons = list(
+            await session.scalars(
+                select(AuditEntry.details).where(AuditEntry.action == "auth.login_failed")
+            )
+        )
+    assert "x" * 301 not in json.dumps(reasons)
+
+
 async def test_a_rotated_signing_key_is_fetched_and_accepted(
     market: Market, oidc_provider: OidcProvider, browser: httpx.AsyncClient, person: DirectoryUser
 ) -> None:

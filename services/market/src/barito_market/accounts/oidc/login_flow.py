@@ -56,6 +56,10 @@ __all__ = [
     "start_login",
 ]
 
+# How much of the provider's own words about a refusal is passed on: enough
+# for any real explanation, not a way to write pages into the audit log.
+_PROVIDER_WORDS = 300
+
 STATE_REFUSED = "the sign-in link was already used or has expired — start again"
 OTHER_BROWSER = (
     "this sign-in was begun in another browser, or this browser did not keep the market's "
@@ -145,12 +149,18 @@ async def finish_login(
     """
     now = now or datetime.now(UTC)
     login = await _take_login(session, callback.state, now)
-    if callback.error:
-        raise SignInRefused(f"the provider refused: {callback.error_description or callback.error}")
+    # The state and the browser first: an error that answers no sign-in begun
+    # here, in this browser, is anyone's text, not the provider's, and must
+    # reach neither the login page nor the audit log.
     if login is None:
         raise SignInRefused(STATE_REFUSED)
     if browser is None or not hmac.compare_digest(hash_token(browser), login.browser_hash):
         raise SignInRefused(OTHER_BROWSER)
+    if callback.error:
+        said = callback.error_description or callback.error
+        if len(said) > _PROVIDER_WORDS:
+            said = f"{said[:_PROVIDER_WORDS]}…"
+        raise SignInRefused(f"the provider refused: {said}")
     if not callback.code:
         raise SignInRefused("the provider sent no authorization code")
     id_token = await _exchange_code(provider, callback.code, login.code_verifier, redirect_url)
