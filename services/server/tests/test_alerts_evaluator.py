@@ -121,5 +121,27 @@ def test_a_restored_state_is_kept_for_its_revision_and_an_edit_starts_at_ok_coun
     assert restored.tick(5.0, at(5)) is None
     assert transitions([restored.tick(10.0, at(10))]) == ["resolved"]
 
-    edited = evaluator(spec.model_copy(update={"revision": 2}), firing)
+    resolved = firing.model_copy(update={"status": RuleStatus.RESOLVED})
+    edited = evaluator(spec.model_copy(update={"revision": 2}), resolved)
     assert edited.state.status is RuleStatus.OK and edited.state.sequence == 4
+
+
+def test_an_edit_of_a_firing_rule_keeps_it_firing_until_the_new_condition_resolves_it() -> None:
+    # Starting at ok would leave the channels' alert (a PagerDuty incident)
+    # open for ever when the new revision never fires, or say 'firing' twice.
+    spec = rule(AlertConditionKind.THRESHOLD, count=3)
+    firing = RuleState(
+        rule_id=spec.id, app_id="app-1", revision=1, status=RuleStatus.FIRING, since=AT, sequence=4
+    )
+    edited = evaluator(
+        spec.model_copy(update={"revision": 2, "match": AlertMatch(level="fatal")}), firing
+    )
+    assert (edited.state.status, edited.state.revision, edited.state.since) == (
+        RuleStatus.FIRING,
+        2,
+        AT,
+    )
+    assert edited.observe(1.0, at(1), {"level": "fatal"}) is None  # firing already
+    resolution = edited.tick(10.0, at(10))
+    assert resolution is not None and resolution.transition is AlertTransition.RESOLVED
+    assert resolution.state.sequence == 5

@@ -165,11 +165,11 @@ async def test_a_disabled_rule_stops_and_a_deleted_one_is_forgotten(
     assert len(hook.notifications) == 2
 
 
-async def test_an_edited_rule_starts_again_at_ok_and_its_next_notification_has_a_new_id(
+async def test_an_edited_firing_rule_resolves_under_its_new_match_and_fires_again_with_new_ids(
     alerts: AlertStack, hook: WebhookReceiver
 ) -> None:
     channel = webhook_channel(hook.url, secret=SECRET)
-    rule = alert_rule([channel], AlertConditionKind.ANY, window_s=3600)
+    rule = alert_rule([channel], AlertConditionKind.ANY, window_s=10)
     app = await alerts.publish_rules(await alerts.register(), [rule], [channel])
     await alerts.wait_watching(app)
     await alerts.tail.post(app, [{"level": "error"}])
@@ -178,17 +178,22 @@ async def test_an_edited_rule_starts_again_at_ok_and_its_next_notification_has_a
 
     edited = rule.model_copy(update={"revision": 2, "match": AlertMatch(level="fatal")})
     app = await alerts.publish_rules(app, [edited], [channel])
-    async with asyncio.timeout(15):  # the server took the edit: revision 2 starts at ok
+    async with asyncio.timeout(15):  # the server took the edit: revision 2, still firing
         while (await alerts.states(app))[rule.id].revision != 2:
             await asyncio.sleep(0.1)
-    assert (await alerts.states(app))[rule.id].status is RuleStatus.OK
-    # An error no longer matches; a fatal fires revision 2, under the next id.
+    assert (await alerts.states(app))[rule.id].status is RuleStatus.FIRING
+    # An error no longer matches: a window later the alert the channel was
+    # told about is closed, not left open for ever.
     await alerts.tail.post(app, [{"level": "error"}])
+    notifications = await hook.wait_for(2, timeout_s=40)
+    assert [(n["id"], n["transition"]) for n in notifications] == [
+        (f"{rule.id}:1", "firing"),
+        (f"{rule.id}:2", "resolved"),
+    ]
     await alerts.tail.post(app, [{"level": "fatal"}])
-    notifications = await hook.wait_for(2, timeout_s=30)
-    assert [n["id"] for n in notifications] == [f"{rule.id}:1", f"{rule.id}:2"]
-    assert notifications[1]["transition"] == "firing"
-    assert notifications[1]["samples"][0]["level"] == "fatal"
+    notifications = await hook.wait_for(3, timeout_s=30)
+    assert (notifications[2]["id"], notifications[2]["transition"]) == (f"{rule.id}:3", "firing")
+    assert notifications[2]["samples"][0]["level"] == "fatal"
 
 
 async def test_a_slow_webhook_delays_no_other_rule(alerts: AlertStack) -> None:

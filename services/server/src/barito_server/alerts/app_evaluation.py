@@ -1,7 +1,8 @@
 """One owned app: its enabled rules, the reader of its stream, and their notifiers.
 
 The rules follow the app's profile in the registry (``sync``, every second):
-a new rule starts at ok, an edited one (new ``revision``) starts again at ok,
+a new rule starts at ok, an edited one (new ``revision``) starts again at ok
+(a firing one stays firing, to resolve under its new condition),
 a disabled one stops, and a deleted one is forgotten on ``alerts.state``. A
 rule's evaluation is synchronous and cheap, done as each record is read;
 anything slow (Kafka writes, channels) happens in the rule's notifier.
@@ -194,9 +195,12 @@ class AppEvaluation:
         if self.paused:
             return
         if restored is not None and restored.revision != spec.revision:
-            # On the topic too, so a takeover restores the edited rule at ok.
+            # On the topic too, so a takeover restores the edited rule as it is now.
             self._notifier(spec.id).record(state)
-        elif not state.delivered:
+        if not state.delivered and replaced is None:
+            # Restored undelivered (a firing kept through an edit made while no
+            # one owned the app, too): sent again under its id. A replaced
+            # evaluator's notification is still in its notifier's queue.
             self._notifier(spec.id).resend(_owed(spec, state))
 
     def _state_of(self, rule_id: UUID) -> RuleState | None:

@@ -175,12 +175,10 @@ class RuleNotifier:
                 for cid, result in zip(spec.channel_ids, results, strict=True)
             }
             current = self._current()
-            if (
-                current is not None
-                and current.sequence == state.sequence
-                and current.revision == state.revision
-            ):
-                await self._write(state.model_copy(update={"delivered": True}))
+            if current is not None and current.sequence == state.sequence:
+                # The current state, not the decided one: an edit since then has
+                # a new revision, which the old one must not overwrite.
+                await self._write(current.model_copy(update={"delivered": True}))
             self._delivered(state)
         await self._log.write_event(
             AlertEvent(

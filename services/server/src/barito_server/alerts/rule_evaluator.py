@@ -4,7 +4,8 @@ States go ok → firing → resolved (→ firing again …). Every decision bump
 the rule's ``sequence`` (the notification's number, see
 ``barito_common.alerts.notification_id``), so a notification keeps its id
 however often it is sent, and a new one never reuses an old id — also
-across revisions: an edited rule starts at ok but keeps counting.
+across revisions: an edited rule starts at ok (or stays firing, if it was)
+and keeps counting.
 
 Decisions that need "fewer than N in the window" (an absence firing, a
 threshold or ``any`` resolving) wait until the evaluator has watched the
@@ -25,8 +26,9 @@ from barito_common.alerts import (
     AlertTransition,
     RuleState,
     RuleStatus,
+    match_filter,
 )
-from barito_common.event_filters import EventFilter, parse_filter
+from barito_common.event_filters import EventFilter
 from barito_server.alerts.sliding_window import SlidingCount
 
 __all__ = ["Decision", "RuleEvaluator", "rule_filter"]
@@ -36,8 +38,8 @@ MAX_SAMPLES = 5
 
 def rule_filter(spec: AlertRuleSpec) -> EventFilter:
     """The rule's match as a filter; ``BadFilter`` names what is wrong."""
-    match = spec.match
-    return parse_filter(q=match.q, regex=match.regex, level=match.level, fields=match.fields)
+    # The market's check too, so a rule saved before a limit existed is not evaluated.
+    return match_filter(spec.match)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,13 @@ class RuleEvaluator:
         self._last_match: float | None = None
         if restored is not None and restored.revision == spec.revision:
             self.state = restored
+        elif restored is not None and restored.status is RuleStatus.FIRING:
+            # An edit of a firing rule keeps it firing under the new match and
+            # condition: starting at ok would leave the alert its channels were
+            # told about (a PagerDuty incident, the history's status) open for
+            # ever if the new revision never fires, or tell them 'firing' twice.
+            # It resolves as any firing rule does, after one window watched.
+            self.state = restored.model_copy(update={"revision": spec.revision})
         else:
             self.state = RuleState(
                 rule_id=spec.id,
