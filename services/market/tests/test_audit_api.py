@@ -116,6 +116,14 @@ async def test_a_member_is_refused_and_an_outsider_does_not_see_the_group(
     hidden = await world.audit(market, world.outsider, group=world.group)
     assert hidden.status_code == 404
     assert _message(hidden) == f"No app group named '{world.group}' that you can see."
+    # The export answers as the page does: the group does not exist for them.
+    exported = await market.client.get(
+        "/api/v1/audit/export", headers=world.outsider.headers, params={"group": world.group}
+    )
+    assert exported.status_code == 404
+    assert _message(exported) == f"No app group named '{world.group}' that you can see."
+    # Their own group's entries they read, and none of ours.
+    assert {e["group"] for e in await world.entries(market, world.outsider)} == {world.other_group}
 
 
 async def test_filters_narrow_by_group_actor_action_and_time(market: Market, world: World) -> None:
