@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from barito_common.alerts import AlertEvent, AlertSeverity, AlertTransition, notification_id
 from barito_common.kafka import Topics, create_producer
+from barito_market.models import AlertHistory as AlertHistoryRow
 from barito_market.models import App as AppRow
 from barito_testing.market import Market, MarketUser, market_on_postgres
 
@@ -215,3 +216,40 @@ async def test_a_cursor_it_did_not_give_and_a_stranger_are_refused(
     assert "cursor: not a cursor this history gave" in bad.json()["error"]["message"]
     assert too_many.status_code == 422 and "limit" in too_many.json()["error"]["message"]
     assert stranger.status_code == 404
+
+
+async def test_an_app_deleted_and_made_again_under_its_name_starts_without_rules_or_history(
+    market: Market, producer: AIOKafkaProducer, users: dict[str, MarketUser]
+) -> None:
+    owner = users["owner"].headers
+    old = await new_app(market, producer, users["owner"])
+    fired = old.event("firing", T0)
+    await old.put(fired)
+    await old.history_with(fired)
+    group = (await market.client.get(f"/api/v1/apps/{old.slug}", headers=owner)).json()["group"]
+
+    assert (
+        await market.client.delete(f"/api/v1/apps/{old.slug}", headers=owner)
+    ).status_code == 204
+    again = await market.client.post(
+        "/api/v1/apps", headers=owner, json={"name": "checkout", "group": group}
+    )
+
+    assert again.status_code == 201, again.text
+    slug = again.json()["slug"]
+    assert slug != old.slug  # a slug is never reused, so nothing keyed by it carries over
+    rules = await market.client.get(f"/api/v1/apps/{slug}/alerts", headers=owner)
+    history = await market.client.get(f"/api/v1/apps/{slug}/alerts/history", headers=owner)
+    assert rules.json()["data"] == [] and history.json()["data"] == []
+    gone = await market.client.get(f"/api/v1/apps/{old.slug}/alerts/history", headers=owner)
+    assert gone.status_code == 404
+    # A late event of the old app's rule stays the old app's.
+    late = old.event("resolved", T0 + timedelta(minutes=5))
+    await old.put(late)
+    async with market.sessionmaker() as session:
+        async with asyncio.timeout(30):
+            while await session.get(AlertHistoryRow, late.event_id) is None:
+                await asyncio.sleep(0.2)
+                session.expire_all()
+    history = await market.client.get(f"/api/v1/apps/{slug}/alerts/history", headers=owner)
+    assert history.json()["data"] == []
