@@ -320,3 +320,13 @@ async def test_members_read_and_outsiders_and_other_groups_tokens_see_nothing(
         assert "needs the admin role" in as_member.json()["error"]["message"]
     still = await market.client.get(one, headers=users["owner"].headers)
     assert still.json()["enabled"] is True
+
+
+async def test_the_openapi_document_lists_the_rules_and_the_history(market: Market) -> None:
+    paths = market.app.openapi()["paths"]
+    methods = {path: set(paths[path]) for path in paths if path.startswith("/api/v1/apps/{slug}/")}
+    assert methods["/api/v1/apps/{slug}/alerts"] == {"get", "post"}
+    assert methods["/api/v1/apps/{slug}/alerts/{rule_id}"] == {"get", "patch", "delete"}
+    assert methods["/api/v1/apps/{slug}/alerts/history"] == {"get"}
+    history = paths["/api/v1/apps/{slug}/alerts/history"]["get"]
+    assert {p["name"] for p in history["parameters"]} >= {"slug", "rule", "limit", "cursor"}
