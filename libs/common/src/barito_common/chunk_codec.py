@@ -150,17 +150,19 @@ def encode_chunks(
     No events give no chunks. An event that cannot fit in a chunk on its own
     raises :class:`EventTooLarge` naming its index.
 
-    ``json_records`` promises that the records hold nothing but what a JSON
-    decoder returns (dict with str keys, list, str, int, float, bool, None),
-    as records straight from ``orjson.loads`` do; they are then packed by a
-    faster encoder into the same bytes. Other values it would pack where
-    msgpack refuses them (datetime, set) or differently (a NamedTuple such
-    as ``msgpack.ExtType``), so without the promise msgpack packs them.
+    ``json_records`` promises that every event is an ``Event`` of a str time
+    and a dict record holding nothing but what a JSON decoder returns (dict
+    with str keys, list, str, int, float, bool, None), as the receiver's
+    events dated from ``orjson.loads`` records are; they are then packed by a
+    faster encoder into the same bytes, without checking their shape again.
+    Other values it would pack where msgpack refuses them (datetime, set) or
+    differently (a NamedTuple such as ``msgpack.ExtType``), so without the
+    promise msgpack packs them.
     """
     batch = events if isinstance(events, Sequence) else list(events)
     if not batch:
         return []
-    if _well_formed(batch):
+    if json_records or _well_formed(batch):
         # Most requests fit in one chunk, and one C-level pack of the whole
         # chunk costs a fraction of packing event by event in Python.
         whole = _pack_whole(batch, json_records)
