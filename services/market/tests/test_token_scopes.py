@@ -334,6 +334,26 @@ async def test_a_group_token_reaches_nothing_beyond_its_group(market: Market, wo
     assert {t["group"] for t in listed.json()["data"]} == {world.group}
 
 
+async def test_a_token_cannot_make_a_token_that_outlives_it(market: Market, world: World) -> None:
+    headers = await world.token(market, world.owner, expires_in_days=3)
+    for body in ({"name": "forever"}, {"name": "longer", "expires_in_days": 30}):
+        refused = await market.client.post("/api/v1/auth/tokens", headers=headers, json=body)
+        assert refused.status_code == 403, (body, refused.text)
+        assert refused.json()["error"]["code"] == "outlives_token"
+        assert "ask for expires_in_days of at most 2, or make the token while logged in" in (
+            _message(refused)
+        )
+    shorter = await market.client.post(
+        "/api/v1/auth/tokens", headers=headers, json={"name": "shorter", "expires_in_days": 2}
+    )
+    assert shorter.status_code == 201, shorter.text
+    # A token that never expires (the owner's own) may make one of any lifetime.
+    forever = await market.client.post(
+        "/api/v1/auth/tokens", headers=world.owner.headers, json={"name": "forever"}
+    )
+    assert forever.status_code == 201, forever.text
+
+
 async def test_a_superadmins_group_token_is_refused_the_admin_routes(
     market: Market, world: World, users: dict[str, MarketUser]
 ) -> None:

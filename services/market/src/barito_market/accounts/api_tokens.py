@@ -51,8 +51,9 @@ async def create_token(
     ``group_slug`` must name a group the caller sees (404 otherwise).
     """
     group = await readable_group(session, user, group_slug) if group_slug else None
-    token = new_token("bt")
     expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
+    _refuse_outliving_the_caller(expires_at)
+    token = new_token("bt")
     row = ApiToken(
         user_id=user.id,
         name=name,
@@ -77,6 +78,21 @@ async def create_token(
     )
     await session.commit()
     return row, token
+
+
+def _refuse_outliving_the_caller(expires_at: datetime | None) -> None:
+    """403 when the calling API token expires before the token asked for would."""
+    caller_expires = current_scope().expires_at
+    if caller_expires is None or (expires_at is not None and expires_at <= caller_expires):
+        return
+    days = (caller_expires - datetime.now(UTC)).days
+    instead = f"ask for expires_in_days of at most {days}, or" if days >= 1 else "instead,"
+    raise ApiError(
+        403,
+        f"This API token expires at {caller_expires.isoformat(timespec='seconds')} and a token "
+        f"it makes may not outlive it: {instead} make the token while logged in.",
+        code="outlives_token",
+    )
 
 
 def _yours(user: User) -> list[ColumnElement[bool]]:

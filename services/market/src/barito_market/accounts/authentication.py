@@ -62,7 +62,7 @@ async def _token(
     row, group_slug = found
     if row.expires_at is not None and row.expires_at <= now:
         return None
-    return row.user, TokenScope(row.read_only, row.group_id, group_slug)
+    return row.user, TokenScope(row.read_only, row.group_id, group_slug, row.expires_at)
 
 
 async def _user_from_session(

@@ -17,6 +17,8 @@ commands) it is :data:`UNSCOPED`.
 * Read-only: every POST, PUT, PATCH or DELETE is refused (403) before the
   route runs. Every route of the market that only reads is a GET, so there
   is no exception to list.
+* Expiring: a token it makes expires no later than it does, so a leaked
+  short-lived token cannot be turned into a lasting one.
 * Limited to a group: :func:`barito_market.accounts.access.group_role`
   answers as if the user belonged to no other group (so other groups and
   apps are 404, never 403), listings show that group only, and what reaches
@@ -28,6 +30,7 @@ from __future__ import annotations
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Request
 
@@ -51,6 +54,8 @@ class TokenScope:
     read_only: bool = False
     group_id: uuid.UUID | None = None
     group_slug: str | None = None
+    # When the calling token stops working: a token it makes may not outlive it.
+    expires_at: datetime | None = None
 
     def sees_group(self, group_id: uuid.UUID) -> bool:
         return self.group_id is None or self.group_id == group_id
