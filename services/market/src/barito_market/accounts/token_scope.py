@@ -15,8 +15,9 @@ never sees the scope of an earlier one; outside a request (consumers,
 commands) it is :data:`UNSCOPED`.
 
 * Read-only: every POST, PUT, PATCH or DELETE is refused (403) before the
-  route runs. Every route of the market that only reads is a GET, so there
-  is no exception to list.
+  route runs. Every route of the market that only reads is a GET but one:
+  a deletion's preview (POST), which only prepares a change and is refused
+  with it (``test_token_scopes`` sweeps every route of the OpenAPI document).
 * Expiring: a token it makes expires no later than it does, so a leaked
   short-lived token cannot be turned into a lasting one.
 * Limited to a group: :func:`barito_market.accounts.access.group_role`
