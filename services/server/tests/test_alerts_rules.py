@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from barito_common.alerts import AlertConditionKind, AlertMatch, AlertTransition, RuleStatus
+from barito_common.alerts import (
+    MAX_SAMPLE_BYTES,
+    AlertConditionKind,
+    AlertMatch,
+    AlertTransition,
+    RuleStatus,
+)
 from barito_testing.alert_channels import webhook_channel
 from barito_testing.alert_server import AlertStack, alert_rule, alert_stack
 from barito_testing.webhook_receiver import Answer, WebhookReceiver, webhook_receiver
@@ -216,3 +225,30 @@ async def test_a_slow_webhook_delays_no_other_rule(alerts: AlertStack) -> None:
         assert slow.requests == []  # still waiting for its answer
         (late,) = await slow.wait_for(1, timeout_s=30)
         assert late["rule"]["name"] == "to slow"
+
+
+async def test_huge_matching_events_still_reach_the_history_with_their_samples_cut_short(
+    alerts: AlertStack, hook: WebhookReceiver
+) -> None:
+    # Dumps of ~480 KB: four whole samples made a ~2 MB notification, over
+    # PagerDuty's 512 KB payload limit (the page refused) and a broker's
+    # default 1 MB message limit on alerts.events (the history entry lost).
+    channel = webhook_channel(hook.url, secret=SECRET)
+    rule = alert_rule([channel], AlertConditionKind.THRESHOLD, count=4, window_s=60)
+    app = await alerts.publish_rules(await alerts.register(), [rule], [channel])
+    await alerts.wait_watching(app)
+
+    def dump() -> str:
+        return "at checkout.pay(Card.java:42)\n" + base64.b64encode(os.urandom(360_000)).decode()
+
+    for n in range(4):
+        await alerts.tail.post(app, [{"level": "error", "n": n, "message": dump()}])
+
+    (firing,) = await hook.wait_for(1, timeout_s=30)
+    (entry,) = await alerts.history(app, expect=1)
+    assert entry.transition is AlertTransition.FIRING and len(entry.samples) == 4
+    for sample in [*entry.samples, *firing["samples"]]:
+        assert sample["level"] == "error" and "@timestamp" in sample
+        assert sample["message"].startswith("at checkout.pay(Card.java:42)\n")
+        assert sample["message"].endswith("characters cut]")
+        assert len(json.dumps(sample)) <= MAX_SAMPLE_BYTES

@@ -24,6 +24,7 @@ installation's) travels sealed under the installation key
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -34,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from barito_common.event_filters import BadFilter, EventFilter, parse_filter
 
 __all__ = [
+    "MAX_SAMPLE_BYTES",
     "AlertChannelKind",
     "AlertChannelSpec",
     "AlertCondition",
@@ -45,6 +47,7 @@ __all__ = [
     "AlertTransition",
     "RuleState",
     "RuleStatus",
+    "bounded_sample",
     "match_filter",
     "notification_id",
     "state_partition",
@@ -53,6 +56,13 @@ __all__ = [
 MIN_WINDOW_S = 10
 MAX_WINDOW_S = 24 * 3600
 MAX_SAMPLES = 5
+# One sample's JSON at most: five whole events of up to the receiver's 1 MiB
+# would pass alerts.events' message limit (the firing lost from the history)
+# and PagerDuty's 512 KB payload limit (the page refused).
+MAX_SAMPLE_BYTES = 8 * 1024
+_SAMPLE_TEXT = 1000
+_SAMPLE_ITEMS = 20
+_SAMPLE_KEPT = ("@timestamp", "level", "severity", "message", "msg", "error")
 # RE2 is linear in the input, but the constant is the compiled program's size:
 # once the DFA's cache overflows it falls back to simulating every
 # instruction for every byte. `(\w+\s?){1000}x` (10,005 instructions) took
@@ -193,7 +203,8 @@ class AlertEvent(BaseModel):
     samples: list[dict[str, Any]] = Field(
         default_factory=list,
         max_length=MAX_SAMPLES,
-        description="A few of the events that triggered it, as search shows them.",
+        description="A few of the events that triggered it, as search shows them; one over "
+        "MAX_SAMPLE_BYTES is cut short (see bounded_sample).",
     )
     muted: bool = Field(False, description="Decided while muted: no channel was told.")
     deliveries: dict[str, Literal["delivered", "failed"]] = Field(
@@ -223,6 +234,35 @@ def match_filter(match: AlertMatch) -> EventFilter:
             "use fewer or smaller repetitions such as {n}"
         )
     return parsed
+
+
+def _cut(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _SAMPLE_TEXT:
+        return f"{value[:_SAMPLE_TEXT]}… [{len(value) - _SAMPLE_TEXT} characters cut]"
+    if isinstance(value, dict):
+        return {k: _cut(v) for k, v in list(value.items())[:_SAMPLE_ITEMS]}
+    if isinstance(value, list):
+        return [_cut(v) for v in value[:_SAMPLE_ITEMS]]
+    return value
+
+
+def _size(sample: dict[str, Any]) -> int:
+    return len(json.dumps(sample, ensure_ascii=False, default=str).encode())
+
+
+def bounded_sample(sample: dict[str, Any]) -> dict[str, Any]:
+    """The event as a notification and the history show it: whole, or within
+    ``MAX_SAMPLE_BYTES`` with long texts cut (saying how much) and, if still too
+    big, only its timestamp, level and message kept."""
+    if _size(sample) <= MAX_SAMPLE_BYTES:
+        return sample
+    cut = _cut(sample)
+    if not isinstance(cut, dict) or _size(cut) > MAX_SAMPLE_BYTES:
+        kept = {key: _cut(sample[key]) for key in _SAMPLE_KEPT if key in sample}
+        cut = {**kept, "_cut": "the event is too large for an alert; search shows it whole"}
+        if _size(cut) > MAX_SAMPLE_BYTES:  # a huge nested message or level
+            cut = {"_cut": "the event is too large for an alert; search shows it whole"}
+    return cut
 
 
 def notification_id(rule_id: UUID, sequence: int) -> str:

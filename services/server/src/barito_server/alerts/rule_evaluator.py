@@ -26,6 +26,7 @@ from barito_common.alerts import (
     AlertTransition,
     RuleState,
     RuleStatus,
+    bounded_sample,
     match_filter,
 )
 from barito_common.event_filters import EventFilter
@@ -169,5 +170,5 @@ class RuleEvaluator:
             state=self.state,
             count=self.window.count(now),
             muted=muted,
-            samples=[sample for seen, sample in self._samples if seen > oldest],
+            samples=[bounded_sample(sample) for seen, sample in self._samples if seen > oldest],
         )
