@@ -253,3 +253,25 @@ async def test_an_app_deleted_and_made_again_under_its_name_starts_without_rules
                 session.expire_all()
     history = await market.client.get(f"/api/v1/apps/{slug}/alerts/history", headers=owner)
     assert history.json()["data"] == []
+
+
+async def test_a_sample_holding_a_nul_or_odd_text_is_kept_and_blocks_nothing_after_it(
+    market: Market, producer: AIOKafkaProducer, users: dict[str, MarketUser]
+) -> None:
+    # Logs carry anything: a NUL, lone surrogates escaped in JSON, deep nesting.
+    app = await new_app(market, producer, users["owner"])
+    odd = app.event("firing", T0)
+    odd = odd.model_copy(
+        update={
+            "samples": [{"message": "before\x00after", "raw": "\\ud800", "n": {"a": [1, None]}}]
+        }
+    )
+    after = app.event("resolved", T0 + timedelta(minutes=1))
+
+    await app.put(odd, after)
+    history = await app.history_with(after)
+
+    assert [entry["id"] for entry in history["data"]] == [str(after.event_id), str(odd.event_id)]
+    sample = history["data"][1]["samples"][0]
+    assert sample["message"] in ("before\x00after", "beforeafter")
+    assert sample["n"] == {"a": [1, None]}
