@@ -257,6 +257,21 @@ async def test_an_email_held_by_a_password_account_is_not_taken_over(
     assert [e.details["method"] for e in failed] == ["oidc"]
 
 
+async def test_a_refused_sign_in_of_a_long_email_is_told_and_audited(
+    market: Market, oidc_provider: OidcProvider, browser: httpx.AsyncClient
+) -> None:
+    # 90 characters: longer than an id, well within what an email may be.
+    email = f"firstname.lastname.{uuid.uuid4().hex}@platform-engineering.corp.example.test"
+    holder = await market.create_user(email=email)
+    person = await oidc_provider.admin.create_user(email=email)
+
+    refused = await sign_in(browser, person)
+
+    assert f"an account with the email {email} already exists" in sso_error(refused)
+    failed = await audit(market, "auth.login_failed", email)
+    assert [(e.details["method"], e.target_id) for e in failed] == [("oidc", str(holder.id))]
+
+
 async def test_a_disabled_barito_account_cannot_sign_in(
     market: Market, oidc_provider: OidcProvider, browser: httpx.AsyncClient
 ) -> None:

@@ -8,6 +8,7 @@ or another provider identity) is refused rather than taking that account over.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -45,9 +46,10 @@ async def user_for_claims(
         raise SignInRefused(
             f"the Barito account {user.email} is disabled; ask an administrator",
             email=user.email,
+            user_id=user.id,
         )
     # The email follows the provider's, unless it is unverified or someone else's here.
-    if email and verified and email != user.email and not await _taken(session, email):
+    if email and verified and email != user.email and await _holder(session, email) is None:
         audit_log.record(
             session,
             user,
@@ -63,12 +65,13 @@ async def user_for_claims(
 
 
 async def _first_sign_in(session: AsyncSession, *, issuer: str, subject: str, email: str) -> User:
-    if await _taken(session, email):
+    if (holder := await _holder(session, email)) is not None:
         raise SignInRefused(
             f"an account with the email {email} already exists here (with a password or another "
             f"sign-in); accounts are never joined by email alone — log in with that account, "
             f"or ask an administrator",
             email=email,
+            user_id=holder,
         )
     # No password ever matches the empty hash: this account signs in through the provider.
     user = User(email=email, password_hash="", oidc_issuer=issuer, oidc_subject=subject)
@@ -104,5 +107,7 @@ def _email(claims: dict[str, Any]) -> tuple[str | None, bool]:
     return email.strip().lower(), claims.get("email_verified") not in (False, "false")
 
 
-async def _taken(session: AsyncSession, email: str) -> bool:
-    return await session.scalar(select(User.id).where(User.email == email)) is not None
+async def _holder(session: AsyncSession, email: str) -> uuid.UUID | None:
+    """The account that has ``email`` already, if any."""
+    holder: uuid.UUID | None = await session.scalar(select(User.id).where(User.email == email))
+    return holder

@@ -191,7 +191,9 @@ async def record_refusal(session: AsyncSession, refused: SignInRefused) -> None:
         refused.email,
         "auth.login_failed",
         target_kind="user",
-        target_id=refused.email or "unknown",
+        # An id, never the email: the email is the actor already, and may be
+        # longer than an id's column.
+        target_id=refused.user_id or "unknown",
         method="oidc",
         reason=refused.message,
     )
