@@ -219,7 +219,10 @@ async def audit_of_group_changes(market: Market) -> list[AuditEntry]:
 
 
 async def test_the_superadmin_claim_is_granted_and_taken_away_at_sign_in(
-    oidc_provider: OidcProvider, directory: Directory, browser: httpx.AsyncClient
+    market: Market,
+    oidc_provider: OidcProvider,
+    directory: Directory,
+    browser: httpx.AsyncClient,
 ) -> None:
     person = await oidc_provider.admin.create_user(groups=(directory.superadmins,))
     await sign_in(browser, person)
@@ -229,6 +232,20 @@ async def test_the_superadmin_claim_is_granted_and_taken_away_at_sign_in(
     await sign_in(browser, person)
 
     assert (await browser.get("/api/v1/auth/me")).json()["is_superadmin"] is False
+    async with market.sessionmaker() as session:
+        changes = list(
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "user.superadmin")
+                .order_by(AuditEntry.at)
+            )
+        )
+    mine = [e for e in changes if e.details["email"] == person.email]
+    assert [(e.details["superadmin"], e.details["source"]) for e in mine] == [
+        (True, "identity_provider"),
+        (False, "identity_provider"),
+    ]
+    assert all(e.address for e in mine)
 
 
 async def test_next_must_be_a_path_of_the_market(
