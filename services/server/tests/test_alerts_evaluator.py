@@ -145,3 +145,23 @@ def test_an_edit_of_a_firing_rule_keeps_it_firing_until_the_new_condition_resolv
     resolution = edited.tick(10.0, at(10))
     assert resolution is not None and resolution.transition is AlertTransition.RESOLVED
     assert resolution.state.sequence == 5
+
+
+def test_a_mute_set_after_a_firing_was_told_silences_reminders_but_not_its_resolution() -> None:
+    spec = rule(AlertConditionKind.ANY, window_s=3600, renotify_s=60)
+    rules = evaluator(spec)
+    told = rules.observe(1.0, at(1), ERROR)
+    assert told is not None and not told.muted
+    rules.spec = spec.model_copy(update={"muted_until": AT + timedelta(hours=2)})
+    reminder = rules.tick(61.0, at(61))
+    assert reminder is not None and reminder.transition is AlertTransition.RENOTIFY
+    assert reminder.muted
+    resolution = rules.tick(3601.0, at(3601))  # an hour without an error, still muted
+    assert resolution is not None
+    assert resolution.transition is AlertTransition.RESOLVED and not resolution.muted
+
+    # A firing no one was told of ends as quietly.
+    quiet = evaluator(rule(AlertConditionKind.ANY, muted_until=AT + timedelta(hours=1)))
+    assert quiet.observe(1.0, at(1), ERROR).muted  # type: ignore[union-attr]
+    resolution = next(d for t in range(2, 100) if (d := quiet.tick(float(t), at(t))))
+    assert resolution.transition is AlertTransition.RESOLVED and resolution.muted

@@ -252,3 +252,30 @@ async def test_huge_matching_events_still_reach_the_history_with_their_samples_c
         assert sample["message"].startswith("at checkout.pay(Card.java:42)\n")
         assert sample["message"].endswith("characters cut]")
         assert len(json.dumps(sample)) <= MAX_SAMPLE_BYTES
+
+
+async def test_a_mute_set_while_firing_still_lets_the_resolution_through(
+    alerts: AlertStack, hook: WebhookReceiver
+) -> None:
+    # Muted during the investigation; the fix lands: the channels that were
+    # told 'firing' (a PagerDuty incident) must hear 'resolved', mute or not.
+    channel = webhook_channel(hook.url, secret=SECRET)
+    rule = alert_rule([channel], AlertConditionKind.ANY, window_s=10)
+    app = await alerts.publish_rules(await alerts.register(), [rule], [channel])
+    await alerts.wait_watching(app)
+    await alerts.tail.post(app, [{"level": "error"}])
+    await hook.wait_for(1, timeout_s=30)
+
+    muted = rule.model_copy(update={"muted_until": datetime.now(UTC) + timedelta(hours=1)})
+    app = await alerts.publish_rules(app, [muted], [channel])
+
+    notifications = await hook.wait_for(2, timeout_s=40)
+    assert [(n["id"], n["transition"]) for n in notifications] == [
+        (f"{rule.id}:1", "firing"),
+        (f"{rule.id}:2", "resolved"),
+    ]
+    history = await alerts.history(app, expect=2)
+    assert [(e.transition, e.muted) for e in history] == [
+        (AlertTransition.FIRING, False),
+        (AlertTransition.RESOLVED, False),
+    ]

@@ -65,6 +65,12 @@ class RuleEvaluator:
         self._samples: deque[tuple[float, dict[str, Any]]] = deque(maxlen=MAX_SAMPLES)
         self._watching_since: float | None = None
         self._last_match: float | None = None
+        # Whether the channels were told of the current firing. A mute set
+        # after they were must not swallow its resolution: the PagerDuty
+        # incident, the Slack thread would stay open for ever. Not kept on
+        # alerts.state: a restored firing counts as told (a resolution too
+        # many beats an incident never closed).
+        self._firing_told = True
         if restored is not None and restored.revision == spec.revision:
             self.state = restored
         elif restored is not None and restored.status is RuleStatus.FIRING:
@@ -148,6 +154,10 @@ class RuleEvaluator:
 
     def _decide(self, transition: AlertTransition, now: float, at: datetime) -> Decision:
         muted = self.spec.muted_until is not None and self.spec.muted_until > at
+        if transition is AlertTransition.FIRING:
+            self._firing_told = not muted
+        elif transition is AlertTransition.RESOLVED:
+            muted = muted and not self._firing_told
         status = {
             AlertTransition.FIRING: RuleStatus.FIRING,
             AlertTransition.RESOLVED: RuleStatus.RESOLVED,
