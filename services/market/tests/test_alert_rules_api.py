@@ -9,6 +9,7 @@ and tokens limited to another group see nothing.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -330,3 +331,32 @@ async def test_the_openapi_document_lists_the_rules_and_the_history(market: Mark
     assert methods["/api/v1/apps/{slug}/alerts/history"] == {"get"}
     history = paths["/api/v1/apps/{slug}/alerts/history"]["get"]
     assert {p["name"] for p in history["parameters"]} >= {"slug", "rule", "limit", "cursor"}
+
+
+async def test_rules_made_at_once_are_all_kept_and_published_and_a_name_taken_meanwhile_is_422(
+    market: Market, users: dict[str, MarketUser], stack: Any
+) -> None:
+    slug, _ = await new_app(market, users)
+    url = f"/api/v1/apps/{slug}/alerts"
+    owner = users["owner"].headers
+
+    same = await asyncio.gather(
+        *(
+            market.client.post(url, headers=owner, json={**ANY_ERROR, "name": "same"})
+            for _ in range(3)
+        )
+    )
+    different = await asyncio.gather(
+        *(
+            market.client.post(url, headers=owner, json={**ANY_ERROR, "name": f"r{n}"})
+            for n in range(4)
+        )
+    )
+
+    assert sorted(answer.status_code for answer in same) == [201, 422, 422]
+    refused = next(answer for answer in same if answer.status_code == 422)
+    assert "already has a rule named 'same'" in refused.json()["error"]["message"]
+    assert [answer.status_code for answer in different] == [201] * 4
+    # The last profile published names every rule: none lost to a stale list.
+    published = await profile_of(market, stack, slug)
+    assert sorted(rule.name for rule in published.alert_rules) == ["r0", "r1", "r2", "r3", "same"]

@@ -27,6 +27,7 @@ from barito_market import audit_log
 from barito_market.alerts.refusals import invalid
 from barito_market.alerts.specs import group_channels, rules_of
 from barito_market.models import AlertRule, App, User
+from barito_market.models.alerts import ALERT_RULES
 from barito_market.models.base import utc_now
 from barito_market.registry.publisher import Publisher
 from barito_market.registry.sync import publish_app
@@ -36,6 +37,18 @@ from barito_market.settings import MarketSettings
 __all__ = ["MAX_RULES_PER_APP", "create_rule", "delete_rule", "find_rule", "update_rule"]
 
 MAX_RULES_PER_APP = 50
+
+
+async def _lock(session: AsyncSession, app: App, rule: AlertRule | None = None) -> None:
+    # The app's row stays locked until the commit, its rules read afresh under
+    # it: two changes at once can neither both pass the name or count check
+    # (a 500 from the unique constraint, a 51st rule) nor publish profiles
+    # that each lack the other's rule (the server would not evaluate it).
+    await session.refresh(app, attribute_names=[ALERT_RULES], with_for_update=True)
+    if rule is not None:
+        if rule not in rules_of(app):  # deleted meanwhile
+            raise ApiError(404, f"No alert rule {rule.id} in the app '{app.slug}'.")
+        await session.refresh(rule)
 
 
 def find_rule(app: App, rule_id: uuid.UUID) -> AlertRule:
@@ -85,6 +98,7 @@ async def create_rule(
     app: App,
     body: RuleCreate,
 ) -> AlertRule:
+    await _lock(session, app)
     if len(rules_of(app)) >= MAX_RULES_PER_APP:
         raise ApiError(
             422,
@@ -121,6 +135,7 @@ async def update_rule(
     body: RulePatch,
 ) -> None:
     """Apply the fields given; an explicit null clears renotify_s or muted_until."""
+    await _lock(session, app, rule)
     given = body.model_fields_set
     decides = (rule.match, rule.condition)
     if body.name is not None:
@@ -155,6 +170,7 @@ async def delete_rule(
     app: App,
     rule: AlertRule,
 ) -> None:
+    await _lock(session, app, rule)
     rules_of(app).remove(rule)  # delete-orphan: the row goes with the flush
     await _audit_and_publish(session, publisher, settings, user, app, rule, "alert.delete")
 
