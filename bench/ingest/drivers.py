@@ -12,6 +12,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 import msgpack
@@ -55,6 +56,60 @@ async def drive_http(
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     return elapsed, latencies
+
+
+async def drive_raw_http(
+    url: str, headers: dict[str, str], bodies: list[bytes], connections: int
+) -> tuple[float, list[float]]:
+    """``drive_http``'s load over ``connections`` keep-alive connections, with requests
+    built as bytes beforehand and answers read by their status line and length only.
+
+    For benches where the load generator shares the machine with what it
+    measures: httpx costs about 1.4 ms of CPU for a request of 1 MB (its
+    body written in pieces, its answer parsed into objects), here about a
+    tenth of that, left to the measured process.
+    """
+    split = urlsplit(url)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    requests = [
+        f"POST {split.path} HTTP/1.1\r\nHost: {split.netloc}\r\n{head}"
+        f"Content-Length: {len(body)}\r\n\r\n".encode("latin-1")
+        + body
+        for body in bodies
+    ]
+    latencies: list[float] = []
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection(split.hostname, split.port)
+        try:
+            while not queue.empty():
+                request = queue.get_nowait()
+                started = time.perf_counter()
+                writer.write(request)
+                status_line, _, rest = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+                length = _content_length(rest)
+                answer = await reader.readexactly(length)
+                latencies.append(time.perf_counter() - started)
+                if status_line.split(b" ", 2)[1] != b"200":
+                    raise RuntimeError(f"{url}: {status_line.decode()}: {answer[:300].decode()}")
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    return time.perf_counter() - started, latencies
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    raise RuntimeError(f"an answer without Content-Length: {head[:300]!r}")
 
 
 async def drive_forward(

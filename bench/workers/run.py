@@ -33,7 +33,7 @@ BENCH = Path(__file__).resolve().parents[1]
 # bench/ingest's workload and load generator, imported as its own run.py imports them.
 sys.path.insert(1, str(BENCH / "ingest"))
 
-from drivers import drive_http  # noqa: E402
+from drivers import drive_raw_http  # noqa: E402
 from workload import (  # noqa: E402
     EVENTS_PER_REQUEST,
     cpu_seconds,
@@ -130,7 +130,7 @@ async def measure(
 
     watching = asyncio.create_task(watch_connections())
     try:
-        elapsed, latencies = await drive_http(url, headers, bodies, concurrency)
+        elapsed, latencies = await drive_raw_http(url, headers, bodies, concurrency)
     finally:
         watching.cancel()
     busy_after, total_after = _machine_cpu()
@@ -165,7 +165,7 @@ async def run_workers(
     headers = {"X-App-Secret": secret, "Content-Type": "application/x-ndjson"}
     async with worker_pool("receiver", port, env, log) as pool:
         # Warm-up: every worker's first connections, imports and Kafka metadata.
-        await drive_http(url, headers, bodies[: 10 * workers], concurrency)
+        await drive_raw_http(url, headers, bodies[: 10 * workers], concurrency)
         figures = await measure(
             pool, url, headers, bodies, concurrency, _kafka_pid(kafka.bootstrap_servers)
         )
