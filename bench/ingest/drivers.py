@@ -9,6 +9,7 @@ event was taken.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -82,26 +83,44 @@ async def drive_raw_http(
     for request in requests:
         queue.put_nowait(request)
 
+    loop = asyncio.get_running_loop()
+
     async def connection() -> None:
-        reader, writer = await asyncio.open_connection(split.hostname, split.port)
+        # Plain sockets: sock_sendall sends from the request's own bytes, where a
+        # stream's writer copies what the kernel does not take at once into its
+        # buffer and moves the rest down after every send.
+        sock = socket.create_connection((split.hostname, split.port))
+        sock.setblocking(False)
+        pending = b""
         try:
             while not queue.empty():
                 request = queue.get_nowait()
                 started = time.perf_counter()
-                writer.write(request)
-                status_line, _, rest = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
-                length = _content_length(rest)
-                answer = await reader.readexactly(length)
+                await loop.sock_sendall(sock, request)
+                while b"\r\n\r\n" not in pending:
+                    pending += await _received(loop, sock)
+                head, _, pending = pending.partition(b"\r\n\r\n")
+                status_line, _, fields = head.partition(b"\r\n")
+                length = _content_length(fields)
+                while len(pending) < length:
+                    pending += await _received(loop, sock)
+                answer, pending = pending[:length], pending[length:]
                 latencies.append(time.perf_counter() - started)
                 if status_line.split(b" ", 2)[1] != b"200":
                     raise RuntimeError(f"{url}: {status_line.decode()}: {answer[:300].decode()}")
         finally:
-            writer.close()
-            await writer.wait_closed()
+            sock.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(connection() for _ in range(connections)))
     return time.perf_counter() - started, latencies
+
+
+async def _received(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytes:
+    data = await loop.sock_recv(sock, 65536)
+    if not data:
+        raise RuntimeError("the receiver closed the connection")
+    return data
 
 
 def _content_length(head: bytes) -> int:
