@@ -18,7 +18,8 @@ catastrophic pattern like ``(a+)+$`` cannot pin the server's one event loop,
 which a per-match timeout could only cut short after the damage. The price is
 that back-references and look-arounds are refused, with a clear 400. RE2's
 ``max_mem`` bounds the compiled program, so a huge pattern cannot exhaust
-memory either.
+memory either, and a filter's program is capped at ``MAX_REGEX_PROGRAM``
+instructions, so it cannot cost too much per event (see there).
 """
 
 from __future__ import annotations
@@ -29,9 +30,23 @@ from typing import Any
 
 import re2
 
-__all__ = ["BadFilter", "EventFilter", "compile_regex", "parse_filter", "regex_options"]
+__all__ = [
+    "MAX_REGEX_PROGRAM",
+    "BadFilter",
+    "EventFilter",
+    "compile_regex",
+    "parse_filter",
+    "regex_options",
+]
 
 _REGEX_MAX_MEM = 8 * 1024 * 1024
+# RE2 is linear in the input, but the constant is the compiled program's size:
+# once the DFA's cache overflows it falls back to simulating every
+# instruction for every byte. `(\w+\s?){1000}x` (10,005 instructions) took
+# ~260 ms per 4 KB event on the server's one event loop; at 1,000 the worst
+# found is ~0.3 ms, and everyday patterns are well under 100. One limit for
+# the tail and alert rules: both run on every event of an app in the server.
+MAX_REGEX_PROGRAM = 1000
 _LEVEL_FIELDS = ("level", "severity")
 
 
@@ -121,7 +136,8 @@ def parse_filter(
     fields: Sequence[str] = (),
     max_length: int = 1000,
 ) -> EventFilter:
-    """Build the filter of one tail; :class:`BadFilter` on any invalid part."""
+    """Build the filter of one tail (or rule); :class:`BadFilter` on any invalid or too
+    costly part."""
     substring = None
     if q is not None:
         if not q:
@@ -130,6 +146,12 @@ def parse_filter(
             raise BadFilter(f"q is {len(q)} characters, over the limit of {max_length}")
         substring = q.encode()
     compiled = None if regex is None else compile_regex(regex, max_length)
+    if compiled is not None and compiled.programsize > MAX_REGEX_PROGRAM:
+        raise BadFilter(
+            f"regex {regex!r} is too costly to run on every event (its RE2 program has "
+            f"{compiled.programsize} instructions, over the limit of {MAX_REGEX_PROGRAM}); "
+            "use fewer or smaller repetitions such as {n}"
+        )
     levels: frozenset[str] = frozenset()
     if level is not None:
         levels = frozenset(part.strip().lower() for part in level.split(",") if part.strip())
