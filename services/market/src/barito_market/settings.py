@@ -202,6 +202,14 @@ class MarketSettings(ServiceSettings):
         description="Audit entries older than this many days are deleted (hourly), so the "
         "log, which failed sign-ins by anyone also write to, cannot grow without bound.",
     )
+    alert_history_retention_days: int = Field(
+        30,
+        ge=1,
+        le=36500,
+        description="Alert history (firings, resolutions, re-notifications with their samples) "
+        "older than this many days is deleted (hourly, in batches); 30 matches how long "
+        "the alerts.events topic keeps them.",
+    )
     storage_check_interval_s: float = Field(
         300,
         gt=0,

@@ -6,6 +6,7 @@
 * :mod:`.rules` — create, change and delete an app's rules, checked up front;
 * :mod:`.specs` — rows into the specs an app's profile carries;
 * :mod:`.history` — the transitions the server reports, stored once and paged;
+* :mod:`.history_retention` — deleting history past its retention, hourly;
 * :mod:`.views` — rows into the API's bodies.
 
 Every change of a rule or a channel a rule uses republishes the profiles it
