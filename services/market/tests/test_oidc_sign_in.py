@@ -64,8 +64,9 @@ async def market(
 
 @pytest.fixture(scope="module")
 async def owner(market: Market) -> MarketUser:
-    """A password user who owns the app groups the claims name."""
-    owner = await market.create_user()
+    """A superadmin who made (and so owns) the app groups the claims name: their slugs are
+    reserved for the mapping (test_oidc_reserved_groups)."""
+    owner = await market.create_user(superadmin=True)
     for name in ("payments", "billing"):
         made = await market.client.post(
             "/api/v1/groups", headers=owner.headers, json={"name": name}

@@ -5,7 +5,8 @@ words; routes get its answer as ``CurrentUserDep``
 (:mod:`barito_market.dependencies`), and a superadmin-only route as
 ``SuperAdminDep``, which adds :func:`require_superadmin`. An API token's
 scope (read-only, limited to a group) is entered here for the whole request:
-see :mod:`barito_market.accounts.token_scope`.
+see :mod:`barito_market.accounts.token_scope`; so are the group slugs the
+identity provider's role mapping keeps (:mod:`.oidc.reserved_groups`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from barito_common.errors import ApiError
 from barito_market.accounts.credentials import hash_token
+from barito_market.accounts.oidc.reserved_groups import enter_reserved_slugs
 from barito_market.accounts.token_scope import (
     UNSCOPED,
     TokenScope,
@@ -113,6 +115,7 @@ async def authenticate(request: Request, session: AsyncSession) -> User:
         raise _unauthenticated("This account is disabled.")
     request.state.user = user
     enter_scope(request, scope)
+    enter_reserved_slugs(request.app.state.settings.oidc)
     return user
 
 

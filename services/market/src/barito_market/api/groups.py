@@ -45,7 +45,13 @@ _MANAGED: dict[int | str, dict[str, Any]] = {
     "",
     response_model=GroupPublic,
     status_code=status.HTTP_201_CREATED,
-    responses={401: _SEEN[401]},
+    responses={
+        401: _SEEN[401],
+        403: {
+            "description": "An API token limited to a group, or a slug the identity "
+            "provider's role mapping names (reserved_group_slug: a superadmin's to create)."
+        },
+    },
 )
 async def create_group(body: GroupCreate, user: CurrentUserDep, session: SessionDep) -> Any:
     """Create an app group; you become its owner."""

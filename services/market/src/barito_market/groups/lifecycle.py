@@ -2,7 +2,10 @@
 
 Routes have already checked that the caller sees the group (404) and holds
 the role (403); these functions enforce the rules about the group's own
-state: 409 for a group that still has apps.
+state: 409 for a group that still has apps, and 403 for a new group whose
+slug the identity provider's role mapping names, unless a superadmin makes it
+(:mod:`barito_market.accounts.oidc.reserved_groups`). A rename keeps the slug,
+so it never reaches a reserved one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from barito_common.errors import ApiError
 from barito_common.schemas import AppStatus, ProvisionCommandKind
 from barito_market import audit_log
 from barito_market.accounts.credentials import hash_token, new_app_secret
+from barito_market.accounts.oidc.reserved_groups import refuse_reserved_slug
 from barito_market.accounts.token_scope import refuse_if_group_limited
 from barito_market.apps.secret_rotation import rotate
 from barito_market.apps.slugs import unique_slug
@@ -42,10 +46,14 @@ __all__ = [
 async def add_group(session: AsyncSession, user: User, name: str) -> AppGroup:
     """A new group owned by ``user``, in the caller's transaction: the caller commits.
 
-    403 for an API token limited to a group: it could never see the new one.
+    403 for an API token limited to a group: it could never see the new one;
+    403 for a slug the identity provider's role mapping names, unless ``user``
+    is a superadmin.
     """
     refuse_if_group_limited()
-    group = AppGroup(name=name, slug=await unique_slug(session, AppGroup.slug, name))
+    slug = await unique_slug(session, AppGroup.slug, name)
+    refuse_reserved_slug(user, slug)
+    group = AppGroup(name=name, slug=slug)
     session.add(group)
     await flush_or_conflict(session, "Another group was created at the same moment; try again.")
     session.add(Membership(group_id=group.id, user_id=user.id, role=Role.OWNER))

@@ -3358,6 +3358,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description An API token limited to a group, or a slug the identity provider's role mapping names (reserved_group_slug: a superadmin's to create). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
