@@ -9,6 +9,8 @@ long past; each test uses its own hour or day so the tests do not overlap.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -159,6 +161,7 @@ async def test_a_deletion_removes_exactly_the_range_and_nothing_of_the_neighbour
     finish = entries["app.deletion.finish"]
     assert finish["actor_email"] == world.users["admin"].email
     assert (finish["details"]["app"], finish["details"]["count"]) == (world.ours.slug, 10)
+    assert finish["details"]["query_given"] is False
 
 
 async def test_a_query_limited_deletion_removes_only_matching_events(world: World) -> None:
@@ -179,6 +182,45 @@ async def test_a_query_limited_deletion_removes_only_matching_events(world: Worl
     assert await world.count(world.ours.slug, base, end, "level:error") == 0
     assert await world.count(world.ours.slug, base, end) == 20
     assert await world.count(world.theirs.slug, base, end) == 30
+
+
+async def test_a_deletion_query_stays_out_of_the_audit_log_which_can_still_match_it(
+    world: World,
+) -> None:
+    # The usual request: delete the events that leaked a secret, found by the secret.
+    base = DAY.replace(hour=16)
+    minutes = [base + timedelta(minutes=m) for m in range(6)]
+    await world.index(world.ours.slug, minutes[:2], message="login password=hunter2")
+    await world.index(world.ours.slug, minutes[2:])
+    query = 'message:"password=hunter2"'
+    body = {"start": iso(base), "end": iso(base + timedelta(minutes=6)), "query": query}
+
+    job = await world.finished((await world.post("", "owner", body)).json()["id"])
+
+    assert (job["state"], job["deleted"]) == ("done", 2)
+    audit = await world.market.client.get(
+        "/api/v1/audit/export",
+        params={"group": world.ours.group, "action": "app.deletion."},
+        headers=world.users["owner"].headers,
+    )
+    assert audit.status_code == 200, audit.text
+    assert "hunter2" not in audit.text
+    entries = [
+        e["details"]
+        for e in map(json.loads, audit.text.splitlines())
+        if e["details"]["job_id"] == job["id"]
+    ]
+    assert len(entries) == 2  # the request and the finish
+    fingerprint = hashlib.sha256(query.encode()).hexdigest()[:12]
+    for details in entries:
+        assert "query" not in details
+        assert (details["query_given"], details["query_length"], details["query_sha256"]) == (
+            True,
+            len(query),
+            fingerprint,
+        )
+    # The job itself keeps its query, for the app's members who follow it.
+    assert job["query"] == query
 
 
 async def test_a_covered_whole_day_drops_its_index_and_not_the_neighbours(world: World) -> None:

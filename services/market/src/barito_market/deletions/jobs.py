@@ -18,6 +18,7 @@ from barito_common.errors import ApiError
 from barito_common.search import SearchAdapter, SearchRequestError, SearchUnavailable
 from barito_common.search.app_indices import list_app_indices
 from barito_market import audit_log
+from barito_market.deletions.audit_details import query_details
 from barito_market.deletions.scope import DeletionScope, LogSearchError
 from barito_market.models import App, User
 from barito_market.models.base import utc_now
@@ -104,7 +105,7 @@ async def create_job(
         job_id=str(job.id),
         start=scope.start.isoformat(),
         end=scope.end.isoformat(),
-        query=scope.text,
+        **query_details(scope.text),
     )
     await session.commit()
     # Not refreshed: a replica may claim the job at once, and the answer is

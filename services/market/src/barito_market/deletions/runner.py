@@ -32,6 +32,7 @@ from barito_common.search.app_indices import list_app_indices
 from barito_common.search.delete_requests import DeleteByQueryUnsupported
 from barito_market import audit_log
 from barito_market.apps.status import app_index_prefix
+from barito_market.deletions.audit_details import query_details, without_query
 from barito_market.deletions.progress import BATCH, DONE, Progress
 from barito_market.deletions.scope import DeletionScope
 from barito_market.models import App, User
@@ -157,6 +158,8 @@ class DeletionRunner:
         job.claimed_until = None
         app = await session.get(App, job.app_id)
         requester = await session.get(User, job.requested_by) if job.requested_by else None
+        # The audit log and the service's log outlive the job; the query may be a secret.
+        told_error = without_query(error, job.query)
         audit_log.record(
             session,
             requester,
@@ -168,14 +171,14 @@ class DeletionRunner:
             job_id=str(job.id),
             start=job.start.isoformat(),
             end=job.end.isoformat(),
-            query=job.query,
+            **query_details(job.query),
             count=job.deleted,
-            error=error,
+            error=told_error,
         )
         await session.commit()
         log.info(
             "A deletion job ended.",
-            extra={"ctx": {"job": str(job.id), "deleted": job.deleted, "error": error}},
+            extra={"ctx": {"job": str(job.id), "deleted": job.deleted, "error": told_error}},
         )
 
 
