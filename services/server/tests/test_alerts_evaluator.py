@@ -13,6 +13,7 @@ from barito_common.alerts import (
     AlertRuleSpec,
     AlertSeverity,
     AlertTransition,
+    RetiredRule,
     RuleState,
     RuleStatus,
 )
@@ -165,3 +166,44 @@ def test_a_mute_set_after_a_firing_was_told_silences_reminders_but_not_its_resol
     assert quiet.observe(1.0, at(1), ERROR).muted  # type: ignore[union-attr]
     resolution = next(d for t in range(2, 100) if (d := quiet.tick(float(t), at(t))))
     assert resolution.transition is AlertTransition.RESOLVED and resolution.muted
+
+
+def retired(spec: AlertRuleSpec) -> RetiredRule:
+    return RetiredRule(spec=spec, channels=[], app_slug="shop-checkout", group_slug="shop")
+
+
+def test_a_firing_rule_deleted_or_disabled_resolves_as_its_last_word_unless_never_told() -> None:
+    spec = rule(AlertConditionKind.ANY, window_s=300)
+    told = evaluator(spec)
+    assert told.observe(1.0, at(1), ERROR) is not None
+    last = told.retire(2.0, at(2), retired(spec))
+    assert last is not None and last.transition is AlertTransition.RESOLVED and not last.muted
+    assert (told.state.status, told.state.sequence, told.state.delivered) == (
+        RuleStatus.RESOLVED,
+        2,
+        False,
+    )
+    assert told.state.retired == retired(spec)  # kept until delivered, for a takeover
+    assert told.retire(3.0, at(3), retired(spec)) is None  # nothing more to say
+
+    # Muted from its firing on: it resolves, quietly, owing nothing.
+    muted = rule(AlertConditionKind.ANY, window_s=300, muted_until=AT + timedelta(hours=1))
+    quiet = evaluator(muted)
+    quiet.observe(1.0, at(1), ERROR)
+    last = quiet.retire(2.0, at(2), retired(muted))
+    assert last is not None and last.muted
+    assert (quiet.state.status, quiet.state.delivered, quiet.state.retired) == (
+        RuleStatus.RESOLVED,
+        True,
+        None,
+    )
+    assert evaluator(spec).retire(1.0, at(1), retired(spec)) is None  # ok: nothing to resolve
+
+
+def test_the_next_decision_after_a_retirement_no_longer_carries_it() -> None:
+    spec = rule(AlertConditionKind.ANY, window_s=300)
+    evaluating = evaluator(spec)
+    evaluating.observe(1.0, at(1), ERROR)
+    evaluating.retire(2.0, at(2), retired(spec))
+    again = evaluating.observe(3.0, at(3), ERROR)  # re-enabled, fires again
+    assert again is not None and again.state.retired is None

@@ -146,9 +146,9 @@ async def test_a_disabled_rule_stops_and_a_deleted_one_is_forgotten(
     alerts: AlertStack, hook: WebhookReceiver
 ) -> None:
     channel = webhook_channel(hook.url, secret=SECRET)
-    errors = alert_rule([channel], AlertConditionKind.ANY, name="errors")
+    errors = alert_rule([channel], AlertConditionKind.ANY, name="errors", window_s=300)
     marker = alert_rule(
-        [channel], AlertConditionKind.ANY, match=AlertMatch(q="marker"), name="marker"
+        [channel], AlertConditionKind.ANY, match=AlertMatch(q="marker"), name="marker", window_s=300
     )
     app = await alerts.publish_rules(await alerts.register(), [errors, marker], [channel])
     await alerts.wait_watching(app)
@@ -158,20 +158,80 @@ async def test_a_disabled_rule_stops_and_a_deleted_one_is_forgotten(
 
     disabled = errors.model_copy(update={"enabled": False})
     app = await alerts.publish_rules(app, [disabled, marker], [channel])
+    # Disabled while firing: its alert is closed, not left open for ever.
+    notifications = await hook.wait_for(2, timeout_s=30)
+    assert (notifications[1]["id"], notifications[1]["transition"]) == (
+        f"{errors.id}:2",
+        "resolved",
+    )
     # Both rules would match this one; only the enabled one speaks.
     await alerts.tail.post(app, [{"level": "error", "message": "marker"}])
-    notifications = await hook.wait_for(2, timeout_s=30)
-    assert notifications[1]["rule"]["id"] == str(marker.id)
+    notifications = await hook.wait_for(3, timeout_s=30)
+    assert notifications[2]["rule"]["id"] == str(marker.id)
     states = await alerts.states(app)
-    assert states[errors.id].sequence == 1  # decided nothing more while disabled
+    assert states[errors.id].sequence == 2  # decided nothing more while disabled
+    assert states[errors.id].status is RuleStatus.RESOLVED
 
-    # Deleting every rule: no stream is read for the app, and the states go.
+    # Deleting every rule: the firing one resolves first, then no stream is
+    # read for the app and the states go.
     app = await alerts.publish_rules(app, [], [channel])
+    notifications = await hook.wait_for(4, timeout_s=30)
+    assert (notifications[3]["id"], notifications[3]["transition"]) == (
+        f"{marker.id}:2",
+        "resolved",
+    )
     await alerts.wait_watching(app, watched=False)
     async with asyncio.timeout(15):
         while await alerts.states(app):
             await asyncio.sleep(0.2)
-    assert len(hook.notifications) == 2
+    assert len(hook.requests) == 4
+
+
+async def test_a_firing_rule_disabled_or_deleted_is_resolved_to_the_channels_it_had(
+    alerts: AlertStack, hook: WebhookReceiver
+) -> None:
+    async with webhook_receiver() as rerouted:
+        channel = webhook_channel(hook.url, secret=SECRET)
+        other = webhook_channel(rerouted.url, secret=SECRET)
+        off = alert_rule([channel], AlertConditionKind.ANY, name="to disable", window_s=300)
+        gone = alert_rule([channel], AlertConditionKind.ANY, name="to delete", window_s=300)
+        kept = alert_rule(
+            [channel], AlertConditionKind.ANY, name="kept", match=AlertMatch(q="never")
+        )
+        app = await alerts.publish_rules(
+            await alerts.register(), [off, gone, kept], [channel, other]
+        )
+        await alerts.wait_watching(app)
+        await alerts.tail.post(app, [{"level": "error", "message": "checkout down"}])
+        await hook.wait_for(2, timeout_s=30)
+
+        # One change: a rule disabled and re-routed, another deleted, the app
+        # still evaluated for the third. The channel told 'firing' hears
+        # 'resolved'; the new one, never told, hears nothing.
+        rerouted_off = off.model_copy(update={"enabled": False, "channel_ids": [other.id]})
+        app = await alerts.publish_rules(app, [rerouted_off, kept], [channel, other])
+        notifications = await hook.wait_for(4, timeout_s=30)
+        assert sorted((n["id"], n["transition"]) for n in notifications[2:]) == sorted(
+            [(f"{off.id}:2", "resolved"), (f"{gone.id}:2", "resolved")]
+        )
+        assert {n["rule"]["name"] for n in notifications[2:]} == {"to disable", "to delete"}
+        assert all(request.verified(SECRET) for request in hook.requests)
+
+        history = await alerts.history(app, expect=4)
+        assert sorted((str(e.rule_id), e.transition.value, e.muted) for e in history) == sorted(
+            [(str(rule.id), t, False) for rule in (off, gone) for t in ("firing", "resolved")]
+        )
+        # The disabled rule's status says resolved, delivered; the deleted
+        # one's state is forgotten once its resolution went out.
+        async with asyncio.timeout(15):
+            while True:
+                states = await alerts.states(app)
+                if gone.id not in states and states[off.id].delivered:
+                    break
+                await asyncio.sleep(0.2)
+        assert states[off.id].status is RuleStatus.RESOLVED
+        assert rerouted.requests == []
+        assert len(hook.requests) == 4
 
 
 async def test_an_edited_firing_rule_resolves_under_its_new_match_and_fires_again_with_new_ids(

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from barito_common.alerts import AlertConditionKind, RuleState, RuleStatus
+from barito_common.alerts import AlertConditionKind, RetiredRule, RuleState, RuleStatus
 from barito_testing.alert_channels import webhook_channel
 from barito_testing.alert_server import AlertStack, alert_replica, alert_rule, alert_stack
 from barito_testing.webhook_receiver import webhook_receiver
@@ -81,6 +81,62 @@ async def test_a_notification_decided_but_not_delivered_is_sent_by_the_next_owne
                 while not _delivered(await alerts.states(app), rule.id):
                     await asyncio.sleep(0.1)
         assert len(hook.requests) == 1
+
+
+async def test_a_deleted_rules_resolution_decided_but_not_delivered_is_sent_once_then_forgotten(
+    stack: Any,
+) -> None:
+    async with webhook_receiver() as hook:
+        channel = webhook_channel(hook.url, secret=SECRET)
+        rule = alert_rule([channel], AlertConditionKind.ANY, name="checkout errors")
+        # A server that resolved a firing rule on its deletion and crashed
+        # before telling the channels: the rule is gone from the profile, the
+        # state on alerts.state still holds it as it was.
+        async with alert_stack(stack, alerts_enabled=False) as market:
+            prefix = market.tail.kafka.topic_prefix
+            app = await market.register()
+            await market.write_state(
+                RuleState(
+                    rule_id=rule.id,
+                    app_id=app.profile.app_id,
+                    revision=rule.revision,
+                    status=RuleStatus.RESOLVED,
+                    since=datetime.now(UTC),
+                    sequence=4,
+                    last_notified_at=datetime.now(UTC),
+                    delivered=False,
+                    retired=RetiredRule(
+                        spec=rule,
+                        channels=[channel],
+                        app_slug=app.profile.slug,
+                        group_slug=app.profile.group_slug,
+                    ),
+                )
+            )
+            app = await market.publish_rules(app, [], [channel])
+
+        async with alert_replica(stack, prefix) as replica:
+            alerts = AlertStack(replica, [replica])
+            (owed,) = await hook.wait_for(1, timeout_s=30)
+            assert (owed["id"], owed["transition"]) == (f"{rule.id}:4", "resolved")
+            assert owed["rule"]["name"] == "checkout errors"
+            assert hook.requests[0].verified(SECRET)
+            async with asyncio.timeout(15):  # then its state is forgotten
+                while await alerts.states(app):
+                    await asyncio.sleep(0.1)
+            (event,) = await alerts.history(app, expect=1)
+            assert event.notification_id == f"{rule.id}:4"
+
+        # The next restart owes nothing: another app's firing is the only news.
+        async with alert_replica(stack, prefix) as replica:
+            alerts = AlertStack(replica, [replica])
+            other = alert_rule([channel], AlertConditionKind.ANY)
+            later = await alerts.publish_rules(await alerts.register(), [other], [channel])
+            await alerts.wait_watching(later)
+            await alerts.tail.post(later, [{"level": "error"}])
+            notifications = await hook.wait_for(2, timeout_s=30)
+        assert [n["id"] for n in notifications] == [f"{rule.id}:4", f"{other.id}:1"]
+        assert len(hook.requests) == 2
 
 
 async def test_two_replicas_share_the_apps_and_notify_each_transition_once(stack: Any) -> None:

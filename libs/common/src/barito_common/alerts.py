@@ -45,6 +45,7 @@ __all__ = [
     "AlertRuleSpec",
     "AlertSeverity",
     "AlertTransition",
+    "RetiredRule",
     "RuleState",
     "RuleStatus",
     "bounded_sample",
@@ -161,6 +162,21 @@ class AlertTransition(StrEnum):
     RENOTIFY = "renotify"
 
 
+class RetiredRule(_Frozen):
+    """A firing rule that left evaluation (deleted or disabled), as it was then.
+
+    Its final resolution goes to these channels, whatever the profile says
+    now: a deleted rule is gone from it, a disabled one may have been
+    re-routed in the same change. Kept on the rule's state until that
+    resolution is delivered, so a replica that takes over sends it.
+    """
+
+    spec: AlertRuleSpec
+    channels: list[AlertChannelSpec] = Field(default_factory=list)
+    app_slug: NonEmptyStr
+    group_slug: NonEmptyStr
+
+
 class RuleState(BaseModel):
     """A rule's state on ``<prefix>alerts.state`` (key: the rule id; a tombstone forgets it)."""
 
@@ -177,6 +193,9 @@ class RuleState(BaseModel):
     sequence: int = Field(0, ge=0, description="Number of the last notification decided.")
     last_notified_at: datetime | None = None
     delivered: bool = True
+    # Set on the resolution decided when a firing rule was deleted or
+    # disabled; cleared by the rule's next decision.
+    retired: RetiredRule | None = None
 
 
 class AlertEvent(BaseModel):

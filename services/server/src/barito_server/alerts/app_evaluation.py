@@ -3,7 +3,10 @@
 The rules follow the app's profile in the registry (``sync``, every second):
 a new rule starts at ok, an edited one (new ``revision``) starts again at ok
 (a firing one stays firing, to resolve under its new condition),
-a disabled one stops, and a deleted one is forgotten on ``alerts.state``. A
+a disabled one stops, and a deleted one is forgotten on ``alerts.state``; a
+firing rule that is disabled or deleted first resolves, told to the channels
+it had (``RuleEvaluator.retire``), and a deleted one is forgotten only once
+that resolution is delivered, so a takeover in between still sends it. A
 rule's evaluation is synchronous and cheap, done as each record is read;
 anything slow (Kafka writes, channels) happens in the rule's notifier.
 """
@@ -18,7 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from barito_common.alerts import AlertRuleSpec, AlertTransition, RuleState, RuleStatus
+from barito_common.alerts import (
+    AlertRuleSpec,
+    AlertTransition,
+    RetiredRule,
+    RuleState,
+    RuleStatus,
+)
 from barito_common.clusters import kafka_settings_for
 from barito_common.event_filters import BadFilter
 from barito_common.schemas import AppProfile
@@ -30,7 +39,7 @@ from barito_server.alerts.state_log import StateLog
 from barito_server.metrics import AlertMetrics
 from barito_server.tail_record import TailRecord
 
-__all__ = ["AlertContext", "AppEvaluation"]
+__all__ = ["AlertContext", "AppEvaluation", "owed_decision"]
 
 log = logging.getLogger(__name__)
 
@@ -75,17 +84,34 @@ class AppEvaluation:
 
     def sync(self, profile: AppProfile) -> list[UUID]:
         """Follow the profile's rules; answers the rules deleted from it."""
-        self.profile = profile
+        previous, self.profile = self.profile, profile
         enabled = {rule.id: rule for rule in profile.alert_rules if rule.enabled}
         listed = {rule.id for rule in profile.alert_rules}
+        resolving: set[UUID] = set()
         for rule_id in [r for r in self._rules if r not in enabled]:
-            self._restored[rule_id] = self._rules.pop(rule_id).state
-        deleted = [r for r in self._restored if r not in listed]
-        for rule_id in deleted:
-            self._restored.pop(rule_id)
+            leaving = self._rules.pop(rule_id)
+            if not self.paused and self._retire(leaving, previous):
+                resolving.add(rule_id)
+            self._restored[rule_id] = leaving.state
+        deleted = []
+        for rule_id in [r for r in self._restored if r not in listed]:
+            state = self._restored.pop(rule_id)
+            if rule_id in resolving or (state.retired is not None and not state.delivered):
+                # Its final resolution is queued now, or owed (restored
+                # undelivered at a takeover, no notifier here yet: sent
+                # again). The state is forgotten after it, not before.
+                if rule_id not in self._notifiers and state.retired is not None:
+                    self._notifier(rule_id).resend(owed_decision(state.retired.spec, state))
+                self._notifier(rule_id).forget(rule_id, state.app_id)
+                continue
             notifier = self._notifiers.pop(rule_id, None)
             if notifier is not None:
                 notifier.cancel()
+            deleted.append(rule_id)
+        for rule_id, state in self._restored.items():
+            if state.retired is not None and not state.delivered and rule_id not in self._notifiers:
+                # A disabled rule's resolution restored undelivered at a takeover.
+                self._notifier(rule_id).resend(owed_decision(state.retired.spec, state))
         for rule_id, spec in enabled.items():
             evaluator = self._rules.get(rule_id)
             if evaluator is None or evaluator.spec.revision != spec.revision:
@@ -107,13 +133,22 @@ class AppEvaluation:
         for evaluator in list(self._rules.values()):
             self._act(evaluator.tick(now, at))
 
-    async def stop(self) -> dict[UUID, RuleState]:
-        """Stop reading and notifying; answers every rule's last state."""
+    async def stop(self, *, drain: bool = False) -> dict[UUID, RuleState]:
+        """Stop reading and notifying; answers every rule's last state.
+
+        ``drain``: first deliver what is queued (the final resolutions of an
+        app no longer evaluated); otherwise it is cut short, still owed on
+        ``alerts.state`` for whoever evaluates the app next.
+        """
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        await asyncio.gather(*(notifier.close() for notifier in self._notifiers.values()))
-        self._notifiers.clear()
+        try:
+            if drain:
+                await asyncio.gather(*(n.drain() for n in self._notifiers.values()))
+        finally:
+            await asyncio.gather(*(n.close() for n in self._notifiers.values()))
+            self._notifiers.clear()
         states = {rule_id: evaluator.state for rule_id, evaluator in self._rules.items()}
         self._rules.clear()
         self._context.metrics.rules.remove(self.profile.slug)
@@ -148,7 +183,7 @@ class AppEvaluation:
         for evaluator in self._rules.values():
             notifier = self._notifier(evaluator.spec.id)
             if not evaluator.state.delivered:
-                notifier.resend(_owed(evaluator.spec, evaluator.state))
+                notifier.resend(owed_decision(evaluator.spec, evaluator.state))
         return True
 
     def _notifier(self, rule_id: UUID) -> RuleNotifier:
@@ -171,6 +206,19 @@ class AppEvaluation:
         kept = self._restored.get(state.rule_id)
         if kept is not None and kept.sequence == state.sequence:
             self._restored[state.rule_id] = kept.model_copy(update={"delivered": True})
+
+    def _retire(self, evaluator: RuleEvaluator, previous: AppProfile) -> bool:
+        """Resolve a firing rule leaving evaluation; whether it did."""
+        spec = evaluator.spec
+        retired = RetiredRule(
+            spec=spec,
+            channels=[c for c in previous.alert_channels if c.id in spec.channel_ids],
+            app_slug=previous.slug,
+            group_slug=previous.group_slug,
+        )
+        decision = evaluator.retire(time.monotonic(), datetime.now(UTC), retired)
+        self._act(decision)
+        return decision is not None
 
     def _start_rule(self, spec: AlertRuleSpec, replaced: RuleEvaluator | None) -> None:
         restored = self._restored.pop(spec.id, None)
@@ -201,7 +249,7 @@ class AppEvaluation:
             # Restored undelivered (a firing kept through an edit made while no
             # one owned the app, too): sent again under its id. A replaced
             # evaluator's notification is still in its notifier's queue.
-            self._notifier(spec.id).resend(_owed(spec, state))
+            self._notifier(spec.id).resend(owed_decision(spec, state))
 
     def _state_of(self, rule_id: UUID) -> RuleState | None:
         evaluator = self._rules.get(rule_id)
@@ -246,9 +294,13 @@ class AppEvaluation:
         self._notifier(decision.spec.id).submit(decision)
 
 
-def _owed(spec: AlertRuleSpec, state: RuleState) -> Decision:
+def owed_decision(spec: AlertRuleSpec, state: RuleState) -> Decision:
     """The restored, undelivered notification (same sequence, so the same id)."""
     transition = (
         AlertTransition.RESOLVED if state.status is RuleStatus.RESOLVED else AlertTransition.FIRING
     )
-    return Decision(spec=spec, transition=transition, state=state, count=0, muted=False)
+    if state.retired is not None:  # a retired rule's resolution: to the channels it had
+        spec = state.retired.spec
+    return Decision(
+        spec=spec, transition=transition, state=state, count=0, muted=False, retired=state.retired
+    )

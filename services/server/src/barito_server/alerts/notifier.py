@@ -14,6 +14,10 @@ A replica that restores a state with ``delivered=false`` (its owner died
 between 1 and 3) sends that notification again under the same id; receivers
 deduplicate on it. Each rule has its own worker, so a slow channel delays
 that rule's later notifications only, never other rules or the stream.
+
+A deleted or disabled rule's final resolution carries the rule and channels
+as they were (``RetiredRule``, on its state until delivered), not the
+profile's; a deleted rule's tombstone is queued behind it (``forget``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
@@ -67,7 +71,8 @@ class RuleNotifier:
         state_log: StateLog,
         policy: DeliveryPolicy,
         metrics: AlertMetrics,
-        profile: Callable[[], AppProfile],
+        # None for a notifier that only sends retired rules' resolutions.
+        profile: Callable[[], AppProfile] | None,
         current: Callable[[], RuleState | None],
         delivered: Callable[[RuleState], None],
     ) -> None:
@@ -78,12 +83,14 @@ class RuleNotifier:
         self._current = current
         self._delivered = delivered
         self._writes: asyncio.Task[None] | None = None
-        self._queue: asyncio.Queue[tuple[Decision, asyncio.Task[None] | None]] = asyncio.Queue()
+        # Jobs in decision order: notifications, and a deleted rule's tombstone after them.
+        self._queue: asyncio.Queue[tuple[UUID, Callable[[], Awaitable[None]]]] = asyncio.Queue()
         self._worker = asyncio.create_task(self._work(), name="alert-notifier")
 
     def submit(self, decision: Decision) -> None:
         """Record the decision now and notify in the background (never waits)."""
-        self._queue.put_nowait((decision, self._write(decision.state)))
+        written = self._write(decision.state)
+        self._queue.put_nowait((decision.spec.id, lambda: self._notify(decision, written)))
 
     def record(self, state: RuleState) -> None:
         """Write a state that owes no notification (an edited rule starting at ok)."""
@@ -91,7 +98,23 @@ class RuleNotifier:
 
     def resend(self, decision: Decision) -> None:
         """Send a restored, undelivered notification again; its state is already written."""
-        self._queue.put_nowait((decision, None))
+        self._queue.put_nowait((decision.spec.id, lambda: self._notify(decision, None)))
+
+    def forget(self, rule_id: UUID, app_id: str) -> None:
+        """Tombstone the deleted rule's state once what is queued (its final resolution) is done.
+
+        Not before: a replica taking over in between reads the resolution
+        still owed, with the channels to send it to, and sends it.
+        """
+
+        async def tombstone() -> None:
+            await self._chain(lambda: self._log.forget(rule_id, app_id))
+
+        self._queue.put_nowait((rule_id, tombstone))
+
+    async def drain(self) -> None:
+        """Wait until every queued job is done (each delivery is bounded by its budget)."""
+        await self._queue.join()
 
     def cancel(self) -> None:
         """Stop at once (the rule is deleted): nothing it owes matters any more."""
@@ -109,6 +132,9 @@ class RuleNotifier:
                     await task
 
     def _write(self, state: RuleState) -> asyncio.Task[None]:
+        return self._chain(lambda: self._log.write_state(state))
+
+    def _chain(self, write_one: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         # Chained, so a rule's states reach Kafka in the order they were decided.
         previous = self._writes
 
@@ -117,24 +143,27 @@ class RuleNotifier:
                 # Its failure is reported by its own waiter; this state still goes.
                 with contextlib.suppress(Exception):
                     await previous
-            await self._log.write_state(state)
+            await write_one()
 
         self._writes = asyncio.create_task(write(), name="alert-state-write")
         return self._writes
 
     async def _work(self) -> None:
         while True:
-            decision, written = await self._queue.get()
+            rule_id, job = await self._queue.get()
             try:
-                await self._notify(decision, written)
+                await job()
             except asyncio.CancelledError:
                 raise
             except Exception as err:
                 self._metrics.errors.labels("alert_notify").inc()
                 log.warning(
-                    "An alert transition's delivered mark or history entry could not be written.",
-                    extra={"ctx": {"rule_id": str(decision.spec.id), "error": repr(err)}},
+                    "An alert transition's delivered mark, history entry or tombstone could not "
+                    "be written.",
+                    extra={"ctx": {"rule_id": str(rule_id), "error": repr(err)}},
                 )
+            finally:
+                self._queue.task_done()
 
     async def _notify(self, decision: Decision, written: asyncio.Task[None] | None) -> None:
         if written is not None:
@@ -148,25 +177,32 @@ class RuleNotifier:
                     "An alert rule's new state could not be written; delivering anyway.",
                     extra={"ctx": {"rule_id": str(decision.spec.id), "error": repr(err)}},
                 )
-        profile = self._profile()
-        spec, state = decision.spec, decision.state
+        spec, state, retired = decision.spec, decision.state, decision.retired
+        if retired is not None:
+            # The rule as it was when deleted or disabled, channels included.
+            slug, group, channel_specs = retired.app_slug, retired.group_slug, retired.channels
+        else:
+            if self._profile is None:
+                raise RuntimeError("a notifier without a profile can only send retired rules")
+            profile = self._profile()
+            slug, group, channel_specs = profile.slug, profile.group_slug, profile.alert_channels
         note = Notification(
             id=notification_id(spec.id, state.sequence),
             rule_id=str(spec.id),
             rule_name=spec.name,
-            app=profile.slug,
-            group=profile.group_slug,
+            app=slug,
+            group=group,
             transition=decision.transition,
             severity=spec.severity,
             at=state.last_notified_at or state.since,
             count=decision.count,
             window_s=spec.condition.window_s,
             samples=decision.samples,
-            url=history_url(self._policy.web_url, profile.slug),
+            url=history_url(self._policy.web_url, slug),
         )
         deliveries: dict[str, Literal["delivered", "failed"]] = {}
         if not decision.muted:
-            channels = {channel.id: channel for channel in profile.alert_channels}
+            channels = {channel.id: channel for channel in channel_specs}
             results = await asyncio.gather(
                 *(self._deliver(channels.get(cid), cid, note) for cid in spec.channel_ids)
             )
@@ -186,7 +222,7 @@ class RuleNotifier:
                 notification_id=note.id,
                 rule_id=spec.id,
                 rule_name=spec.name,
-                app_id=profile.app_id,
+                app_id=state.app_id,
                 transition=decision.transition,
                 severity=spec.severity,
                 at=note.at,

@@ -24,6 +24,7 @@ from barito_common.alerts import (
     AlertConditionKind,
     AlertRuleSpec,
     AlertTransition,
+    RetiredRule,
     RuleState,
     RuleStatus,
     bounded_sample,
@@ -53,6 +54,8 @@ class Decision:
     count: int
     muted: bool
     samples: list[dict[str, Any]] = field(default_factory=list)
+    # A deleted or disabled rule's final resolution: the channels it had then.
+    retired: RetiredRule | None = None
 
 
 class RuleEvaluator:
@@ -147,6 +150,36 @@ class RuleEvaluator:
             return self._decide(AlertTransition.RENOTIFY, now, at)
         return None
 
+    def retire(self, now: float, at: datetime, retired: RetiredRule) -> Decision | None:
+        """The rule is deleted or disabled: a firing one resolves, as its last word.
+
+        Left firing, the alert its channels were told about (a PagerDuty
+        incident, a Slack alert) stayed open for ever and a disabled rule's
+        status said "firing". A firing they were never told of (muted from
+        the start) resolves quietly.
+        """
+        if self.state.status is not RuleStatus.FIRING:
+            return None
+        muted = not self._firing_told
+        self.state = self.state.model_copy(
+            update={
+                "status": RuleStatus.RESOLVED,
+                "since": at,
+                "sequence": self.state.sequence + 1,
+                "last_notified_at": at,
+                "delivered": muted,
+                "retired": None if muted else retired,
+            }
+        )
+        return Decision(
+            spec=retired.spec,
+            transition=AlertTransition.RESOLVED,
+            state=self.state,
+            count=self.window.count(now),
+            muted=muted,
+            retired=retired,
+        )
+
     def mark_delivered(self, sequence: int) -> None:
         """Every channel has notification ``sequence``: nothing is owed if it is the last."""
         if self.state.sequence == sequence and not self.state.delivered:
@@ -171,6 +204,7 @@ class RuleEvaluator:
                 "last_notified_at": at,
                 # A muted decision has nothing to deliver.
                 "delivered": muted,
+                "retired": None,
             }
         )
         oldest = now - self.spec.condition.window_s

@@ -7,6 +7,10 @@ retries. Once a second (the rules' timer):
 * the apps of the owned partitions follow the registry: an active app with
   at least one enabled rule is evaluated (its stream read from the end at
   takeover), others are not; rules deleted from a profile are tombstoned;
+  firing rules that stop being evaluated (deleted, disabled, their app
+  deleted or no longer active) first resolve, told to the channels they had,
+  and a resolution restored undelivered for a rule no longer evaluated is
+  sent from here, then tombstoned if its rule is gone;
 * every evaluated rule ticks (resolutions, absences, re-notifications).
 
 Guarantees and their limits are in ``ownership`` (one owner per app) and
@@ -34,8 +38,8 @@ from barito_common.kafka import (
     ensure_topics,
 )
 from barito_common.schemas import AppProfile, AppStatus
-from barito_server.alerts.app_evaluation import AlertContext, AppEvaluation
-from barito_server.alerts.notifier import DeliveryPolicy
+from barito_server.alerts.app_evaluation import AlertContext, AppEvaluation, owed_decision
+from barito_server.alerts.notifier import DeliveryPolicy, RuleNotifier
 from barito_server.alerts.ownership import Ownership
 from barito_server.alerts.state_log import StateLog
 from barito_server.metrics import AlertMetrics
@@ -74,6 +78,8 @@ class AlertService:
         # Apps whose evaluation is stopping: not started again until their
         # states are back, or a rule would restart at sequence 0 and reuse ids.
         self._stopping: dict[str, asyncio.Task[None]] = {}
+        # Retired rules' resolutions being sent for apps not evaluated, by rule id.
+        self._owing: dict[UUID, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
 
     def watched_apps(self) -> set[str]:
@@ -189,6 +195,10 @@ class AlertService:
         for task in self._takeovers.values():
             task.cancel()
         self._takeovers.clear()
+        # Deliveries still under way are cut short (a budget can be minutes):
+        # they stay owed on alerts.state for the next owner.
+        for task in [*self._stopping.values(), *self._owing.values()]:
+            task.cancel()
         evaluations = list(self._apps.values())
         self._apps.clear()
         self._owned.clear()
@@ -223,7 +233,10 @@ class AlertService:
             if evaluation.paused:  # handed over or coming back: _take and _restore decide
                 continue
             if app_id not in profiles or not _wanted(profiles[app_id]):
-                self._stop_later(app_id)
+                # Its firing rules resolve first, told to the channels they had.
+                final = _final_profile(evaluation.profile, profiles.get(app_id))
+                self._forget(app_id, evaluation.sync(final))
+                self._stop_later(app_id, drain=True)
         for app_id, profile in profiles.items():
             running = self._apps.get(app_id)
             if running is not None:
@@ -242,19 +255,26 @@ class AlertService:
                 mine = {rule_id: states.pop(rule_id) for rule_id in _rules_of(states, app_id)}
                 started = self._apps[app_id] = AppEvaluation(profile, self._context, mine)
                 self._forget(app_id, started.sync(profile))
-        # States of apps not evaluated: drop those whose rule or app is gone.
+        # States of apps not evaluated: drop those whose rule or app is gone,
+        # after the resolution a retired rule still owes its channels.
         for states in self._owned.values():
             for rule_id, state in list(states.items()):
                 owner = profiles.get(state.app_id)
-                if owner is None or rule_id not in {rule.id for rule in owner.alert_rules}:
+                gone = owner is None or rule_id not in {rule.id for rule in owner.alert_rules}
+                if state.retired is not None and not state.delivered:
+                    if rule_id not in self._owing:
+                        self._send_owed(state, forget=gone)
+                    if gone:
+                        del states[rule_id]
+                elif gone:
                     del states[rule_id]
                     self._forget(state.app_id, [rule_id])
 
-    def _stop_later(self, app_id: str, *, keep_states: bool = True) -> None:
+    def _stop_later(self, app_id: str, *, keep_states: bool = True, drain: bool = False) -> None:
         evaluation = self._apps.pop(app_id)
 
         async def stop() -> None:
-            states = await evaluation.stop()
+            states = await evaluation.stop(drain=drain)
             owned = self._owned.get(_partition(app_id))
             if keep_states and owned is not None:
                 owned.update(states)
@@ -262,6 +282,42 @@ class AlertService:
         task = self._spawn(stop())
         self._stopping[app_id] = task
         task.add_done_callback(lambda _: self._stopping.pop(app_id, None))
+
+    def _send_owed(self, state: RuleState, *, forget: bool) -> None:
+        """Send a retired rule's resolution restored undelivered, its app not evaluated."""
+        context = self._context
+        if context is None or state.retired is None:
+            return
+        partition, rule_id = _partition(state.app_id), state.rule_id
+
+        def current() -> RuleState | None:
+            return self._owned.get(partition, {}).get(rule_id)
+
+        def delivered(done: RuleState) -> None:
+            kept = current()
+            if kept is not None and kept.sequence == done.sequence:
+                self._owned[partition][rule_id] = kept.model_copy(update={"delivered": True})
+
+        notifier = RuleNotifier(
+            state_log=context.state_log,
+            policy=context.policy,
+            metrics=context.metrics,
+            profile=None,
+            current=current,
+            delivered=delivered,
+        )
+        notifier.resend(owed_decision(state.retired.spec, state))
+        if forget:
+            notifier.forget(rule_id, state.app_id)
+
+        async def send() -> None:
+            try:
+                await notifier.drain()
+            finally:
+                await notifier.close()
+
+        task = self._owing[rule_id] = self._spawn(send())
+        task.add_done_callback(lambda _: self._owing.pop(rule_id, None))
 
     def _forget(self, app_id: str, rule_ids: list[UUID]) -> None:
         context = self._context
@@ -293,6 +349,18 @@ class AlertService:
 
 def _partition(app_id: str) -> int:
     return state_partition(app_id, ALERT_STATE_PARTITIONS)
+
+
+def _final_profile(running: AppProfile, now: AppProfile | None) -> AppProfile:
+    """What an app no longer evaluated leaves its evaluation with: its rules deleted (the
+    app is gone) or disabled (no longer active), so firing ones resolve."""
+    if now is None:
+        return running.model_copy(update={"alert_rules": []})
+    if now.status is AppStatus.ACTIVE:
+        return now
+    return now.model_copy(
+        update={"alert_rules": [r.model_copy(update={"enabled": False}) for r in now.alert_rules]}
+    )
 
 
 def _wanted(profile: AppProfile) -> bool:
