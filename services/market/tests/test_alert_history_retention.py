@@ -17,15 +17,21 @@ from barito_market.settings import MarketSettings
 from barito_testing.market import Market, MarketUser
 
 
-def _transition(app_id: uuid.UUID, age: timedelta, name: str) -> AlertHistory:
-    rule_id = uuid.uuid4()
+def _transition(
+    app_id: uuid.UUID,
+    age: timedelta,
+    name: str,
+    transition: AlertTransition = AlertTransition.FIRING,
+    rule_id: uuid.UUID | None = None,
+) -> AlertHistory:
+    rule_id = rule_id or uuid.uuid4()
     return AlertHistory(
         id=uuid.uuid4(),
         app_id=app_id,
         rule_id=rule_id,
         rule_name=name,
-        notification_id=f"{rule_id}:1",
-        transition=AlertTransition.FIRING,
+        notification_id=f"{rule_id}:{uuid.uuid4().hex[:6]}",
+        transition=transition,
         severity=AlertSeverity.WARNING,
         at=utc_now() - age,
         count=1,
@@ -49,24 +55,37 @@ async def test_history_older_than_the_retention_goes_in_batches_and_the_rest_sta
     async with market.sessionmaker() as session:
         app_id = await session.scalar(select(AppRow.id).where(AppRow.slug == slug))
         assert app_id is not None
+        # Five old transitions of one rule, resolved since (a minute ago) …
+        resolved, firing = uuid.uuid4(), uuid.uuid4()
         session.add_all(
-            [_transition(app_id, timedelta(days=31 + i), f"old-{i}") for i in range(5)]
+            [
+                _transition(app_id, timedelta(days=31 + i), f"old-{i}", rule_id=resolved)
+                for i in range(5)
+            ]
             + [
+                _transition(
+                    app_id, timedelta(minutes=1), "now", AlertTransition.RESOLVED, resolved
+                ),
                 _transition(app_id, timedelta(days=29, hours=23), "month"),
-                _transition(app_id, timedelta(minutes=1), "now"),
+                # … and a rule firing for 40 days: its firing is its status
+                # and stays; its old reminders go.
+                _transition(app_id, timedelta(days=40), "long", rule_id=firing),
+                _transition(
+                    app_id, timedelta(days=35), "reminder", AlertTransition.RENOTIFY, firing
+                ),
             ]
         )
         await session.commit()
 
         now = utc_now()
-        # Batches of 2: three commits take the five, a fourth finds none.
+        # Batches of 2: three commits take the six, a fourth finds none.
         deleted = await delete_expired_history(session, retention_days=30, now=now, batch=2)
         again = await delete_expired_history(session, retention_days=30, now=now, batch=2)
 
-    assert (deleted, again) == (5, 0)
+    assert (deleted, again) == (6, 0)
     page = await market.client.get(f"/api/v1/apps/{slug}/alerts/history", headers=owner.headers)
     assert page.status_code == 200, page.text
-    assert [entry["rule_name"] for entry in page.json()["data"]] == ["now", "month"]
+    assert [entry["rule_name"] for entry in page.json()["data"]] == ["now", "month", "long"]
 
 
 def test_the_retention_defaults_to_the_events_topics_30_days_and_is_set_by_env(

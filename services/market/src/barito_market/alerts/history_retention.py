@@ -5,6 +5,10 @@ what another replica already deleted finds nothing. Rows go in batches, each
 its own transaction, so a first run over a large backlog (a busy rule
 re-notifying every minute writes ~1,440 rows a day) holds no long lock and
 writes no huge transaction while the history consumer inserts beside it.
+
+A rule's latest firing or resolution is kept however old: it is the rule's
+status (``history.rule_statuses``), and a rule firing for longer than the
+retention without re-notifying must not read "ok". That is one row per rule.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
+from barito_common.alerts import AlertTransition
 from barito_market.models import AlertHistory
 from barito_market.models.base import utc_now
 
@@ -33,9 +39,24 @@ async def delete_expired_history(
     """Delete the transitions older than ``retention_days``, ``batch`` rows a commit; how many
     went."""
     cutoff = now - timedelta(days=retention_days)
+    newer = aliased(AlertHistory)
+    superseded = exists().where(
+        and_(
+            newer.rule_id == AlertHistory.rule_id,
+            newer.transition != AlertTransition.RENOTIFY,
+            newer.at > AlertHistory.at,
+        )
+    )
     deleted = 0
     while True:
-        expired = select(AlertHistory.id).where(AlertHistory.at < cutoff).limit(batch)
+        expired = (
+            select(AlertHistory.id)
+            .where(
+                AlertHistory.at < cutoff,
+                or_(AlertHistory.transition == AlertTransition.RENOTIFY, superseded),
+            )
+            .limit(batch)
+        )
         result = await session.execute(delete(AlertHistory).where(AlertHistory.id.in_(expired)))
         await session.commit()
         gone = int(getattr(result, "rowcount", 0) or 0)
