@@ -6,6 +6,7 @@
 * :mod:`.login_flow` — the authorization code flow with PKCE, start and finish;
 * :mod:`.identities` — the market user a provider's ``sub`` stands for;
 * :mod:`.roles_from_claims` — memberships and superadmin from the groups claim;
+* :mod:`.reserved_groups` — the group slugs that mapping names: a superadmin's to create;
 * :mod:`.logout` — the provider's logout URL for a single-sign-on session.
 
 Exceptions::
