@@ -331,6 +331,14 @@ async def test_the_openapi_document_lists_the_rules_and_the_history(market: Mark
     assert methods["/api/v1/apps/{slug}/alerts/history"] == {"get"}
     history = paths["/api/v1/apps/{slug}/alerts/history"]["get"]
     assert {p["name"] for p in history["parameters"]} >= {"slug", "rule", "limit", "cursor"}
+    # What a change does to a firing alert, as the server does it.
+    rule = paths["/api/v1/apps/{slug}/alerts/{rule_id}"]
+    assert (
+        "Only a change of its match or condition starts a new revision"
+        in (rule["patch"]["description"])
+    )
+    assert "afresh" not in rule["patch"]["description"]
+    assert "told it resolved" in rule["delete"]["description"]
 
 
 async def test_rules_made_at_once_are_all_kept_and_published_and_a_name_taken_meanwhile_is_422(

@@ -205,7 +205,13 @@ async def change_rule(
     publisher: PublisherDep,
     settings: SettingsDep,
 ) -> Any:
-    """Change a rule (null clears renotify_s or muted_until); its state starts afresh."""
+    """Change a rule (null clears renotify_s or muted_until).
+
+    Only a change of its match or condition starts a new revision, under which a firing rule
+    stays firing until the new condition resolves it; a mute, name, severity, channel or
+    re-notify change keeps its state. Disabling a firing rule resolves it: its channels are
+    told once.
+    """
     app = await readable_app(session, user, slug)
     await require_role(session, user, app.group_id, Role.ADMIN)
     rule = rule_service.find_rule(app, rule_id)
@@ -225,7 +231,7 @@ async def delete_rule(
     publisher: PublisherDep,
     settings: SettingsDep,
 ) -> None:
-    """Delete a rule; its history stays."""
+    """Delete a rule; its history stays. A firing rule's channels are told it resolved."""
     app = await readable_app(session, user, slug)
     await require_role(session, user, app.group_id, Role.ADMIN)
     rule = rule_service.find_rule(app, rule_id)

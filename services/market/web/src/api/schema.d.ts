@@ -912,14 +912,19 @@ export interface paths {
         post?: never;
         /**
          * Delete Rule
-         * @description Delete a rule; its history stays.
+         * @description Delete a rule; its history stays. A firing rule's channels are told it resolved.
          */
         delete: operations["delete_rule_api_v1_apps__slug__alerts__rule_id__delete"];
         options?: never;
         head?: never;
         /**
          * Change Rule
-         * @description Change a rule (null clears renotify_s or muted_until); its state starts afresh.
+         * @description Change a rule (null clears renotify_s or muted_until).
+         *
+         *     Only a change of its match or condition starts a new revision, under which a firing rule
+         *     stays firing until the new condition resolves it; a mute, name, severity, channel or
+         *     re-notify change keeps its state. Disabling a firing rule resolves it: its channels are
+         *     told once.
          */
         patch: operations["change_rule_api_v1_apps__slug__alerts__rule_id__patch"];
         trace?: never;
