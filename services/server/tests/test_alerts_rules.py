@@ -230,6 +230,7 @@ async def test_a_firing_rule_disabled_or_deleted_is_resolved_to_the_channels_it_
                     break
                 await asyncio.sleep(0.2)
         assert states[off.id].status is RuleStatus.RESOLVED
+        assert states[off.id].retired is None  # the rule's snapshot went with the delivery
         assert rerouted.requests == []
         assert len(hook.requests) == 4
 

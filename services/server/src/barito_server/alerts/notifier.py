@@ -214,7 +214,9 @@ class RuleNotifier:
             if current is not None and current.sequence == state.sequence:
                 # The current state, not the decided one: an edit since then has
                 # a new revision, which the old one must not overwrite.
-                await self._write(current.model_copy(update={"delivered": True}))
+                # The retired rule's snapshot is no longer needed once delivered.
+                done = current.model_copy(update={"delivered": True, "retired": None})
+                await self._write(done)
             self._delivered(state)
         await self._log.write_event(
             AlertEvent(
