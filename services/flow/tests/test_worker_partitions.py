@@ -63,18 +63,44 @@ class FakeIndexer:
     def __init__(self, failure: BaseException | None = None) -> None:
         self.failure = failure
         self.indexed: list[TopicPartition] = []
+        self.calls: list[list[TopicPartition]] = []
 
-    async def index_batch(self, topic: str, partition: int, records: list[Any]) -> None:
-        if TopicPartition(topic, partition) == FAILING and self.failure is not None:
+    async def index_batches(self, batches: list[tuple[str, int, list[Any]]]) -> None:
+        partitions = [TopicPartition(topic, partition) for topic, partition, _ in batches]
+        self.calls.append(partitions)
+        if FAILING in partitions and self.failure is not None:
             raise self.failure
-        self.indexed.append(TopicPartition(topic, partition))
+        self.indexed.extend(partitions)
 
 
-def records(tp: TopicPartition, first: int, count: int) -> list[ConsumerRecord]:
+def records(tp: TopicPartition, first: int, count: int, value: bytes = b"") -> list[ConsumerRecord]:
     return [
-        ConsumerRecord(tp.topic, tp.partition, offset, 0, 0, None, b"", None, 0, 0, ())
+        ConsumerRecord(tp.topic, tp.partition, offset, 0, 0, None, value, None, 0, 0, ())
         for offset in range(first, first + count)
     ]
+
+
+async def test_one_polls_small_batches_are_indexed_together_and_committed_each() -> None:
+    settings = FlowSettings(bulk_max_bytes=10_000)
+    scope = AppScope(AppRegistry(settings.kafka), Topics(), app_group_id=None)
+    indexer = FakeIndexer()
+    worker = FlowWorker(settings, indexer, FlowMetrics.create(CollectorRegistry()), scope)
+    small = [TopicPartition(f"barito.logs.app{n}", 0) for n in range(50)]
+    large = TopicPartition("barito.logs.busy", 0)
+    consumer = FakeConsumer(*small, large)
+    polled = {tp: records(tp, 7, 2, b"x" * 50) for tp in small}
+    polled[large] = records(large, 0, 3, b"x" * 6_000)  # over a bulk's bytes alone
+
+    worker._start_batches(consumer, polled)
+    await asyncio.sleep(0.01)
+    await worker._commit_finished(consumer)
+
+    # Fifty apps' chunks go to the indexer in one call (their documents share bulk
+    # requests), the large batch apart; each partition is still committed on its own.
+    assert sorted(map(len, indexer.calls)) == [1, 50]
+    assert [large] in indexer.calls
+    assert consumer.committed == {**{tp: 9 for tp in small}, large: 3}
+    assert consumer.paused == set()
 
 
 @pytest.mark.parametrize(

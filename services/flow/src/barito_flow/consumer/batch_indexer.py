@@ -1,4 +1,4 @@
-"""Indexes one partition's batch of chunks until every document is durable.
+"""Indexes the batches of one or more partitions until every document is durable.
 
 Durable means: in the index (created now, or already there from an earlier
 attempt: ``_id`` derives from the chunk's content, so a replay, or the same
@@ -11,6 +11,13 @@ partition meanwhile, so the other partitions keep flowing. Bulks are cut by
 count and by size, and a bulk still too large for the engine (or a proxy in
 front of it: 413) is split until it fits, down to one document, which is then
 dead-lettered: one oversized event must not stall its partition for good.
+
+Several partitions' batches are indexed together, their documents sharing
+bulk requests: with a thousand apps a poll brings one or two chunks from each
+of hundreds of partitions, and a bulk request apiece made the requests, not
+the events, the flow's limit. Each document still knows the partition and
+offset it was read at, for its dead letter, and each app's usage is counted
+apart.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import asyncio
 import base64
 import logging
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -73,12 +81,31 @@ class _Origin:
 
 
 @dataclass
-class _Durable:
-    """What became of a slice of documents once none is left to retry."""
+class _Origins:
+    """Which batch each document of a call came from."""
 
-    added: int = 0
+    batches: list[_Origin] = field(default_factory=list)
+    owner: dict[int, int] = field(default_factory=dict)
+    """The batch number of each document, by ``id()``: documents of two batches may be
+    equal (the same chunk written to two partitions by a client's retry)."""
+
+    def of(self, document: Document) -> _Origin:
+        return self.batches[self.owner[id(document)]]
+
+    def number(self, document: Document) -> int:
+        return self.owner[id(document)]
+
+    def slugs(self, documents: Sequence[Document]) -> Counter[str]:
+        return Counter(self.of(document).app.slug for document in documents)
+
+
+@dataclass
+class _Durable:
+    """What became of a slice of documents once none is left to retry, by batch number."""
+
+    added: Counter[int] = field(default_factory=Counter)
     """Put in the index by this flow: what usage counts."""
-    dead: int = 0
+    dead: Counter[int] = field(default_factory=Counter)
 
     def __add__(self, other: _Durable) -> _Durable:
         return _Durable(self.added + other.added, self.dead + other.dead)
@@ -111,27 +138,33 @@ class BatchIndexer:
             return AppIndexing(app_id=slug, slug=slug, index_prefix=prefix, capacity="small")
         return AppIndexing(profile.app_id, profile.slug, profile.index_prefix, profile.capacity)
 
-    async def index_batch(
-        self, topic: str, partition: int, records: Sequence[ConsumerRecord]
+    async def index_batches(
+        self, batches: Sequence[tuple[str, int, Sequence[ConsumerRecord]]]
     ) -> None:
-        app = self.app_for_topic(topic)
-        await self._ensure_template(app)
+        """Index ``(topic, partition, records)`` batches until all their documents are durable."""
+        origins = _Origins()
         documents: list[Document] = []
-        # Where each chunk was read, for the dead letters of its documents.
-        offsets: dict[str, int] = {}
-        chunk_bytes = 0
-        for record in records:
-            try:
-                events = decode_chunk(record.value)
-            except CorruptChunk as err:
-                await self._dead_letter_chunk(app, topic, record, str(err))
-                continue
-            chunk_bytes += len(record.value or b"")
-            self.metrics.received.labels(app.slug).inc(len(events))
-            record_chunk_id = chunk_id(record.value, record.headers)
-            offsets[record_chunk_id] = record.offset
-            documents.extend(
-                chunk_documents(
+        chunk_bytes: list[int] = []
+        document_counts: list[int] = []
+        for topic, partition, records in batches:
+            app = self.app_for_topic(topic)
+            await self._ensure_template(app)
+            number = len(origins.batches)
+            # Where each chunk was read, for the dead letters of its documents.
+            offsets: dict[str, int] = {}
+            size = 0
+            count = 0
+            for record in records:
+                try:
+                    events = decode_chunk(record.value)
+                except CorruptChunk as err:
+                    await self._dead_letter_chunk(app, topic, record, str(err))
+                    continue
+                size += len(record.value or b"")
+                self.metrics.received.labels(app.slug).inc(len(events))
+                record_chunk_id = chunk_id(record.value, record.headers)
+                offsets[record_chunk_id] = record.offset
+                for document in chunk_documents(
                     events=events,
                     app_slug=app.slug,
                     index_prefix=app.index_prefix,
@@ -139,35 +172,42 @@ class BatchIndexer:
                     # An event whose own time cannot be read is filed under the day
                     # Kafka received its chunk.
                     fallback_day=datetime.fromtimestamp(record.timestamp / 1000, UTC).date(),
-                )
-            )
-        origin = _Origin(app, topic, partition, offsets)
+                ):
+                    origins.owner[id(document)] = number
+                    documents.append(document)
+                    count += 1
+            origins.batches.append(_Origin(app, topic, partition, offsets))
+            chunk_bytes.append(size)
+            document_counts.append(count)
         bulks = slices(
             documents,
             max_docs=self.settings.bulk_max_docs,
             max_bytes=self.settings.bulk_max_bytes,
         )
-        settled = await asyncio.gather(*(self._index_until_durable(origin, bulk) for bulk in bulks))
-        if documents:
-            added = sum(part.added for part in settled)
-            # Bytes are the events' encoded size in Kafka, shared out evenly: cheaper
-            # than measuring each document, and what the topic actually holds.
-            self.usage.add(
-                app.app_id,
-                events=added,
-                size=chunk_bytes * added // len(documents),
-                dead_lettered=sum(part.dead for part in settled),
-            )
+        settled = await asyncio.gather(
+            *(self._index_until_durable(origins, bulk) for bulk in bulks)
+        )
+        durable = sum(settled, _Durable())
+        for number, origin in enumerate(origins.batches):
+            if document_counts[number]:
+                added = durable.added[number]
+                # Bytes are the events' encoded size in Kafka, shared out evenly: cheaper
+                # than measuring each document, and what the topic actually holds.
+                self.usage.add(
+                    origin.app.app_id,
+                    events=added,
+                    size=chunk_bytes[number] * added // document_counts[number],
+                    dead_lettered=durable.dead[number],
+                )
 
     async def _index_until_durable(
-        self, origin: _Origin, documents: list[Document], attempt: int = 0
+        self, origins: _Origins, documents: list[Document], attempt: int = 0
     ) -> _Durable:
         """Index until every document is in the index or dead-lettered.
 
         ``attempt`` counts the tries these documents already had, as part of a
         larger bulk the engine refused for its size.
         """
-        app = origin.app
         pending = documents
         durable = _Durable()
         while pending:
@@ -182,34 +222,36 @@ class BatchIndexer:
                     result = err
                 self.metrics.bulk_seconds.observe(time.perf_counter() - started)
             if isinstance(result, Exception):
-                refused = await self._refused_whole(origin, pending, result, attempt)
+                refused = await self._refused_whole(origins, pending, result, attempt)
                 if refused is not None:
                     return durable + refused
             else:
                 settlement = settle(pending, result)
-                self.metrics.sent.labels(app.slug).inc(settlement.done)
+                for slug, done in origins.slugs(settlement.indexed + settlement.existing).items():
+                    self.metrics.sent.labels(slug).inc(done)
                 for document, reason in settlement.dead:
-                    await self._dead_letter(origin, document, reason)
-                durable.dead += len(settlement.dead)
-                durable.added += len(settlement.indexed)
+                    await self._dead_letter(origins.of(document), document, reason)
+                durable.dead.update(map(origins.number, (doc for doc, _ in settlement.dead)))
+                durable.added.update(map(origins.number, settlement.indexed))
                 # Already there at the first attempt: a request the client sent again
                 # (or a redelivery), counted when it was first indexed. Already there
                 # at a later one: possibly our own earlier attempt, which the engine
                 # took without answering, so counted now.
                 if attempt > 0:
-                    durable.added += len(settlement.existing)
+                    durable.added.update(map(origins.number, settlement.existing))
                 pending = settlement.retry
             if pending:
                 attempt += 1
-                self.metrics.retries.labels(app.slug).inc(len(pending))
+                for slug, retried in origins.slugs(pending).items():
+                    self.metrics.retries.labels(slug).inc(retried)
                 await asyncio.sleep(self._backoff(attempt))
         return durable
 
     async def _refused_whole(
-        self, origin: _Origin, documents: list[Document], err: Exception, attempt: int
+        self, origins: _Origins, documents: list[Document], err: Exception, attempt: int
     ) -> _Durable | None:
         """Split or dead-letter a bulk refused as a whole; None: send it again as it is."""
-        app = origin.app
+        apps = ", ".join(sorted(origins.slugs(documents)))
         self.metrics.errors.labels("bulk").inc()
         status = err.status if isinstance(err, SearchError) else None
         failure = after_whole_failure(status, len(documents))
@@ -218,12 +260,12 @@ class BatchIndexer:
             # was indexed, so the halves go at once, with the attempts it had.
             log.warning(
                 "Bulk request too large; splitting it.",
-                extra={"ctx": {"app": app.slug, "docs": len(documents), "error": repr(err)}},
+                extra={"ctx": {"apps": apps, "docs": len(documents), "error": repr(err)}},
             )
             middle = len(documents) // 2
             halves = await asyncio.gather(
-                self._index_until_durable(origin, documents[:middle], attempt),
-                self._index_until_durable(origin, documents[middle:], attempt),
+                self._index_until_durable(origins, documents[:middle], attempt),
+                self._index_until_durable(origins, documents[middle:], attempt),
             )
             return halves[0] + halves[1]
         if failure is WholeFailure.DEAD_LETTER:
@@ -233,16 +275,22 @@ class BatchIndexer:
             reason = f"too large to index, even alone (HTTP 413): {refusal}"
             log.warning(
                 "Document too large for the search engine; dead-lettering it.",
-                extra={"ctx": {"app": app.slug, "id": document.id, "error": reason}},
+                extra={
+                    "ctx": {
+                        "app": origins.of(document).app.slug,
+                        "id": document.id,
+                        "error": reason,
+                    }
+                },
             )
-            await self._dead_letter(origin, document, reason, kind="too_large")
-            return _Durable(dead=1)
+            await self._dead_letter(origins.of(document), document, reason, kind="too_large")
+            return _Durable(dead=Counter([origins.number(document)]))
         # Any other whole-request failure (bad credentials, a body the client cannot
         # serialise) is no reason to drop the batch: keep trying and make it loud,
         # so an operator can act.
         log.error(
             "Bulk request failed as a whole; retrying.",
-            extra={"ctx": {"app": app.slug, "docs": len(documents), "error": repr(err)}},
+            extra={"ctx": {"apps": apps, "docs": len(documents), "error": repr(err)}},
         )
         return None
 

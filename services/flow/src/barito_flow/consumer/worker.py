@@ -2,7 +2,10 @@
 
 Each partition has at most one batch in flight: when a batch is handed to the
 indexer its partition is paused, and resumed once the batch is durable and its
-offsets committed. So a search-engine outage or a retry pauses only the
+offsets committed. The small batches of one poll are handed over together
+(one task, their documents sharing bulk requests), up to a bulk's worth of
+chunk bytes: with a thousand apps a poll holds a chunk or two from each of
+hundreds of partitions. So a search-engine outage or a retry pauses only the
 partitions it touches, offsets are committed strictly in order, and a crash at
 any moment replays at most the uncommitted batches — which rewrite the same
 ``_id``s, so the index never holds a duplicate. A batch that failed (the
@@ -60,6 +63,26 @@ log = logging.getLogger(__name__)
 LAG_REPORT_INTERVAL_S = 1.0
 
 
+_Outcomes = dict[TopicPartition, int | BaseException]
+"""Of each partition of a task's batches: the offset to commit next, or what failed it."""
+
+
+def _next_offset(records: list[ConsumerRecord]) -> int:
+    return int(records[-1].offset) + 1
+
+
+def _outcome(task: asyncio.Task[_Outcomes], tp: TopicPartition) -> tuple[BaseException | None, int]:
+    """What failed ``tp``'s batch in the finished ``task``, else None and its next offset."""
+    # A cancelled task has no exception to ask for: asking raises.
+    error = asyncio.CancelledError() if task.cancelled() else task.exception()
+    if error is not None:
+        return error, -1
+    outcome = task.result()[tp]
+    if isinstance(outcome, BaseException):
+        return outcome, -1
+    return None, outcome
+
+
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, worker: FlowWorker) -> None:
         self._worker = worker
@@ -80,7 +103,10 @@ class FlowWorker:
         self._metrics = metrics
         self._scope = scope
         self._consumer: AIOKafkaConsumer | None = None
-        self._in_flight: dict[TopicPartition, asyncio.Task[int]] = {}
+        # A partition's batch in flight: the task that indexes it (with other
+        # partitions' batches of the same poll) and gives, for each of its
+        # partitions, the offset to commit next or what failed its batch.
+        self._in_flight: dict[TopicPartition, asyncio.Task[_Outcomes]] = {}
         self._first_offset: dict[TopicPartition, int] = {}
         self._fetched: dict[TopicPartition, int] = {}
         # Partitions whose last batch failed: failures in a row, and the loop time
@@ -146,6 +172,8 @@ class FlowWorker:
         self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[ConsumerRecord]]
     ) -> None:
         """Index each partition's records, the partition paused until they are committed."""
+        group: list[tuple[TopicPartition, list[ConsumerRecord]]] = []
+        group_bytes = 0
         for tp, records in batches.items():
             if records:
                 consumer.pause(tp)
@@ -153,7 +181,19 @@ class FlowWorker:
                     continue
                 self._first_offset[tp] = records[0].offset
                 self._fetched[tp] = records[-1].offset + 1
-                self._in_flight[tp] = asyncio.create_task(self._index(tp, records))
+                size = sum(len(record.value or b"") for record in records)
+                if group and group_bytes + size > self._settings.bulk_max_bytes:
+                    self._start_group(group)
+                    group, group_bytes = [], 0
+                group.append((tp, records))
+                group_bytes += size
+        if group:
+            self._start_group(group)
+
+    def _start_group(self, group: list[tuple[TopicPartition, list[ConsumerRecord]]]) -> None:
+        task = asyncio.create_task(self._index(group))
+        for tp, _ in group:
+            self._in_flight[tp] = task
 
     def _hold_if_foreign(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, first_offset: int
@@ -197,9 +237,30 @@ class FlowWorker:
                 if tp in consumer.assignment():
                     consumer.resume(tp)
 
-    async def _index(self, tp: TopicPartition, records: list[ConsumerRecord]) -> int:
-        await self._indexer.index_batch(tp.topic, tp.partition, records)
-        return int(records[-1].offset) + 1
+    async def _index(self, group: list[tuple[TopicPartition, list[ConsumerRecord]]]) -> _Outcomes:
+        try:
+            await self._indexer.index_batches(
+                [(tp.topic, tp.partition, records) for tp, records in group]
+            )
+        except (Exception, asyncio.CancelledError):
+            current = asyncio.current_task()
+            if len(group) == 1 or (current is not None and current.cancelling()):
+                raise
+            # One batch's failure (its dead letter could not be written, say) must
+            # not hold the others back: each is indexed again on its own, which
+            # rewrites the same ids, and only the failing ones are replayed.
+            alone = await asyncio.gather(
+                *(
+                    self._indexer.index_batches([(tp.topic, tp.partition, records)])
+                    for tp, records in group
+                ),
+                return_exceptions=True,
+            )
+            return {
+                tp: outcome if isinstance(outcome, BaseException) else _next_offset(records)
+                for (tp, records), outcome in zip(group, alone, strict=True)
+            }
+        return {tp: _next_offset(records) for tp, records in group}
 
     async def _commit_finished(self, consumer: AIOKafkaConsumer) -> None:
         finished = {tp: task for tp, task in self._in_flight.items() if task.done()}
@@ -207,10 +268,9 @@ class FlowWorker:
         now = asyncio.get_running_loop().time()
         for tp, task in finished.items():
             del self._in_flight[tp]
-            # A cancelled task has no exception to ask for: asking raises.
-            error = asyncio.CancelledError() if task.cancelled() else task.exception()
+            error, offset = _outcome(task, tp)
             if error is None:
-                offsets[tp] = OffsetAndMetadata(task.result(), "")
+                offsets[tp] = OffsetAndMetadata(offset, "")
                 self._failures.pop(tp, None)
             else:
                 self._replay_later(consumer, tp, error, now)
@@ -268,7 +328,7 @@ class FlowWorker:
             self._failures.pop(tp, None)
             self._replay_at.pop(tp, None)
             self._held.discard(tp)
-        tasks = [self._in_flight[tp] for tp in partitions if tp in self._in_flight]
+        tasks = {self._in_flight[tp] for tp in partitions if tp in self._in_flight}
         if tasks:
             await asyncio.wait(tasks, timeout=self._settings.shutdown_grace_s)
         if consumer is None:
@@ -278,9 +338,12 @@ class FlowWorker:
             task = self._in_flight.get(tp)
             if task is None:
                 continue
-            if task.done() and not task.cancelled() and task.exception() is None:
-                offsets[tp] = OffsetAndMetadata(task.result(), "")
+            error, offset = _outcome(task, tp) if task.done() else (None, -1)
+            if task.done() and error is None:
+                offsets[tp] = OffsetAndMetadata(offset, "")
             else:
+                # With another partition's batch, if one not settled here shared the
+                # task: that one is then replayed from its first offset, idempotently.
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
