@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +12,6 @@ from barito_common.json_logging import configure_logging
 from barito_common.kafka import KafkaProbe
 from barito_common.service_app import Dependency, create_service_app
 from barito_common.serving import serve
-from barito_market.alerts.history_retention import keep_history_within_retention
 from barito_market.api import (
     admin,
     alerts,
@@ -68,19 +65,10 @@ def create_app(settings: MarketSettings | None = None) -> FastAPI:
         app.state.publisher = publisher
         await publisher.start()
         observers = await start_observers(app, settings)
-        history_retention = asyncio.create_task(
-            keep_history_within_retention(
-                app.state.sessionmaker, retention_days=settings.alert_history_retention_days
-            ),
-            name="alert-history-retention",
-        )
         database = DatabaseProbe(engine)
         try:
             yield [Dependency("kafka", kafka.check), Dependency(database.name, database.check)]
         finally:
-            history_retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await history_retention
             await observers.stop()
             await publisher.stop()
             await kafka.close()

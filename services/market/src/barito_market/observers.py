@@ -1,5 +1,5 @@
-"""What the market runs beside its routes: the search clients, the consumers, audit retention,
-the storage check.
+"""What the market runs beside its routes: the search clients, the consumers, the audit
+log's and the alert history's retention, the storage check, the deletions.
 
 Started and stopped by the market's lifespan (one line each), after the
 database is migrated and the publisher started::
@@ -25,11 +25,13 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from barito_common.schemas import ClusterCoordinates
-from barito_market.audit_retention import keep_audit_within_retention
+from barito_market.alerts.history_retention import delete_expired_history
+from barito_market.audit_retention import delete_expired_entries
 from barito_market.consumers.runner import ConsumerRunner
 from barito_market.deletions.runner import DeletionRunner, run_deletions
 from barito_market.registry.publisher import Publisher
 from barito_market.registry.sync import publish_group
+from barito_market.retention import prune_hourly
 from barito_market.search.engines import SearchEngines
 from barito_market.settings import MarketSettings
 from barito_market.storage.checks import keep_storage_within_limits
@@ -41,12 +43,12 @@ __all__ = ["Observers", "start_observers"]
 class Observers:
     search_engines: SearchEngines
     consumers: ConsumerRunner
-    audit_retention: asyncio.Task[None]
+    retention: list[asyncio.Task[None]]
     storage_check: asyncio.Task[None]
     deletions: asyncio.Task[None]
 
     async def stop(self) -> None:
-        for task in (self.audit_retention, self.storage_check, self.deletions):
+        for task in (*self.retention, self.storage_check, self.deletions):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -69,12 +71,29 @@ async def start_observers(app: FastAPI, settings: MarketSettings) -> Observers:
         settings.kafka, app.state.sessionmaker, registry=app.state.metrics, republish=republish
     )
     await consumers.start()
-    retention = asyncio.create_task(
-        keep_audit_within_retention(
-            app.state.sessionmaker, retention_days=settings.audit_retention_days
+    audit_days, history_days = settings.audit_retention_days, settings.alert_history_retention_days
+    retention = [
+        asyncio.create_task(
+            prune_hourly(
+                app.state.sessionmaker,
+                lambda session, now: delete_expired_entries(
+                    session, retention_days=audit_days, now=now
+                ),
+                what="audit entries",
+            ),
+            name="audit-retention",
         ),
-        name="audit-retention",
-    )
+        asyncio.create_task(
+            prune_hourly(
+                app.state.sessionmaker,
+                lambda session, now: delete_expired_history(
+                    session, retention_days=history_days, now=now
+                ),
+                what="alert history",
+            ),
+            name="alert-history-retention",
+        ),
+    ]
     storage_check = asyncio.create_task(
         keep_storage_within_limits(app.state.sessionmaker, engines, app.state.templates, settings),
         name="storage-check",
