@@ -22,13 +22,16 @@ async def test_a_failed_pass_is_logged_and_the_next_one_runs(
     caplog.set_level(logging.INFO, logger=retention.__name__)
     passes: list[datetime] = []
 
-    async def prune(session: AsyncSession, now: datetime) -> int:
+    async def prune(session: AsyncSession, *, retention_days: int, now: datetime) -> int:
+        assert retention_days == 7
         passes.append(now)
         if len(passes) == 1:
             raise ConnectionError("the database went away")
         return 3
 
-    loop = asyncio.create_task(retention.prune_hourly(sessions, prune, what="test rows"))
+    loop = asyncio.create_task(
+        retention.prune_hourly(sessions, prune, retention_days=7, what="test rows")
+    )
     try:
         async with asyncio.timeout(10):
             while len(passes) < 3:

@@ -71,28 +71,15 @@ async def start_observers(app: FastAPI, settings: MarketSettings) -> Observers:
         settings.kafka, app.state.sessionmaker, registry=app.state.metrics, republish=republish
     )
     await consumers.start()
-    audit_days, history_days = settings.audit_retention_days, settings.alert_history_retention_days
     retention = [
         asyncio.create_task(
-            prune_hourly(
-                app.state.sessionmaker,
-                lambda session, now: delete_expired_entries(
-                    session, retention_days=audit_days, now=now
-                ),
-                what="audit entries",
-            ),
-            name="audit-retention",
-        ),
-        asyncio.create_task(
-            prune_hourly(
-                app.state.sessionmaker,
-                lambda session, now: delete_expired_history(
-                    session, retention_days=history_days, now=now
-                ),
-                what="alert history",
-            ),
-            name="alert-history-retention",
-        ),
+            prune_hourly(app.state.sessionmaker, prune, retention_days=days, what=what),
+            name=f"{what} retention",
+        )
+        for prune, days, what in (
+            (delete_expired_entries, settings.audit_retention_days, "audit entries"),
+            (delete_expired_history, settings.alert_history_retention_days, "alert history"),
+        )
     ]
     storage_check = asyncio.create_task(
         keep_storage_within_limits(app.state.sessionmaker, engines, app.state.templates, settings),

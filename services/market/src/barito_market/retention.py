@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,18 +22,27 @@ log = logging.getLogger(__name__)
 
 INTERVAL_S = 3600.0
 
-Prune = Callable[[AsyncSession, datetime], Awaitable[int]]
-"""Deletes what is expired at the given time; how many rows went. Commits."""
+
+class Prune(Protocol):
+    """Deletes what is older than ``retention_days`` at ``now``; how many rows went. Commits."""
+
+    async def __call__(
+        self, session: AsyncSession, *, retention_days: int, now: datetime
+    ) -> int: ...
 
 
 async def prune_hourly(
-    sessionmaker: async_sessionmaker[AsyncSession], prune: Prune, *, what: str
+    sessionmaker: async_sessionmaker[AsyncSession],
+    prune: Prune,
+    *,
+    retention_days: int,
+    what: str,
 ) -> None:
     """Run until cancelled: ``prune`` now, then every hour; ``what`` names the rows in logs."""
     while True:
         try:
             async with sessionmaker() as session:
-                deleted = await prune(session, utc_now())
+                deleted = await prune(session, retention_days=retention_days, now=utc_now())
             if deleted:
                 log.info(f"Deleted {what} past the retention.", extra={"ctx": {"deleted": deleted}})
         except Exception:
