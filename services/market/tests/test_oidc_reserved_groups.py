@@ -16,13 +16,12 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from barito_testing.market import Market, MarketUser, market_on_postgres
-from barito_testing.oidc_provider import DirectoryUser, OidcProvider, sign_in_at_provider
+from barito_testing.oidc_provider import DirectoryUser, OidcProvider, sign_in_at_market
 
 CALLBACK = "http://127.0.0.1:18000/api/v1/auth/oidc/callback"
 
@@ -66,13 +65,8 @@ async def browser(market: Market) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def sign_in(browser: httpx.AsyncClient, person: DirectoryUser) -> None:
-    """The whole trip: the market's login, Keycloak's form, the market's callback."""
-    start = await browser.get("/api/v1/auth/oidc/login")
-    assert start.status_code == 302, start.text
-    back = urlsplit(
-        await sign_in_at_provider(start.headers["location"], person.username, person.password)
-    )
-    landed = await browser.get(f"{back.path}?{back.query}")
+    """Signed in: the whole trip (``sign_in_at_market``), then the session answers."""
+    landed = await sign_in_at_market(browser, person)
     assert landed.status_code == 303, landed.text
     assert (await browser.get("/api/v1/auth/me")).status_code == 200
 

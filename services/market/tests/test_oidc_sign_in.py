@@ -20,7 +20,8 @@ from sqlalchemy import select, update
 
 from barito_market.models import AuditEntry, User
 from barito_testing.market import Market, MarketUser, market_on_postgres
-from barito_testing.oidc_provider import DirectoryUser, OidcProvider, sign_in_at_provider
+from barito_testing.oidc_provider import OidcProvider
+from barito_testing.oidc_provider import sign_in_at_market as sign_in
 
 # Keycloak accepts loopback callbacks only; the in-process market is then sent
 # the path and query of the URL Keycloak redirects to.
@@ -79,20 +80,6 @@ async def owner(market: Market) -> MarketUser:
 async def browser(market: Market) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=market.transport, base_url="http://market") as client:
         yield client
-
-
-async def sign_in(
-    browser: httpx.AsyncClient, person: DirectoryUser, *, next_path: str | None = None
-) -> httpx.Response:
-    """The whole trip: the market's login, Keycloak's form, the market's callback."""
-    start = await browser.get(
-        "/api/v1/auth/oidc/login", params={"next": next_path} if next_path else None
-    )
-    assert start.status_code == 302, start.text
-    back = urlsplit(
-        await sign_in_at_provider(start.headers["location"], person.username, person.password)
-    )
-    return await browser.get(f"{back.path}?{back.query}")
 
 
 def sso_error(response: httpx.Response) -> str:

@@ -46,6 +46,7 @@ __all__ = [
     "KeycloakError",
     "OidcProvider",
     "ProviderRefusedSignIn",
+    "sign_in_at_market",
     "sign_in_at_provider",
     "start_oidc_provider",
 ]
@@ -215,3 +216,18 @@ async def sign_in_at_provider(authorization_url: str, username: str, password: s
         if "invalid username or password" in message.lower():
             raise ProviderRefusedSignIn(f"Keycloak refused the password of {username!r}: {message}")
         raise ProviderRefusedSignIn(f"Keycloak refused to sign {username!r} in: {message}")
+
+
+async def sign_in_at_market(
+    browser: httpx.AsyncClient, person: DirectoryUser, *, next_path: str | None = None
+) -> httpx.Response:
+    """The whole trip of ``person`` through a market: its login, Keycloak's form, then its
+    callback, whose answer is returned; ``browser`` is a client of the market."""
+    start = await browser.get(
+        "/api/v1/auth/oidc/login", params={"next": next_path} if next_path else None
+    )
+    assert start.status_code == 302, start.text
+    back = urlsplit(
+        await sign_in_at_provider(start.headers["location"], person.username, person.password)
+    )
+    return await browser.get(f"{back.path}?{back.query}")
