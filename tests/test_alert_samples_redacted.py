@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from barito_common.redaction import mask_for
@@ -45,25 +44,6 @@ def _send(walk: Walk, secret: str, record: dict[str, Any]) -> None:
     assert walk.send("/api/v1/logs", "application/x-ndjson", body, secret, gzipped=False) == 1
 
 
-def _tailed(walk: Walk, slug: str, secret: str, marker: str) -> dict[str, Any] | None:
-    """The event marked ``marker`` on the live tail (from 10 minutes back), if it is there."""
-    with walk.client(walk.tail, timeout=httpx.Timeout(30, read=5)) as client:
-        try:
-            with client.stream(
-                "GET",
-                f"/api/v1/tail/{slug}",
-                params={"since": "600"},
-                headers={"X-App-Secret": secret},
-            ) as response:
-                for line in response.iter_lines():
-                    event = (json.loads(line) if line else {}).get("event") or {}
-                    if event.get("marker") == marker:
-                        return event
-        except httpx.ReadTimeout:
-            pass
-    return None
-
-
 async def test_an_alerts_samples_in_the_notification_and_the_history_are_redacted(
     services: WebStack,
 ) -> None:
@@ -86,7 +66,7 @@ async def test_an_alerts_samples_in_the_notification_and_the_history_are_redacte
     deadline = time.monotonic() + SETTLE_S
     for n in range(10_000):
         _send(walk, secret, {"marker": f"probe-{n}", "message": f"probe {CARD}"})
-        probe = _tailed(walk, slug, secret, f"probe-{n}")
+        probe = walk.tail_events(slug, secret, {f"probe-{n}"}).get(f"probe-{n}")
         if probe is not None and CARD not in probe["message"]:
             break
         assert time.monotonic() < deadline, "the receiver never applied the redaction rule"

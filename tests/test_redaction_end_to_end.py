@@ -14,11 +14,10 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from barito_common.kafka import Topics, create_consumer
@@ -49,37 +48,6 @@ def services(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def _send(walk: Walk, secret: str, record: dict[str, Any]) -> None:
     body = json.dumps(record).encode() + b"\n"
     assert walk.send("/api/v1/logs", "application/x-ndjson", body, secret, gzipped=False) == 1
-
-
-def _tail_until(
-    walk: Walk, slug: str, secret: str, enough: Callable[[dict[str, dict[str, Any]]], bool]
-) -> dict[str, dict[str, Any]]:
-    """Events on the live tail (from 10 minutes back) by marker, until ``enough`` of them."""
-    seen: dict[str, dict[str, Any]] = {}
-    deadline = time.monotonic() + SETTLE_S
-    with walk.client(walk.tail, timeout=httpx.Timeout(30, read=20)) as client:
-        while not enough(seen) and time.monotonic() < deadline:
-            try:
-                with client.stream(
-                    "GET",
-                    f"/api/v1/tail/{slug}",
-                    params={"since": "600"},
-                    headers={"X-App-Secret": secret},
-                ) as response:
-                    assert response.status_code in (200, 503), response.read()
-                    for line in response.iter_lines():
-                        event = (json.loads(line) if line else {}).get("event") or {}
-                        if event.get("marker"):
-                            seen[event["marker"]] = event
-                        if enough(seen) or time.monotonic() > deadline:
-                            break
-            except httpx.ReadTimeout:
-                pass
-    return seen
-
-
-def _holds(markers: set[str]) -> Callable[[dict[str, dict[str, Any]]], bool]:
-    return lambda seen: markers <= seen.keys()
 
 
 def _search_until(
@@ -148,7 +116,7 @@ def test_rules_added_in_the_market_mask_search_the_live_tail_and_dead_letters(
     while True:
         marker = f"probe-{n}"
         _send(walk, secret, {"marker": marker, "message": "probe probe@example.com"})
-        seen = _tail_until(walk, slug, secret, _holds({marker}))
+        seen = walk.tail_events(slug, secret, {marker})
         if probe_masked(seen):
             break
         assert time.monotonic() < deadline, "the receiver never applied the market's rules"
@@ -169,7 +137,7 @@ def test_rules_added_in_the_market_mask_search_the_live_tail_and_dead_letters(
     )
     assert letter.event["marker"] == "refused"
     assert letter.event["n"] == MASKED and letter.event["message"] == MASKED
-    tailed = _tail_until(walk, slug, secret, _holds({"indexed", "refused"}))
+    tailed = walk.tail_events(slug, secret, {"indexed", "refused"})
     assert tailed["indexed"]["message"] == tailed["refused"]["n"] == MASKED
     searched = _search_until(walk, slug, token, {"indexed"})
 

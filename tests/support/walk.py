@@ -129,10 +129,15 @@ class Walk:
 
     def tail_until(self, slug: str, secret: str, expected: set[str]) -> set[str]:
         """Markers the live tail shows (from 10 minutes back) until all came or time ran out."""
-        seen: set[str] = set()
+        return set(self.tail_events(slug, secret, expected))
+
+    def tail_events(self, slug: str, secret: str, expected: set[str]) -> dict[str, dict[str, Any]]:
+        """Events the live tail shows (from 10 minutes back), by marker, until every
+        ``expected`` marker came or time ran out."""
+        seen: dict[str, dict[str, Any]] = {}
         deadline = time.monotonic() + SETTLE_S
         with self.client(self.tail, timeout=httpx.Timeout(30, read=20)) as client:
-            while not expected <= seen and time.monotonic() < deadline:
+            while not expected <= seen.keys() and time.monotonic() < deadline:
                 try:
                     with client.stream(
                         "GET",
@@ -142,14 +147,15 @@ class Walk:
                     ) as response:
                         assert response.status_code in (200, 503), response.read()
                         for line in response.iter_lines():
-                            frame = json.loads(line) if line else {}
-                            if "event" in frame and frame["event"].get("marker"):
-                                seen.add(frame["event"]["marker"])
-                            if expected <= seen or time.monotonic() > deadline:
+                            event = (json.loads(line) if line else {}).get("event") or {}
+                            if event.get("marker"):
+                                seen[event["marker"]] = event
+                            if expected <= seen.keys() or time.monotonic() > deadline:
                                 break
                 except httpx.ReadTimeout:
                     pass
-                time.sleep(1)
+                if not expected <= seen.keys():
+                    time.sleep(1)
         return seen
 
 
