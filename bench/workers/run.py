@@ -1,12 +1,14 @@
 """Receiver workers bench: the same NDJSON load against 1 worker and 2 workers, one run.
 
     uv run python bench/workers/run.py [--requests 400] [--join 4] [--concurrency 16] [--rounds 2]
+                                       [--gzip]
 
 Needs the local stack's Kafka (`uv run barito stack up kafka`). It registers
 a throw-away app (bench/ingest's workload), then for each worker count starts
 the receiver as users do (`BARITO_WORKERS=n python -m barito_receiver.main`),
 warms it up and posts the same pre-built bodies (bench/ingest's records of
-about 245 bytes, 4,000 a request) from keep-alive connections. Printed per
+about 245 bytes, 4,000 a request; gzipped with ``--gzip``) from keep-alive
+connections, as bytes built beforehand (``drive_raw_http``). Printed per
 worker count: events/s and its ratio to 1 worker (the goal: 2 workers >=
 1.7x); events per CPU-second of the receiver's processes (supervisor and
 workers, from /proc), whose ratio shows whether a second worker costs more
